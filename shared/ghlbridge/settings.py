@@ -1,0 +1,103 @@
+"""The one settings object. Built lazily (never at import) and cached per container.
+
+Plain settings come from environment variables; secrets come by reference (a Secrets Manager
+secret id in `APP_SECRET_ID`, see `ghlbridge.secrets`) or, for local runs only, straight from
+the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SCOPES = (
+    "opportunities.readonly opportunities.write contacts.readonly contacts.write "
+    "conversations.readonly conversations.write conversations/message.write "
+    "calendars.readonly calendars/events.write oauth.readonly oauth.write"
+)
+
+# GHL's published webhook keys (../shared/GHL-NOTES.md §7.2). Configurable: GHL rotates them.
+GHL_ED25519_PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=\n-----END PUBLIC KEY-----\n"
+)
+GHL_RSA_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
+MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC
+Frm602qYV0MaAiNnX9O8KxMbiyRKWeL9JpCpVpt4XHIcBOK4u3cLSqJGOLaPuXw6
+dO0t6Q/ZVdAV5Phz+ZtzPL16iCGeK9po6D6JHBpbi989mmzMryUnQJezlYJ3DVfB
+csedpinheNnyYeFXolrJvcsjDtfAeRx5ByHQmTnSdFUzuAnC9/GepgLT9SM4nCpv
+uxmZMxrJt5Rw+VUaQ9B8JSvbMPpez4peKaJPZHBbU3OdeCVx5klVXXZQGNHOs8gF
+3kvoV5rTnXV0IknLBXlcKKAQLZcY/Q9rG6Ifi9c+5vqlvHPCUJFT5XUGG5RKgOKU
+J062fRtN+rLYZUV+BjafxQauvC8wSWeYja63VSUruvmNj8xkx2zE/Juc+yjLjTXp
+IocmaiFeAO6fUtNjDeFVkhf5LNb59vECyrHD2SQIrhgXpO4Q3dVNA5rw576PwTzN
+h/AMfHKIjE4xQA1SZuYJmNnmVZLIZBlQAF9Ntd03rfadZ+yDiOXCCs9FkHibELhC
+HULgCsnuDJHcrGNd5/Ddm5hxGQ0ASitgHeMZ0kcIOwKDOzOU53lDza6/Y09T7sYJ
+PQe7z0cvj7aE4B+Ax1ZoZGPzpJlZtGXCsu9aTEGEnKzmsFqwcSsnw3JB31IGKAyk
+T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
+-----END PUBLIC KEY-----
+"""
+
+
+class Settings(BaseSettings):
+    """Every setting of the project. See the README's settings table."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    # GHL
+    ghl_base_url: str = "https://services.leadconnectorhq.com"
+    ghl_client_id: str = ""
+    ghl_authorize_host: str = "https://marketplace.gohighlevel.com"
+    ghl_version_id: str | None = None
+    ghl_scopes: str = DEFAULT_SCOPES
+    ghl_redirect_uri: str = ""
+    ghl_timeout_seconds: float = 10.0
+    ghl_webhook_ed25519_public_key: str = GHL_ED25519_PUBLIC_KEY
+    ghl_webhook_rsa_public_key: str = GHL_RSA_PUBLIC_KEY
+    webhook_max_age_seconds: int = 300
+
+    # The toolkit front end
+    toolkit_url: str = "http://localhost:5173"
+
+    # Token store: "supabase" (PostgREST) in AWS, "sqlite" for local runs
+    token_store: Literal["supabase", "sqlite"] = "supabase"
+    supabase_url: str = ""
+    sqlite_path: str = ".dev/tokens.sqlite3"
+    parking_queue_url: str = ""
+    parking_dir: str = ".dev/parked"
+
+    # Caller authentication (Supabase Auth JWTs)
+    supabase_jwt_audience: str = "authenticated"
+    supabase_jwks_ttl_seconds: int = 600
+
+    # Refresh
+    refresh_window_hours: float = 6.0
+    refresh_leeway_seconds: int = 300
+    refresh_lease_seconds: int = 30
+    refresh_concurrency: int = 4
+    refresh_deadline_margin_seconds: float = 2.0
+
+    # Secrets: by reference in AWS (APP_SECRET_ID), by value only for local runs
+    app_secret_id: str = ""
+    secrets_ttl_seconds: int = 300
+    ghl_client_secret: SecretStr | None = None
+    supabase_service_role_key: SecretStr | None = None
+    supabase_jwt_secret: SecretStr | None = None
+    state_signing_key: SecretStr | None = None
+    token_keys: SecretStr | None = Field(
+        default=None, description='JSON {"current": "<kid>", "keys": {"<kid>": "<base64 32 bytes>"}}'
+    )
+
+    # Observability
+    enable_tracer: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """For tests: forget the cached settings (and everything built from them)."""
+    get_settings.cache_clear()

@@ -1,0 +1,19 @@
+"""The token store: one contract (`TokenStore`), two implementations (Supabase via PostgREST, SQLite)."""
+
+from ghlbridge.store.base import (
+    Installation,
+    InstallationKind,
+    InstallationStatus,
+    Membership,
+    StoreUnavailableError,
+    TokenStore,
+)
+
+__all__ = [
+    "Installation",
+    "InstallationKind",
+    "InstallationStatus",
+    "Membership",
+    "StoreUnavailableError",
+    "TokenStore",
+]

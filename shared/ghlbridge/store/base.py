@@ -1,0 +1,162 @@
+"""The token-store contract shared by the Supabase (PostgREST) store and the embedded SQLite store.
+
+Tokens cross this boundary already encrypted (`ghlbridge.crypto`): a store never sees plaintext.
+Every operation that must be atomic is one call (one SQL function in Supabase, one transaction in
+SQLite), so two containers can never both hold a refresh lease or both consume an OAuth state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class StoreUnavailableError(Exception):
+    """The store could not be reached or did not answer; the operation's outcome is unknown."""
+
+
+class InstallationKind(StrEnum):
+    LOCATION = "location"
+    COMPANY = "company"
+
+
+class InstallationStatus(StrEnum):
+    ACTIVE = "active"
+    NEEDS_REAUTH = "needs_reauth"
+    UNINSTALLED = "uninstalled"
+
+
+class Installation(BaseModel):
+    """One GHL app installation: a Location (sub-account) or a Company (agency).
+
+    `id` is the GHL locationId or companyId. `generation` increases by one on every stored token
+    change; `complete_refresh` is a compare-and-swap on it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: InstallationKind
+    user_type: str
+    company_id: str | None = None
+    name: str | None = None
+    scopes: list[str] = []
+    approved_locations: list[str] = []
+    access_token_enc: str | None = None
+    refresh_token_enc: str | None = None
+    expires_at: datetime | None = None
+    status: InstallationStatus = InstallationStatus.ACTIVE
+    reauth_reason: str | None = None
+    reauth_at: datetime | None = None
+    lease_holder: str | None = None
+    lease_expires_at: datetime | None = None
+    generation: int = 0
+    installed_by: str | None = None
+    uninstalled_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __repr__(self) -> str:  # never print the ciphertexts either
+        return f"Installation(id={self.id!r}, kind={self.kind.value}, status={self.status.value}, gen={self.generation})"
+
+    __str__ = __repr__
+
+
+class Membership(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    location_id: str
+    user_id: str
+    role: str
+
+
+class TokenStore(Protocol):
+    """The operations the app needs. All times are timezone-aware UTC datetimes."""
+
+    # --- installations -------------------------------------------------------------------
+    def save_installation(self, inst: Installation) -> Installation:
+        """Insert or replace an installation after an OAuth code exchange (a fresh install or a
+        reinstall): tokens, scopes, status `active`, lease cleared, generation + 1. Returns the row."""
+        ...
+
+    def get_installation(self, installation_id: str) -> Installation | None: ...
+
+    def find_company_for_location(self, location_id: str) -> Installation | None:
+        """The active Company installation whose approved locations include this location."""
+        ...
+
+    def list_expiring(self, before: datetime) -> list[str]:
+        """Ids of active installations holding a refresh token whose access token expires before `before`."""
+        ...
+
+    # --- the refresh protocol --------------------------------------------------------------
+    def claim_refresh_lease(self, installation_id: str, holder: str, ttl_seconds: float) -> Installation | None:
+        """Take the refresh lease if nobody holds an unexpired one (or `holder` already does).
+        Returns the installation as of the claim, or None when someone else holds the lease
+        (or the installation does not exist)."""
+        ...
+
+    def complete_refresh(
+        self,
+        installation_id: str,
+        holder: str,
+        expected_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+        scopes: list[str] | None = None,
+    ) -> Installation | None:
+        """Compare-and-swap: store the rotated pair only if the generation is still
+        `expected_generation`; generation + 1, lease released, status `active`. None if the
+        generation moved on (nothing written)."""
+        ...
+
+    def release_lease(self, installation_id: str, holder: str) -> None:
+        """Give the lease back without changing tokens (only if `holder` holds it)."""
+        ...
+
+    def mark_needs_reauth(self, installation_id: str, expected_generation: int, reason: str) -> bool:
+        """Set status `needs_reauth` with reason and time, only if the generation is still
+        `expected_generation` (a concurrent rotation wins). Never deletes. Releases the lease."""
+        ...
+
+    def restore_parked(
+        self,
+        installation_id: str,
+        parked_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+    ) -> bool:
+        """Write back a pair that was parked after GHL rotated it and the save failed. The pair
+        replaces the stored one only if the stored generation is still `parked_generation` (the
+        generation the pair was refreshed from). True if written."""
+        ...
+
+    # --- uninstall ---------------------------------------------------------------------------
+    def uninstall(self, installation_id: str) -> bool:
+        """Remove the installation's tokens, set status `uninstalled` and record the time. True if it existed."""
+        ...
+
+    # --- members -----------------------------------------------------------------------------
+    def add_member(self, location_id: str, user_id: str, role: str) -> None:
+        """Idempotent: insert or update the role."""
+        ...
+
+    def get_membership(self, location_id: str, user_id: str) -> Membership | None: ...
+
+    def list_memberships(self, user_id: str) -> list[Membership]: ...
+
+    # --- OAuth states and webhook receipts ---------------------------------------------------
+    def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None: ...
+
+    def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
+        """True exactly once for an existing, unexpired state of this user; False otherwise."""
+        ...
+
+    def record_webhook(self, webhook_id: str, event_type: str) -> bool:
+        """True the first time this webhook id is seen, False for a replay."""
+        ...

@@ -7,6 +7,8 @@ the rest.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(use_rfc3339=True)  # service name: POWERTOOLS_SERVICE_NAME, set per function
 metrics = Metrics(namespace="GHLBridge")
 
-__all__ = ["MetricUnit", "count", "logger", "metrics", "tracer_decorator"]
+__all__ = ["MetricUnit", "count", "logger", "metrics", "traced"]
 
 
 def count(name: str, value: float = 1) -> None:
@@ -23,12 +25,24 @@ def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def tracer_decorator() -> Any:
-    """`@tracer_decorator()` on a handler: the Powertools Tracer when enabled, else a no-op."""
-    from ghlbridge.settings import get_settings
+def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a Lambda handler in the Powertools Tracer when `ENABLE_TRACER` is on.
 
-    if not get_settings().enable_tracer:
-        return lambda fn: fn
-    from aws_lambda_powertools import Tracer  # noqa: PLC0415  (opt-in: +270 ms cold import)
+    Decided on the first invocation, not at import: importing a function module reads no config.
+    """
+    chosen: list[Callable[..., Any]] = []
 
-    return Tracer().capture_lambda_handler(capture_response=False)
+    @functools.wraps(handler)
+    def wrapper(event: Any, context: Any) -> Any:
+        if not chosen:
+            from ghlbridge.settings import get_settings
+
+            if get_settings().enable_tracer:
+                from aws_lambda_powertools import Tracer  # opt-in: aws-xray-sdk costs +270 ms
+
+                chosen.append(Tracer().capture_lambda_handler(capture_response=False)(handler))
+            else:
+                chosen.append(handler)
+        return chosen[0](event, context)
+
+    return wrapper

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Secrets: by reference in AWS (APP_SECRET_ID), by value only for local runs
     app_secret_id: str = ""
     secrets_ttl_seconds: int = 300
+    # Read by ghlbridge.secrets to call the Parameters and Secrets Lambda Extension (Lambda sets both)
+    aws_session_token: SecretStr | None = None
+    parameters_secrets_extension_http_port: int = 2773
     ghl_client_secret: SecretStr | None = None
     supabase_service_role_key: SecretStr | None = None
     supabase_jwt_secret: SecretStr | None = None

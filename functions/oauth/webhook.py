@@ -1,0 +1,26 @@
+"""GHL Marketplace webhooks (INSTALL, UNINSTALL): signature first, then anything else."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ghlbridge import api, deadline, webhooks
+from ghlbridge.observability import logger, metrics, traced
+
+app = api.make_resolver()
+
+
+@app.post("/webhooks/ghl")
+def receive() -> dict[str, Any]:
+    event = app.current_event
+    result = webhooks.receive(event.decoded_body_bytes, event.headers)
+    return result.model_dump(by_alias=True)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@traced
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deadline.start(context)
+    return app.resolve(event, context)

@@ -1,0 +1,80 @@
+"""Cached factories for the expensive things: built on first use, reused while the container is
+warm, reset by tests. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ghlbridge.ghl.client import GHLClient
+from ghlbridge.ghl.oauth import OAuthAPI
+from ghlbridge.parking import DirectoryParking, Parking, SQSParking
+from ghlbridge.refresh import Refresher
+from ghlbridge.secrets import get_cipher, get_secrets, reset_secrets
+from ghlbridge.settings import get_settings, reset_settings
+from ghlbridge.store import TokenStore
+from ghlbridge.tokens import TokenProvider
+
+
+@lru_cache(maxsize=1)
+def get_store() -> TokenStore:
+    settings = get_settings()
+    if settings.token_store == "sqlite":
+        from ghlbridge.store.sqlite import SQLiteStore
+
+        return SQLiteStore(settings.sqlite_path)
+    from ghlbridge.store.supabase import SupabaseStore
+
+    key = get_secrets().supabase_service_role_key
+    if not settings.supabase_url or key is None:
+        raise RuntimeError("TOKEN_STORE=supabase needs SUPABASE_URL and the service-role key secret")
+    return SupabaseStore(settings.supabase_url, key.get_secret_value())
+
+
+@lru_cache(maxsize=1)
+def get_ghl_client() -> GHLClient:
+    settings = get_settings()
+    return GHLClient(base_url=settings.ghl_base_url, timeout=settings.ghl_timeout_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_oauth_api() -> OAuthAPI:
+    return OAuthAPI(
+        get_ghl_client(),
+        client_id=get_settings().ghl_client_id,
+        client_secret=lambda: get_secrets().ghl_client_secret.get_secret_value(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_parking() -> Parking:
+    settings = get_settings()
+    if settings.parking_queue_url:
+        return SQSParking(settings.parking_queue_url)
+    return DirectoryParking(settings.parking_dir)
+
+
+@lru_cache(maxsize=1)
+def get_refresher() -> Refresher:
+    settings = get_settings()
+    return Refresher(
+        get_store(),
+        get_oauth_api(),
+        get_cipher(),
+        get_parking(),
+        lease_seconds=settings.refresh_lease_seconds,
+        leeway_seconds=settings.refresh_leeway_seconds,
+        margin_seconds=settings.refresh_deadline_margin_seconds,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_token_provider() -> TokenProvider:
+    return TokenProvider(get_refresher(), get_oauth_api())
+
+
+def reset() -> None:
+    """For tests: forget every cached object, settings and secrets included."""
+    for factory in (get_store, get_ghl_client, get_oauth_api, get_parking, get_refresher, get_token_provider):
+        factory.cache_clear()
+    reset_settings()
+    reset_secrets()

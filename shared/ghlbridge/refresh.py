@@ -1,0 +1,363 @@
+"""Refreshing GHL tokens without ever losing an installation.
+
+GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is dead. So:
+
+1. one refresher at a time per installation, across every container: a lease in the store
+   (`claim_refresh_lease`) that expires if its holder dies;
+2. the rotated pair is stored by compare-and-swap on the installation's generation
+   (`complete_refresh`), retried while the lease and the deadline allow, and parked
+   (`ghlbridge.parking`) if the store still refuses it;
+3. parked pairs are restored before GHL is called again for an installation;
+4. `invalid_grant` marks an installation `needs_reauth` only after re-reading the store and the
+   parking lot rules out a concurrent rotation; it never deletes anything;
+5. an unknown outcome (a timeout or a 5xx after the request went out) keeps the lease: it expires,
+   and a later attempt settles it.
+
+The same `Refresher` serves the request path (`ghlbridge.tokens.TokenProvider`) and the hourly
+schedule (`run_scheduled_refresh`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from ghlbridge import deadline
+from ghlbridge.crypto import TokenCipher
+from ghlbridge.errors import InstallationNotFoundError, ReauthorizationRequiredError, TokenRefreshError
+from ghlbridge.ghl.errors import GHLError, GHLInvalidGrantError, GHLServerError, GHLTimeoutError
+from ghlbridge.ghl.oauth import OAuthAPI
+from ghlbridge.observability import count, logger
+from ghlbridge.parking import ParkedPair, Parking
+from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
+
+Clock = Callable[[], datetime]
+Outcome = Literal["refreshed", "already_refreshed", "restored"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A usable access token. The value never appears in a repr."""
+
+    installation_id: str
+    value: str = field(repr=False)
+    expires_at: datetime
+    generation: int
+
+    def fresh(self, now: datetime, leeway_seconds: float) -> bool:
+        return self.expires_at - now > timedelta(seconds=leeway_seconds)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    token: AccessToken
+    outcome: Outcome
+
+
+def aad(installation_id: str, field_name: Literal["access", "refresh"]) -> str:
+    """Binds a ciphertext to its installation and field: a swapped column does not decrypt."""
+    return f"{installation_id}:{field_name}"
+
+
+class Refresher:
+    """Runs the refresh protocol for one installation at a time (thread-safe, process-safe)."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        oauth: OAuthAPI,
+        cipher: TokenCipher,
+        parking: Parking,
+        *,
+        lease_seconds: float = 30.0,
+        leeway_seconds: float = 300.0,
+        margin_seconds: float = 1.0,
+        clock: Clock = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self._oauth = oauth
+        self._cipher = cipher
+        self.parking = parking
+        self._lease_seconds = lease_seconds
+        self.leeway_seconds = leeway_seconds
+        self._margin = margin_seconds
+        self._clock = clock
+        self._sleep = sleep
+        self._holder_prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    # --- reading --------------------------------------------------------------------------------
+    def token_of(self, inst: Installation) -> AccessToken | None:
+        if inst.access_token_enc is None or inst.expires_at is None:
+            return None
+        value = self._cipher.decrypt(inst.access_token_enc, aad=aad(inst.id, "access"))
+        return AccessToken(inst.id, value, inst.expires_at, inst.generation)
+
+    def usable(self, inst: Installation, *, rejected: str | None = None) -> AccessToken | None:
+        """The installation's stored token if it is fresh and not the one GHL just rejected."""
+        token = self.token_of(inst)
+        if token is None or not token.fresh(self._clock(), self.leeway_seconds):
+            return None
+        if rejected is not None and token.value == rejected:
+            return None
+        return token
+
+    @staticmethod
+    def check_status(inst: Installation | None, installation_id: str) -> Installation:
+        if inst is None or inst.status is InstallationStatus.UNINSTALLED:
+            raise InstallationNotFoundError(f"No GHL installation for {installation_id}")
+        if inst.status is InstallationStatus.NEEDS_REAUTH:
+            raise ReauthorizationRequiredError(
+                f"The GHL installation for {installation_id} must be reinstalled",
+                details={"reason": inst.reauth_reason, "authorize": "GET /oauth/authorize"},
+            )
+        return inst
+
+    # --- the protocol ---------------------------------------------------------------------------
+    def refresh(self, installation_id: str, *, seen_generation: int, rejected: str | None = None) -> RefreshResult:
+        """Make sure the installation has a token newer than `seen_generation` (or fresh and not
+        `rejected`), refreshing with GHL only if nobody else did it meanwhile."""
+        holder = f"{self._holder_prefix}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}"
+        wait = 0.05
+        while True:
+            if deadline.remaining() < self._margin:
+                raise TokenRefreshError("Timed out waiting for a token refresh; try again")
+            inst = self.store.claim_refresh_lease(installation_id, holder, self._lease_seconds)
+            if inst is None:  # another container holds the lease (or the row is gone)
+                current = self.check_status(self.store.get_installation(installation_id), installation_id)
+                if current.generation > seen_generation and (token := self.usable(current, rejected=rejected)):
+                    return RefreshResult(token, "already_refreshed")
+                self._sleep(max(0.0, min(wait, deadline.remaining() - self._margin)))
+                wait = min(wait * 2, 1.0)
+                continue
+            return self._refresh_holding_lease(inst, holder, seen_generation, rejected)
+
+    def _refresh_holding_lease(
+        self, inst: Installation, holder: str, seen_generation: int, rejected: str | None
+    ) -> RefreshResult:
+        lease_until = time.monotonic() + self._lease_seconds
+        try:
+            self.check_status(inst, inst.id)
+        except Exception:
+            self.store.release_lease(inst.id, holder)
+            raise
+        if inst.generation > seen_generation and (token := self.usable(inst, rejected=rejected)):
+            self.store.release_lease(inst.id, holder)
+            return RefreshResult(token, "already_refreshed")
+        if restore_parked(self.store, self.parking, only=inst.id):
+            self.store.release_lease(inst.id, holder)
+            restored = self.check_status(self.store.get_installation(inst.id), inst.id)
+            if token := self.usable(restored, rejected=rejected):
+                return RefreshResult(token, "restored")
+            return self.refresh(inst.id, seen_generation=restored.generation, rejected=rejected)
+        if inst.refresh_token_enc is None:
+            self.store.release_lease(inst.id, holder)
+            raise ReauthorizationRequiredError(
+                f"The GHL installation for {inst.id} has no refresh token", details={"reason": "no_refresh_token"}
+            )
+        refresh_token = self._cipher.decrypt(inst.refresh_token_enc, aad=aad(inst.id, "refresh"))
+        try:
+            answer = self._oauth.refresh(refresh_token)
+        except GHLInvalidGrantError as exc:
+            return self._on_invalid_grant(inst, holder, exc, rejected)
+        except (GHLTimeoutError, GHLServerError) as exc:
+            # The request went out; GHL may have rotated. Keep the lease: it expires, and a later
+            # attempt settles it (success, or invalid_grant → needs_reauth).
+            count("RefreshOutcomeUnknown")
+            logger.warning("GHL refresh outcome unknown", extra={"installation_id": inst.id, "error": type(exc).__name__})
+            raise TokenRefreshError("The token refresh outcome is unknown; try again shortly") from exc
+        except GHLError as exc:  # not sent, rate-limited or refused: nothing rotated
+            self.store.release_lease(inst.id, holder)
+            raise TokenRefreshError("GHL did not refresh the token; try again") from exc
+
+        # From here on the old pair is dead: the new one is saved or parked, never dropped.
+        now = self._clock()
+        expires_at = now + timedelta(seconds=int(answer.expires_in))
+        access_enc = self._cipher.encrypt(answer.access_token.get_secret_value(), aad=aad(inst.id, "access"))
+        new_refresh = answer.refresh_token.get_secret_value() if answer.refresh_token else None
+        refresh_enc = self._cipher.encrypt(new_refresh, aad=aad(inst.id, "refresh")) if new_refresh else None
+        token = AccessToken(inst.id, answer.access_token.get_secret_value(), expires_at, inst.generation + 1)
+        saved = self._save(inst, holder, access_enc, refresh_enc, expires_at, answer.scopes, lease_until)
+        if saved is not None:
+            logger.info("GHL token refreshed", extra={"installation_id": inst.id, "generation": saved.generation})
+            return RefreshResult(AccessToken(inst.id, token.value, expires_at, saved.generation), "refreshed")
+        self._park(ParkedPair(
+            installation_id=inst.id,
+            parked_generation=inst.generation,
+            access_token_enc=access_enc,
+            refresh_token_enc=refresh_enc,
+            expires_at=expires_at,
+            parked_at=now,
+        ))
+        return RefreshResult(token, "refreshed")
+
+    def _save(
+        self,
+        inst: Installation,
+        holder: str,
+        access_enc: str,
+        refresh_enc: str | None,
+        expires_at: datetime,
+        scopes: list[str] | None,
+        lease_until: float,
+    ) -> Installation | None:
+        """Store the pair by compare-and-swap, retrying while both the lease and the deadline last."""
+        wait = 0.1
+        while True:
+            try:
+                saved = self.store.complete_refresh(
+                    inst.id, holder, inst.generation, access_enc, refresh_enc, expires_at, scopes or None
+                )
+                if saved is None:
+                    # The generation moved under us (our lease expired and a reinstall or a restore
+                    # happened). Our pair is valid but unsaved: park it, restore decides.
+                    logger.error("Refresh compare-and-swap lost", extra={"installation_id": inst.id})
+                return saved
+            except StoreUnavailableError:
+                left = min(lease_until - time.monotonic(), deadline.remaining()) - self._margin
+                if left <= wait:
+                    return None
+                count("RefreshSaveRetry")
+                self._sleep(wait)
+                wait = min(wait * 2, 2.0)
+
+    def _park(self, pair: ParkedPair) -> None:
+        try:
+            self.parking.park(pair)
+        except Exception:
+            count("TokenLost")
+            logger.critical("Could not park a rotated token pair", extra={"installation_id": pair.installation_id})
+            raise
+        count("TokenParked")
+        logger.error("Rotated token pair parked: store unavailable", extra={"installation_id": pair.installation_id})
+
+    def _on_invalid_grant(
+        self, inst: Installation, holder: str, exc: GHLInvalidGrantError, rejected: str | None
+    ) -> RefreshResult:
+        current = self.store.get_installation(inst.id)
+        if current is not None and current.generation != inst.generation:
+            self.store.release_lease(inst.id, holder)  # someone rotated meanwhile: theirs is good
+            if token := self.usable(self.check_status(current, inst.id), rejected=rejected):
+                return RefreshResult(token, "already_refreshed")
+        if restore_parked(self.store, self.parking, only=inst.id):
+            self.store.release_lease(inst.id, holder)
+            restored = self.check_status(self.store.get_installation(inst.id), inst.id)
+            if token := self.usable(restored, rejected=rejected):
+                return RefreshResult(token, "restored")
+        reason = f"invalid_grant: {exc.message}"[:300]
+        self.store.mark_needs_reauth(inst.id, inst.generation, reason)
+        count("RefreshNeedsReauth")
+        logger.warning("GHL installation needs reauthorization", extra={"installation_id": inst.id})
+        raise ReauthorizationRequiredError(
+            f"The GHL installation for {inst.id} must be reinstalled", details={"reason": reason}
+        ) from exc
+
+
+def restore_parked(store: TokenStore, parking: Parking, *, only: str | None = None) -> bool:
+    """Write parked pairs back (compare-and-swap on the generation they were refreshed from) and
+    remove them from the parking lot. Pairs superseded by a newer generation are dropped: the store
+    already holds a later pair. Returns True if a pair for `only` (or any, when None) was written."""
+    restored_any = False
+    for pair, ack in parking.drain():
+        written = store.restore_parked(
+            pair.installation_id, pair.parked_generation, pair.access_token_enc, pair.refresh_token_enc, pair.expires_at
+        )
+        ack()
+        if written:
+            count("TokenRestored")
+            logger.warning("Parked token pair restored", extra={"installation_id": pair.installation_id})
+            restored_any = restored_any or only is None or pair.installation_id == only
+        else:
+            logger.info("Parked token pair superseded", extra={"installation_id": pair.installation_id})
+    return restored_any
+
+
+RunOutcome = Literal["refreshed", "already_refreshed", "restored", "needs_reauth", "failed", "not_attempted"]
+RUN_OUTCOMES: tuple[RunOutcome, ...] = (
+    "refreshed", "already_refreshed", "restored", "needs_reauth", "failed", "not_attempted",
+)
+SCHEDULE_METRICS: dict[str, str] = {
+    "refreshed": "RefreshSucceeded",
+    "already_refreshed": "RefreshSkipped",
+    "restored": "RefreshRestored",
+    "failed": "RefreshFailed",
+    "not_attempted": "RefreshNotAttempted",
+}
+
+
+def run_scheduled_refresh(
+    refresher: Refresher,
+    *,
+    window: timedelta,
+    concurrency: int,
+    per_item_seconds: float = 15.0,
+) -> dict[str, object]:
+    """Refresh every installation whose access token expires within `window`, `concurrency` at a
+    time, inside this invocation's deadline, going on past individual failures. Returns a summary
+    (also emitted as one metric per outcome)."""
+    store = refresher.store
+    restore_parked(store, refresher._parking)
+    due = store.list_expiring(utcnow() + window)
+    outcomes: Counter[str] = Counter()
+    failures: list[dict[str, str]] = []
+    lock = threading.Lock()
+
+    def one(installation_id: str) -> None:
+        outcome: RunOutcome
+        if deadline.remaining() < per_item_seconds:
+            outcome = "not_attempted"
+        else:
+            try:
+                inst = store.get_installation(installation_id)
+                if inst is None or inst.status is not InstallationStatus.ACTIVE:
+                    outcome = "already_refreshed"
+                else:
+                    outcome = refresher.refresh(installation_id, seen_generation=inst.generation).outcome
+            except ReauthorizationRequiredError:
+                outcome = "needs_reauth"
+            except Exception as exc:  # one bad installation must not stop the run
+                outcome = "failed"
+                with lock:
+                    failures.append({"installationId": installation_id, "error": type(exc).__name__})
+                logger.exception("Scheduled refresh failed", extra={"installation_id": installation_id})
+        with lock:
+            outcomes[outcome] += 1
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for installation_id in due:
+            ctx = contextvars.copy_context()  # carries the invocation deadline into the worker
+            pool.submit(ctx.run, one, installation_id)
+
+    # One metric per outcome, zeros included so alarms always have data points.
+    # (RefreshNeedsReauth is counted by the Refresher itself, on the request path too.)
+    for name, metric in SCHEDULE_METRICS.items():
+        count(metric, outcomes.get(name, 0))
+    summary: dict[str, object] = {"due": len(due), **{k: outcomes.get(k, 0) for k in RUN_OUTCOMES}}
+    summary["failures"] = failures
+    logger.info("Scheduled refresh done", extra={"summary": summary})
+    return summary
+
+
+def run_scheduled() -> dict[str, object]:
+    """The scheduled function's entry point, wired to the container's cached objects."""
+    from ghlbridge import factories
+
+    settings = factories.get_settings()
+    return run_scheduled_refresh(
+        factories.get_refresher(),
+        window=timedelta(hours=settings.refresh_window_hours),
+        concurrency=settings.refresh_concurrency,
+    )

@@ -57,7 +57,7 @@ class TokenCipher:
         try:
             data = json.loads(document)
         except ValueError:
-            raise ValueError("token keys are not valid JSON") from None  # the document is secret
+            data = None  # raised below, outside the except: the JSON error holds the secret document
         if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
             raise ValueError('token keys must be {"current": kid, "keys": {kid: base64}}')
         current = data.get("current")
@@ -65,12 +65,10 @@ class TokenCipher:
             raise ValueError('token keys need a string "current" key id')
         keys: dict[str, bytes] = {}
         for kid, encoded in data["keys"].items():
-            if not isinstance(encoded, str):
+            key = _b64decode(encoded) if isinstance(encoded, str) else None
+            if key is None:
                 raise ValueError(f"token key {kid!r} must be a base64 string")
-            try:
-                keys[kid] = base64.b64decode(encoded, validate=True)
-            except (binascii.Error, ValueError):
-                raise ValueError(f"token key {kid!r} is not valid base64") from None
+            keys[kid] = key
         return cls(keys, current)
 
     @property
@@ -110,6 +108,13 @@ def _aad(prefix: str, aad: str) -> bytes:
     if not aad:
         raise ValueError("aad must name the row and field the token belongs to")
     return f"{prefix}.{aad}".encode()
+
+
+def _b64decode(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _b64url_decode(text: str) -> bytes | None:

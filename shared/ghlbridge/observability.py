@@ -8,11 +8,15 @@ the rest.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+# httpx logs every request's full URL (query string included) at INFO: keep it to warnings.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 logger = Logger(use_rfc3339=True)  # service name: POWERTOOLS_SERVICE_NAME, set per function
 metrics = Metrics(namespace="GHLBridge")

@@ -309,7 +309,7 @@ def run_scheduled_refresh(
     time, inside this invocation's deadline, going on past individual failures. Returns a summary
     (also emitted as one metric per outcome)."""
     store = refresher.store
-    restore_parked(store, refresher._parking)
+    restore_parked(store, refresher.parking)
     due = store.list_expiring(utcnow() + window)
     outcomes: Counter[str] = Counter()
     failures: list[dict[str, str]] = []

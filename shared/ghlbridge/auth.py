@@ -1,0 +1,248 @@
+"""Who is calling: the Supabase Auth user JWT in `Authorization: Bearer <jwt>`, checked on every
+toolkit route.
+
+Keys come from `KeySource`s. Each source decides from the (unverified) header whether it owns the
+token and hands back one key bound to one algorithm; the algorithm is never taken from the token
+alone. So `none` is never accepted, and a public key can never be used as an HS256 secret (alg
+confusion): HS256 is served only by the legacy shared secret, ES256/RS256 only by the project's
+JWKS. A later local-dev mode adds its own source to `CallerVerifier.sources`; callers don't change.
+
+Every rejection is the same `CallerUnauthenticatedError` with a generic message; the log line
+gets the reason's class name, never the token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, NoReturn, Protocol
+
+import httpx
+import jwt
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from ghlbridge import deadline
+from ghlbridge.errors import CallerUnauthenticatedError
+from ghlbridge.observability import logger
+from ghlbridge.settings import Settings, get_settings
+
+ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
+JWKS_MIN_REFETCH_SECONDS = 60.0  # an unknown kid triggers at most one refetch a minute
+JWKS_RETRY_AFTER_FAILURE_SECONDS = 5.0  # before the first good fetch: don't let forged tokens hammer it
+JWKS_TIMEOUT_SECONDS = 3.0
+CLOCK_SKEW_SECONDS = 30  # between Supabase's clock and ours, for exp/nbf/iat
+MAX_TOKEN_CHARS = 8192
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+_REJECTED = "Missing or invalid credentials."
+
+_build_lock = threading.Lock()
+_built: tuple[Settings, CallerVerifier] | None = None
+
+
+class Caller(BaseModel):
+    """The authenticated toolkit user."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    email: str | None = None
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A key and the one algorithm it may verify."""
+
+    key: jwt.PyJWK | bytes = field(repr=False)
+    algorithm: str
+
+
+class KeySource(Protocol):
+    def resolve(self, header: Mapping[str, Any]) -> VerificationKey | None:
+        """The key for a token with this unverified header, or None if this source has none."""
+        ...
+
+
+class JwksKeySource:
+    """ES256/RS256 keys from the project's JWKS, cached for `ttl_seconds`.
+
+    An unknown kid (a key rotated in since the last fetch) triggers a refetch, at most once per
+    `JWKS_MIN_REFETCH_SECONDS`, so forged kids cannot turn each request into a fetch. A failed
+    refetch keeps the keys already known.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        client: Callable[[], httpx.Client] | None = None,
+    ) -> None:
+        self._url, self._ttl, self._clock = url, ttl_seconds, clock
+        self._client = client or _http_client
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self, header: Mapping[str, Any]) -> VerificationKey | None:
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ASYMMETRIC_ALGORITHMS or not isinstance(kid, str):
+            return None
+        with self._lock:
+            key = self._lookup(kid)
+        if key is None or key.algorithm_name != alg:
+            return None
+        return VerificationKey(key, key.algorithm_name)
+
+    def _lookup(self, kid: str) -> jwt.PyJWK | None:
+        now = self._clock()
+        expired = self._fetched_at is None or now - self._fetched_at >= self._ttl
+        if (expired or kid not in self._keys) and self._may_fetch(now):
+            self._fetch(now)
+        return self._keys.get(kid)
+
+    def _may_fetch(self, now: float) -> bool:
+        if self._attempted_at is None:
+            return True
+        wait = JWKS_MIN_REFETCH_SECONDS if self._fetched_at is not None else JWKS_RETRY_AFTER_FAILURE_SECONDS
+        return now - self._attempted_at >= wait
+
+    def _fetch(self, now: float) -> None:
+        self._attempted_at = now
+        timeout = max(0.5, min(JWKS_TIMEOUT_SECONDS, deadline.remaining()))
+        try:
+            response = self._client().get(self._url, timeout=timeout)
+            response.raise_for_status()
+            keys = _usable_keys(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("JWKS fetch failed; keeping known keys", extra={"error": type(exc).__name__})
+            return
+        self._keys, self._fetched_at = keys, now
+
+
+class HmacKeySource:
+    """The legacy HS256 shared secret, read lazily (it lives with the other secrets)."""
+
+    def __init__(self, secret: Callable[[], SecretStr | None]) -> None:
+        self._secret = secret
+
+    def resolve(self, header: Mapping[str, Any]) -> VerificationKey | None:
+        if header.get("alg") != "HS256":
+            return None
+        secret = self._secret()
+        return None if secret is None else VerificationKey(secret.get_secret_value().encode(), "HS256")
+
+
+@dataclass(frozen=True)
+class CallerVerifier:
+    sources: tuple[KeySource, ...]
+    issuer: str
+    audience: str
+
+    def verify(self, authorization: str | None) -> Caller:
+        claims = self._claims(_bearer_token(authorization))
+        sub, email, role = claims["sub"], claims.get("email"), claims.get("role")
+        if not isinstance(sub, str) or not sub:
+            _reject("bad_sub")
+        return Caller(
+            user_id=sub,
+            email=email if isinstance(email, str) and email else None,
+            role=role if isinstance(role, str) else "",
+        )
+
+    def _claims(self, token: str) -> dict[str, Any]:
+        # Rejections are raised outside the `except` blocks, so no PyJWT error rides along as context.
+        reason = "no_key_for_header"
+        try:
+            header = jwt.get_unverified_header(token)
+            key = next((k for s in self.sources if (k := s.resolve(header)) is not None), None)
+            if key is not None:
+                return jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=[key.algorithm],
+                    audience=self.audience,
+                    issuer=self.issuer,
+                    leeway=CLOCK_SKEW_SECONDS,
+                    options={"require": REQUIRED_CLAIMS, "enforce_minimum_key_length": True},
+                )
+        except jwt.PyJWTError as exc:
+            reason = type(exc).__name__
+        _reject(reason)
+
+
+def verify_caller(authorization: str | None) -> Caller:
+    """The caller of a toolkit route, or `CallerUnauthenticatedError`."""
+    return get_verifier().verify(authorization)
+
+
+def get_verifier() -> CallerVerifier:
+    """Built once per settings object, so the JWKS cache lives as long as the container."""
+    global _built
+    settings = get_settings()
+    with _build_lock:
+        if _built is None or _built[0] is not settings:
+            _built = (settings, _build_verifier(settings))
+        return _built[1]
+
+
+def reset_auth() -> None:
+    """For tests: forget the verifier (and its JWKS cache)."""
+    global _built
+    with _build_lock:
+        _built = None
+
+
+def _build_verifier(settings: Settings) -> CallerVerifier:
+    issuer = f"{settings.supabase_url.rstrip('/')}/auth/v1"
+    sources: list[KeySource] = []
+    if settings.supabase_url:  # without it there is no JWKS (and no issuer a token could match)
+        sources.append(JwksKeySource(f"{issuer}/.well-known/jwks.json", settings.supabase_jwks_ttl_seconds))
+    sources.append(HmacKeySource(_legacy_secret))
+    return CallerVerifier(sources=tuple(sources), issuer=issuer, audience=settings.supabase_jwt_audience)
+
+
+def _legacy_secret() -> SecretStr | None:
+    from ghlbridge.secrets import get_secrets  # only HS256 tokens need the secrets
+
+    return get_secrets().supabase_jwt_secret
+
+
+@lru_cache(maxsize=1)
+def _http_client() -> httpx.Client:
+    return httpx.Client(timeout=JWKS_TIMEOUT_SECONDS, follow_redirects=False)
+
+
+def _bearer_token(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token or len(token) > MAX_TOKEN_CHARS:
+        _reject("no_bearer_token")
+    return token
+
+
+def _usable_keys(document: Any) -> dict[str, jwt.PyJWK]:
+    """The signing keys we accept: kid present, ES256 or RS256, not marked for encryption."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("JWKS is not {keys: [...]}")
+    keys: dict[str, jwt.PyJWK] = {}
+    for jwk in document["keys"]:
+        if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            key = jwt.PyJWK(jwk)
+        except jwt.PyJWTError:
+            continue
+        if key.algorithm_name in ASYMMETRIC_ALGORITHMS:
+            keys[jwk["kid"]] = key
+    return keys
+
+
+def _reject(reason: str) -> NoReturn:
+    logger.info("caller rejected", extra={"reason": reason})
+    raise CallerUnauthenticatedError(_REJECTED)

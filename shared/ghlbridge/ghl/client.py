@@ -1,0 +1,214 @@
+"""The HTTP boundary to GHL: one sync httpx client with retries, deadline-aware timeouts,
+rate-limit bookkeeping and typed errors. Resource modules (`oauth.py`, ...) call `request()`.
+
+`request()` returns only 2xx responses. Everything else becomes a `GHLError` subclass
+(`ghlbridge.ghl.errors`), after the retries that `retry_delay` (a pure function) allows. Sleep and
+jitter are injected, so tests never wait.
+
+Logging: one line per attempt (DEBUG when 2xx, INFO otherwise) with method, path (no query string),
+status, attempt and GHL's traceId; never headers or bodies, which carry tokens and personal data.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final, Self
+
+import httpx
+
+from ghlbridge import deadline
+from ghlbridge.ghl.errors import (
+    GHLConnectError,
+    make_status_error,
+    make_transport_error,
+    trace_id_from_headers,
+)
+from ghlbridge.ghl.retry import RateLimit, RetryPolicy, TransportErrorKind, retry_delay
+from ghlbridge.observability import MetricUnit, count, logger, metrics
+
+VERSION_2021_07_28: Final = "2021-07-28"
+"""`Version` header for OAuth (locationToken, installedLocations), Opportunities and Contacts."""
+VERSION_2021_04_15: Final = "2021-04-15"
+"""`Version` header for Conversations and Calendars."""
+
+DEADLINE_RESERVE_SECONDS: Final = 0.5
+"""Kept free after a request's timeout, so the caller can still answer before the deadline."""
+MIN_ATTEMPT_SECONDS: Final = 0.5
+"""Below this timeout an attempt is hopeless (and a POST's outcome would be unknown): don't send."""
+
+type PrimitiveData = str | int | float | bool | None
+type QueryParams = Mapping[str, PrimitiveData | Sequence[PrimitiveData]]
+
+
+class BearerAuth(httpx.Auth):
+    """A fixed bearer token, e.g. the company token for `/oauth/locationToken`. Its repr hides it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='**********')"
+
+
+class GHLClient:
+    """Sync client for GHL API v2. Thread-safe: build one per container
+    (`ghlbridge.factories.get_ghl_client()`).
+
+    `last_rate_limit` holds the rate-limit headers of the latest response that had them. GHL
+    counts per location/company, so with several locations it describes whichever answered last.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        retry_policy: RetryPolicy = RetryPolicy(),  # noqa: B008  (frozen dataclass: a safe shared default)
+    ) -> None:
+        self._timeout = timeout
+        self._sleep = sleep
+        self._rng = rng
+        self._policy = retry_policy
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        self.last_rate_limit: RateLimit | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str | None,
+        params: QueryParams | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.Response:
+        """Send one logical request (retrying per `retry_delay`); return the 2xx response.
+
+        `version` is GHL's `Version` header (`VERSION_2021_07_28` / `VERSION_2021_04_15`), or None
+        for the one endpoint without it (`POST /oauth/token`). `json` and `data` (form fields) are
+        the body. Raises `GHLStatusError` subclasses for non-2xx answers and `GHLTransportError`
+        subclasses when no answer came.
+        """
+        method = method.upper()
+        headers = {"Version": version} if version is not None else None
+        attempt = 0
+        while True:
+            attempt += 1
+            timeout = self._attempt_timeout()
+            request = self._http.build_request(
+                method, path, params=params, json=json, data=data, headers=headers, timeout=timeout
+            )
+            url_path = request.url.path
+            if timeout < MIN_ATTEMPT_SECONDS:
+                raise GHLConnectError(
+                    "not sent: too close to the invocation deadline", method=method, path=url_path
+                )
+            try:
+                response = self._http.send(request, auth=auth)
+            except httpx.TransportError as exc:
+                error = make_transport_error(exc, method=method, path=url_path)
+                delay = self._retry_delay(attempt, method, None, error.kind, {})
+                self._log(method, url_path, attempt, error=type(exc).__name__, retry_in=delay)
+                if delay is None:
+                    raise error from exc
+            else:
+                self._record_rate_limit(response)
+                if response.is_success:
+                    trace_id = trace_id_from_headers(response.headers)
+                    self._log(method, url_path, attempt, response=response, trace_id=trace_id)
+                    return response
+                status_error = make_status_error(response)
+                delay = self._retry_delay(attempt, method, response.status_code, None, response.headers)
+                trace_id = status_error.trace_id
+                self._log(method, url_path, attempt, response=response, trace_id=trace_id, retry_in=delay)
+                if delay is None:
+                    raise status_error
+            count("GHLRetry")
+            self._sleep(delay)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _attempt_timeout(self) -> float:
+        """The configured timeout, shortened so the attempt ends before the invocation deadline.
+
+        httpx applies it to each phase (connect, write, each read), so it bounds a stalled call,
+        not a slow trickle of bytes; that is enough for GHL's small JSON answers.
+        """
+        return min(self._timeout, deadline.remaining() - DEADLINE_RESERVE_SECONDS)
+
+    def _retry_delay(
+        self,
+        attempt: int,
+        method: str,
+        status: int | None,
+        transport_error: TransportErrorKind | None,
+        headers: Mapping[str, str],
+    ) -> float | None:
+        return retry_delay(
+            attempt=attempt,
+            method=method,
+            status=status,
+            transport_error=transport_error,
+            headers=headers,
+            time_left=deadline.remaining(),
+            rng=self._rng,
+            policy=self._policy,
+        )
+
+    def _record_rate_limit(self, response: httpx.Response) -> None:
+        if response.status_code == 429:
+            count("GHLRateLimited")
+        limit = RateLimit.from_headers(response.headers)
+        if limit is None:
+            return
+        self.last_rate_limit = limit
+        if limit.burst_remaining is not None:
+            metrics.add_metric(
+                name="GHLRateLimitRemaining", unit=MetricUnit.Count, value=limit.burst_remaining
+            )
+        if limit.daily_remaining is not None:
+            metrics.add_metric(name="GHLDailyRemaining", unit=MetricUnit.Count, value=limit.daily_remaining)
+
+    @staticmethod
+    def _log(
+        method: str,
+        path: str,
+        attempt: int,
+        *,
+        response: httpx.Response | None = None,
+        trace_id: str | None = None,
+        error: str | None = None,
+        retry_in: float | None = None,
+    ) -> None:
+        status = response.status_code if response is not None else None
+        fields: dict[str, Any] = {"method": method, "path": path, "status": status, "attempt": attempt}
+        fields |= {"trace_id": trace_id, "error": error, "retry_in": retry_in}
+        if response is not None:
+            fields["elapsed_ms"] = round(response.elapsed.total_seconds() * 1000)
+        level = logger.debug if response is not None and response.is_success else logger.info
+        level(f"GHL {method} {path} -> {status or error}", extra=fields)

@@ -1,0 +1,235 @@
+"""Errors from the GHL boundary: one base (`GHLError`), one status→class table, two factories.
+
+`make_status_error` turns any non-2xx GHL response into a typed error, so callers branch on
+types (`except GHLNotFoundError`), never on message text. `make_transport_error` does the same
+for "no response": `GHLConnectError` means the request provably never left (safe to resend),
+`GHLTimeoutError` means it may have reached GHL (a POST must not be resent).
+
+Every error is safe to log: it keeps the method, the path (never the query string), the status,
+GHL's message and traceId, and never a header, a request body, a token, a secret or an
+authorization code. As a second guard, the factory blanks out of GHL's message any credential
+the request carried, in case GHL echoes one back.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+import httpx
+
+from ghlbridge.ghl.retry import TransportErrorKind, parse_retry_after
+
+# Form fields that carry credentials (GetAccessCodebodyDto in apps/oauth.json).
+SECRET_FORM_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token"})
+# GHL documents traceId in bodies only; these header spellings are looked at just in case.
+TRACE_ID_HEADERS = ("traceid", "trace-id", "x-trace-id", "x-traceid")
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+_REDACTED = "[redacted]"
+
+
+class GHLError(Exception):
+    """Anything that went wrong talking to GHL."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        messages: list[str] | None = None,
+        error: str | None = None,
+        trace_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.messages = messages if messages is not None else [message]
+        self.status = status
+        self.error = error
+        self.trace_id = trace_id
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        where = " ".join(str(part) for part in (self.method, self.path, self.status) if part is not None)
+        trace = f" (traceId {self.trace_id})" if self.trace_id else ""
+        return f"GHL {where}: {self.message}{trace}" if where else f"GHL: {self.message}{trace}"
+
+    def __repr__(self) -> str:
+        fields = ("status", "method", "path", "message", "error", "trace_id")
+        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in fields)})"
+
+
+class GHLStatusError(GHLError):
+    """GHL answered with a non-2xx status (the base of every status error, and the fallback class)."""
+
+    status: int
+
+
+class GHLBadRequestError(GHLStatusError):
+    """400."""
+
+
+class GHLUnauthorizedError(GHLStatusError):
+    """401: the token is missing, invalid, expired, or of the wrong class for this endpoint."""
+
+
+class GHLForbiddenError(GHLStatusError):
+    """403, e.g. "The token does not have access to this location."."""
+
+
+class GHLNotFoundError(GHLStatusError):
+    """404."""
+
+
+class GHLConflictError(GHLStatusError):
+    """409."""
+
+
+class GHLUnprocessableError(GHLStatusError):
+    """422; GHL sends `message` as an array here, kept whole in `messages`."""
+
+
+class GHLRateLimitError(GHLStatusError):
+    """429 that was not (or no longer) worth retrying. `retry_after` is GHL's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class GHLServerError(GHLStatusError):
+    """5xx."""
+
+
+class GHLInvalidGrantError(GHLStatusError):
+    """`/oauth/token` refused the code or refresh token (`"error": "invalid_grant"`, at 400 or 401).
+
+    For a refresh this means the installation must be authorized again: retrying cannot help.
+    """
+
+
+class GHLInvalidResponseError(GHLError):
+    """GHL answered 2xx with a body we cannot use (not JSON, or not the documented shape)."""
+
+
+class GHLTransportError(GHLError):
+    """No HTTP response at all. `kind` tells the retry policy whether the request may have been sent."""
+
+    kind: ClassVar[TransportErrorKind | None] = None
+
+
+class GHLConnectError(GHLTransportError):
+    """The request provably never reached GHL (connect failed or timed out, no pooled connection)."""
+
+    kind = "connect"
+
+
+class GHLTimeoutError(GHLTransportError):
+    """The request was (maybe partly) sent but no answer came: its outcome is unknown."""
+
+    kind = "timeout"
+
+
+_STATUS_ERRORS: Mapping[int, type[GHLStatusError]] = {
+    400: GHLBadRequestError,
+    401: GHLUnauthorizedError,
+    403: GHLForbiddenError,
+    404: GHLNotFoundError,
+    409: GHLConflictError,
+    422: GHLUnprocessableError,
+    429: GHLRateLimitError,
+}
+
+
+def make_status_error(response: httpx.Response) -> GHLStatusError:
+    """The one status→class table: a typed error for a non-2xx GHL response."""
+    body = _json_object(response)
+    secrets = _credentials_of(response.request)
+    messages = [
+        _redact(text, secrets) for text in _messages(body) or [response.reason_phrase or "HTTP error"]
+    ]
+    error = _redact(body["error"], secrets) if isinstance(body.get("error"), str) else None
+    path = response.request.url.path
+    cls = _error_class(response.status_code, path, error)
+    kwargs: dict[str, Any] = {}
+    if cls is GHLRateLimitError:
+        kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"), now=time.time())
+    return cls(
+        "; ".join(messages),
+        status=response.status_code,
+        messages=messages,
+        error=error,
+        trace_id=_trace_id(body, response.headers),
+        method=response.request.method,
+        path=path,
+        **kwargs,
+    )
+
+
+def _error_class(status: int, path: str, error: str | None) -> type[GHLStatusError]:
+    if status in (400, 401) and path.endswith("/oauth/token") and (error or "").lower() == "invalid_grant":
+        return GHLInvalidGrantError
+    return _STATUS_ERRORS.get(status) or (GHLServerError if status >= 500 else GHLStatusError)
+
+
+def make_transport_error(exc: httpx.TransportError, *, method: str, path: str) -> GHLTransportError:
+    """A typed error for an httpx transport failure; the message names only the httpx class."""
+    kind = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return GHLConnectError(f"not sent ({kind})", method=method, path=path)
+    if isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError):
+        return GHLTimeoutError(f"no response, outcome unknown ({kind})", method=method, path=path)
+    return GHLTransportError(f"transport failure ({kind})", method=method, path=path)
+
+
+def trace_id_from_headers(headers: Mapping[str, str]) -> str | None:
+    """GHL's traceId if a response header carries one (the body is the documented place)."""
+    lower = {key.lower(): value for key, value in headers.items()}
+    return next((lower[name] for name in TRACE_ID_HEADERS if lower.get(name)), None)
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:  # not JSON (e.g. a gateway's HTML page): never copy raw text into an error
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _messages(body: Mapping[str, Any]) -> list[str]:
+    """GHL's `message` (a string, or an array of strings on 422), else an OAuth error description."""
+    for key in ("message", "error_description"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return [value]
+        if isinstance(value, list) and value:
+            return [str(item) for item in value]
+    return [body["error"]] if isinstance(body.get("error"), str) else []
+
+
+def _trace_id(body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
+    value = body.get("traceId")
+    return str(value) if value else trace_id_from_headers(headers)
+
+
+def _credentials_of(request: httpx.Request) -> list[str]:
+    """The credentials a request carried: its bearer token and any secret form field."""
+    found: list[str] = []
+    token = request.headers.get("authorization", "").partition(" ")[2]
+    if token:
+        found.append(token)
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        fields = parse_qsl(request.content.decode(errors="replace"), keep_blank_values=True)
+        found += [value for name, value in fields if name in SECRET_FORM_FIELDS and value]
+    return found
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, _REDACTED)
+    return _JWT.sub(_REDACTED, text)

@@ -14,7 +14,7 @@ app = api.make_resolver()
 @app.post("/webhooks/ghl")
 def receive() -> dict[str, Any]:
     event = app.current_event
-    result = webhooks.receive(event.decoded_body_bytes, event.headers)
+    result = webhooks.receive(webhooks.body_bytes(event.body, event.is_base64_encoded), event.headers)
     return result.model_dump(by_alias=True)
 
 

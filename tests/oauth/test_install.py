@@ -1,0 +1,222 @@
+"""The OAuth install through the real OAuth handler: authorize → GHL (double) → callback."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.conftest import AppEnv, make_jwt
+from tests.ghl_spec import assert_request_conforms
+from tests.lambda_events import FakeContext, http_event
+
+USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+
+
+def call(event: dict[str, Any]) -> dict[str, Any]:
+    import app  # functions/oauth/app.py, the handler template.yaml names
+
+    return app.handler(event, FakeContext())
+
+
+def authorize(user: str = USER) -> dict[str, Any]:
+    return call(http_event("GET", "/oauth/authorize", headers={"Authorization": f"Bearer {make_jwt(user)}"}))
+
+
+def state_from(response: dict[str, Any]) -> str:
+    url = json.loads(response["body"])["authorizeUrl"]
+    return parse_qs(urlparse(url).query)["state"][0]
+
+
+def callback(query: dict[str, str]) -> tuple[int, dict[str, list[str]], str]:
+    response = call(http_event("GET", "/oauth/callback", query=query))
+    location = response["headers"]["Location"]
+    return response["statusCode"], parse_qs(urlparse(location).query), location
+
+
+def installation(env: AppEnv, installation_id: str) -> Any:
+    from ghlbridge import factories
+
+    return factories.get_store().get_installation(installation_id)
+
+
+def test_authorize_returns_the_chooselocation_url_with_a_signed_state(app_env: AppEnv) -> None:
+    response = authorize()
+
+    assert response["statusCode"] == 200
+    url = urlparse(json.loads(response["body"])["authorizeUrl"])
+    assert (url.scheme, url.netloc, url.path) == ("https", "marketplace.gohighlevel.com", "/v2/oauth/chooselocation")
+    query = parse_qs(url.query)
+    assert query["response_type"] == ["code"]
+    assert query["client_id"] == ["test-client-id"]
+    assert query["redirect_uri"] == ["https://abc123.execute-api.us-east-1.amazonaws.com/oauth/callback"]
+    assert "opportunities.readonly" in query["scope"][0].split(" ")
+    assert "version_id" not in query
+    payload, mac = query["state"][0].split(".")
+    assert payload and mac
+
+
+def test_authorize_honours_white_label_host_and_version_id(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge import factories
+
+    monkeypatch.setenv("GHL_AUTHORIZE_HOST", "https://marketplace.leadconnectorhq.com")
+    monkeypatch.setenv("GHL_VERSION_ID", "app-version-1")
+    factories.reset()
+
+    url = urlparse(json.loads(authorize()["body"])["authorizeUrl"])
+
+    assert url.netloc == "marketplace.leadconnectorhq.com"
+    assert parse_qs(url.query)["version_id"] == ["app-version-1"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc", f"Bearer {make_jwt(aud='anon')}"])
+def test_authorize_refuses_unauthenticated_callers(app_env: AppEnv, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = call(http_event("GET", "/oauth/authorize", headers=headers))
+
+    assert response["statusCode"] == 401
+    error = json.loads(response["body"])["error"]
+    assert error["code"] == "unauthenticated"
+    assert error["requestId"].startswith("req-")
+
+
+def test_callback_exchanges_the_code_stores_encrypted_tokens_and_the_owner(app_env: AppEnv) -> None:
+    from ghlbridge import factories
+    from ghlbridge.refresh import aad
+    from ghlbridge.secrets import get_cipher
+
+    state = state_from(authorize())
+    code = app_env.ghl.issue_code(location_id="locA1")
+
+    status, query, location = callback({"code": code, "state": state})
+
+    assert status == 302
+    assert location.startswith("https://toolkit.example.com/app?")
+    assert query == {"ghl": ["connected"], "locationId": ["locA1"]}
+    [sent] = app_env.ghl.requests_to("/oauth/token")
+    assert sent["form"]["grant_type"] == "authorization_code"
+    assert sent["form"]["code"] == code
+    assert_request_conforms(app_env.ghl.as_httpx_request(sent))
+    inst = installation(app_env, "locA1")
+    assert inst.kind.value == "location" and inst.status.value == "active" and inst.installed_by == USER
+    access, refresh = app_env.ghl.state.issued_access[-1], app_env.ghl.state.issued_refresh[-1]
+    assert access not in inst.access_token_enc and refresh not in inst.refresh_token_enc
+    assert get_cipher().decrypt(inst.access_token_enc, aad=aad("locA1", "access")) == access
+    assert get_cipher().decrypt(inst.refresh_token_enc, aad=aad("locA1", "refresh")) == refresh
+    assert inst.expires_at > datetime.now(UTC) + timedelta(hours=23)
+    assert factories.get_store().get_membership("locA1", USER).role == "owner"
+
+
+def test_a_company_install_is_stored_as_such_and_its_locations_get_minted_tokens(app_env: AppEnv) -> None:
+    from ghlbridge import factories
+
+    state = state_from(authorize())
+    code = app_env.ghl.issue_code(user_type="Company", company_id="compX", approved_locations=["locB1", "locB2"])
+
+    status, query, _ = callback({"code": code, "state": state})
+
+    assert status == 302 and query == {"ghl": ["connected"], "companyId": ["compX"]}
+    inst = installation(app_env, "compX")
+    assert inst.kind.value == "company" and inst.approved_locations == ["locB1", "locB2"]
+    store = factories.get_store()
+    assert {m.location_id for m in store.list_memberships(USER)} >= {"compX", "locB1", "locB2"}
+
+    provider = factories.get_token_provider()
+    first = provider.access_token("locB1")
+    again = provider.access_token("locB1")
+
+    [minted] = app_env.ghl.requests_to("/oauth/locationToken")
+    assert first == again == app_env.ghl.state.issued_access[-1]
+    assert minted["form"] == {"companyId": "compX", "locationId": "locB1"}
+    assert minted["headers"]["Version"] == "2021-07-28"
+    assert_request_conforms(app_env.ghl.as_httpx_request(minted))
+    assert store.get_installation("locB1") is None  # minted tokens are cached, not stored
+
+
+def test_a_replayed_state_is_refused_and_changes_nothing(app_env: AppEnv) -> None:
+    state = state_from(authorize())
+    assert callback({"code": app_env.ghl.issue_code(location_id="locR"), "state": state})[1]["ghl"] == ["connected"]
+    before = installation(app_env, "locR")
+
+    _, query, _ = callback({"code": app_env.ghl.issue_code(location_id="locR"), "state": state})
+
+    assert query == {"ghl": ["error"], "reason": ["replayed_state"]}
+    assert app_env.ghl.token_posts() == 1
+    assert installation(app_env, "locR") == before
+
+
+def test_an_expired_state_is_refused_before_anything_is_stored(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ghlbridge.install
+
+    state = state_from(authorize())
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    monkeypatch.setattr(ghlbridge.install, "utcnow", lambda: later)
+
+    _, query, _ = callback({"code": app_env.ghl.issue_code(location_id="locE"), "state": state})
+
+    assert query == {"ghl": ["error"], "reason": ["expired_state"]}
+    assert app_env.ghl.token_posts() == 0
+    assert installation(app_env, "locE") is None
+    monkeypatch.undo()  # and the state, never consumed, still works within its 10 minutes
+    app_env_state_ok = callback({"code": app_env.ghl.issue_code(location_id="locE"), "state": state})[1]
+    assert app_env_state_ok["ghl"] == ["connected"]
+
+
+def forged_state() -> str:
+    from ghlbridge.install import sign_state
+
+    return sign_state(b"not-our-key", "nonce", USER, datetime.now(UTC) + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({"code": "c"}, "invalid_state"),
+        ({"code": "c", "state": "garbage"}, "invalid_state"),
+        ({"code": "c", "state": "a.b.c"}, "invalid_state"),
+        ({"code": "c", "state": "FORGED"}, "invalid_state"),
+        ({"error": "access_denied", "state": "x"}, "access_denied"),
+    ],
+)
+def test_bad_callbacks_redirect_with_a_reason_and_store_nothing(
+    app_env: AppEnv, query: dict[str, str], reason: str
+) -> None:
+    if query.get("state") == "FORGED":
+        query = {**query, "state": forged_state()}
+
+    status, answer, _ = callback(query)
+
+    assert status == 302
+    assert answer == {"ghl": ["error"], "reason": [reason]}
+    assert app_env.ghl.token_posts() == 0
+    assert installation(app_env, "loc1") is None
+
+
+def test_a_failed_exchange_redirects_with_exchange_failed(app_env: AppEnv) -> None:
+    state = state_from(authorize())
+
+    _, query, _ = callback({"code": "code-unknown-to-ghl", "state": state})
+
+    assert query == {"ghl": ["error"], "reason": ["exchange_failed"]}
+    assert app_env.ghl.token_posts() == 1
+    assert installation(app_env, "loc1") is None
+
+
+def test_the_state_is_bound_to_the_user_who_asked(app_env: AppEnv) -> None:
+    """A state signed for one user cannot be consumed for another: the nonce is stored per user."""
+    from ghlbridge import factories
+    from ghlbridge.install import sign_state
+    from ghlbridge.secrets import get_secrets
+
+    good = state_from(authorize(USER))
+    payload = json.loads(__import__("base64").urlsafe_b64decode(good.split(".")[0] + "=="))
+    key = get_secrets().state_signing_key.get_secret_value().encode()
+    other = sign_state(key, payload["n"], "someone-else", datetime.fromtimestamp(payload["e"], UTC))
+
+    _, query, _ = callback({"code": app_env.ghl.issue_code(), "state": other})
+
+    assert query["reason"] == ["replayed_state"]
+    assert factories.get_store().get_membership("loc1", "someone-else") is None

@@ -1,0 +1,309 @@
+"""The refresh protocol on the request path and on the schedule, against the GHL double."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import AppEnv
+from tests.ghl_double import Fault
+from tests.ghl_spec import assert_request_conforms
+from tests.lambda_events import FakeContext, scheduled_event
+from tests.seed import seed_installation, stored_tokens
+
+EXPIRED = timedelta(seconds=-60)
+FRESH = timedelta(hours=20)
+
+
+class CountingStore:
+    """Wraps the real store to count calls and to fail chosen operations (the project's own interface)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[str] = []
+        self.fail: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self.inner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from ghlbridge.store import StoreUnavailableError
+
+            self.calls.append(name)
+            if name in self.fail:
+                raise StoreUnavailableError(f"{name} failed (test)")
+            return target(*args, **kwargs)
+
+        return wrapper
+
+
+@pytest.fixture
+def parts(app_env: AppEnv) -> Any:
+    from ghlbridge import factories
+    from ghlbridge.secrets import get_cipher
+
+    class Parts:
+        store = factories.get_store()
+        cipher = get_cipher()
+        ghl = app_env.ghl
+
+        def seed(self, installation_id: str = "loc1", *, expires_in: timedelta = EXPIRED, **kw: Any) -> str:
+            refresh = self.ghl.issue_refresh_token(location_id=installation_id)
+            seed_installation(self.store, self.cipher, installation_id, access="at-old-" + installation_id,
+                              refresh=refresh, expires_in=expires_in, **kw)
+            return refresh
+
+        def provider(self, store: Any = None, *, lease: float = 1.0) -> Any:
+            from ghlbridge.refresh import Refresher
+            from ghlbridge.tokens import TokenProvider
+
+            refresher = Refresher(store or self.store, factories.get_oauth_api(), self.cipher,
+                                  factories.get_parking(), lease_seconds=lease)
+            return TokenProvider(refresher, factories.get_oauth_api())
+
+    return Parts()
+
+
+def test_a_fresh_token_is_served_from_memory_without_a_store_round_trip(parts: Any) -> None:
+    parts.seed(expires_in=FRESH)
+    store = CountingStore(parts.store)
+    provider = parts.provider(store)
+
+    first = provider.access_token("loc1")
+    calls_after_first = list(store.calls)
+    for _ in range(5):
+        assert provider.access_token("loc1") == first
+
+    assert first == "at-old-loc1"
+    assert calls_after_first == ["get_installation"]
+    assert store.calls == calls_after_first
+    assert parts.ghl.token_posts() == 0
+
+
+def test_an_expired_token_is_refreshed_once_and_the_rotated_pair_stored(parts: Any) -> None:
+    old_refresh = parts.seed()
+    provider = parts.provider()
+
+    token = provider.access_token("loc1")
+
+    [sent] = parts.ghl.requests_to("/oauth/token")
+    assert sent["form"] == {"client_id": "test-client-id", "client_secret": "test-client-secret",
+                            "grant_type": "refresh_token", "refresh_token": old_refresh}
+    assert_request_conforms(parts.ghl.as_httpx_request(sent))
+    assert token == parts.ghl.state.issued_access[-1]
+    assert stored_tokens(parts.store, parts.cipher, "loc1") == (token, parts.ghl.state.issued_refresh[-1])
+    inst = parts.store.get_installation("loc1")
+    assert inst.generation == 2 and inst.lease_holder is None
+
+
+def test_a_token_within_five_minutes_of_expiry_is_refreshed(parts: Any) -> None:
+    parts.seed(expires_in=timedelta(minutes=4))
+
+    token = parts.provider().access_token("loc1")
+
+    assert parts.ghl.token_posts("refresh_token") == 1
+    assert token != "at-old-loc1"
+
+
+def test_a_ghl_401_forces_one_refresh_and_one_replay(parts: Any) -> None:
+    from ghlbridge import factories
+    from ghlbridge.ghl.client import VERSION_2021_07_28
+    from ghlbridge.tokens import GHLAuth
+
+    parts.seed(expires_in=FRESH)
+    provider = parts.provider()
+    client = factories.get_ghl_client()
+    parts.ghl.state.issued_access.append("at-old-loc1")
+    parts.ghl.revoke_access("at-old-loc1")  # GHL no longer accepts the stored (unexpired) token
+
+    response = client.request("GET", "/opportunities/pipelines", version=VERSION_2021_07_28,
+                              params={"locationId": "loc1"}, auth=GHLAuth(provider, "loc1"))
+
+    calls = parts.ghl.requests_to("/opportunities/pipelines")
+    assert response.json()["pipelines"][0]["id"] == "p1"
+    assert [c["headers"]["Authorization"] for c in calls] == [
+        "Bearer at-old-loc1", f"Bearer {parts.ghl.state.issued_access[-1]}"]
+    assert parts.ghl.token_posts("refresh_token") == 1
+    for call in calls:
+        assert_request_conforms(parts.ghl.as_httpx_request(call))
+
+
+def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> None:
+    from ghlbridge import factories
+    from ghlbridge.ghl.client import VERSION_2021_07_28
+    from ghlbridge.ghl.errors import GHLUnauthorizedError
+    from ghlbridge.tokens import GHLAuth
+
+    parts.seed(expires_in=FRESH)
+    parts.ghl.state.reject_every_token = True  # e.g. a scope GHL no longer grants
+
+    with pytest.raises(GHLUnauthorizedError):
+        factories.get_ghl_client().request("GET", "/opportunities/pipelines", version=VERSION_2021_07_28,
+                                           params={"locationId": "loc1"}, auth=GHLAuth(parts.provider(), "loc1"))
+
+    assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 2
+    assert parts.ghl.token_posts("refresh_token") == 1
+
+
+def test_invalid_grant_marks_needs_reauth_and_never_deletes(parts: Any) -> None:
+    from ghlbridge.errors import ReauthorizationRequiredError
+
+    spent = parts.seed()
+    parts.ghl.state.live_refresh.pop(spent)  # GHL no longer knows it
+
+    with pytest.raises(ReauthorizationRequiredError) as caught:
+        parts.provider().access_token("loc1")
+
+    inst = parts.store.get_installation("loc1")
+    assert inst.status.value == "needs_reauth"
+    assert inst.reauth_reason.startswith("invalid_grant")
+    assert inst.reauth_at is not None
+    assert inst.refresh_token_enc is not None  # nothing deleted
+    assert caught.value.status == 409
+    with pytest.raises(ReauthorizationRequiredError):  # and it stays refused without calling GHL
+        parts.provider().access_token("loc1")
+    assert parts.ghl.token_posts() == 1
+
+
+def test_a_timeout_after_ghl_rotated_is_not_needs_reauth_and_the_lease_settles_it(parts: Any) -> None:
+    from ghlbridge.errors import ReauthorizationRequiredError, TokenRefreshError
+
+    parts.seed()
+    parts.ghl.add_fault(Fault(after=True, delay=2.5))  # GHL rotates, the answer never arrives in time
+
+    with pytest.raises(TokenRefreshError):
+        parts.provider(lease=3.0).access_token("loc1")  # the client gives up after 2 s
+
+    inst = parts.store.get_installation("loc1")
+    assert inst.status.value == "active" and inst.generation == 1
+    assert inst.lease_holder is not None  # kept: the outcome is unknown
+    assert parts.store.claim_refresh_lease("loc1", "someone-else", 5) is None
+    time.sleep(1.5)  # the lease (3 s) expires
+    with pytest.raises(ReauthorizationRequiredError):
+        parts.provider().access_token("loc1")  # GHL had rotated: the later attempt settles it
+    assert parts.ghl.token_posts("refresh_token") == 2
+
+
+def test_a_timeout_before_ghl_rotated_is_settled_by_a_later_success(parts: Any) -> None:
+    from ghlbridge.errors import TokenRefreshError
+
+    parts.seed()
+    parts.ghl.add_fault(Fault(delay=2.5, status=504))  # stalls, then fails: nothing rotated
+
+    with pytest.raises(TokenRefreshError):
+        parts.provider().access_token("loc1")
+    time.sleep(1.1)
+    token = parts.provider().access_token("loc1")
+
+    assert token == parts.ghl.state.issued_access[-1]
+    assert parts.store.get_installation("loc1").status.value == "active"
+
+
+def test_the_store_failing_after_ghl_rotated_parks_the_pair_then_restores_it(parts: Any) -> None:
+    parts.seed()
+    failing = CountingStore(parts.store)
+    failing.fail.add("complete_refresh")
+
+    token = parts.provider(failing, lease=2.5).access_token("loc1")  # the caller still gets the new token
+
+    new_access, new_refresh = parts.ghl.state.issued_access[-1], parts.ghl.state.issued_refresh[-1]
+    assert token == new_access
+    from ghlbridge import factories
+
+    files = list(factories.get_parking()._dir.glob("*.json"))  # DirectoryParking in local runs
+    assert len(files) == 1
+    text = files[0].read_text()
+    assert new_access not in text and new_refresh not in text  # parked encrypted
+    assert failing.calls.count("complete_refresh") >= 2  # retried before parking
+    assert stored_tokens(parts.store, parts.cipher, "loc1")[1] != new_refresh  # the store still has the dead pair
+
+    time.sleep(1.2)  # the failed holder's lease expires
+    again = parts.provider().access_token("loc1")  # a new container: restores before calling GHL
+
+    assert again == new_access
+    assert parts.ghl.token_posts("refresh_token") == 1  # the dead refresh token was never replayed
+    assert stored_tokens(parts.store, parts.cipher, "loc1") == (new_access, new_refresh)
+    assert list(factories.get_parking()._dir.glob("*.json")) == []
+
+
+def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts: Any) -> None:
+    """A pair parked by another container is found even when its holder's lease already expired."""
+    from ghlbridge import factories
+    from ghlbridge.parking import ParkedPair
+    from ghlbridge.refresh import aad, utcnow
+
+    spent = parts.seed(expires_in=timedelta(minutes=1))
+    parts.ghl.state.live_refresh.pop(spent)
+    live = parts.ghl.issue_refresh_token()
+    inst = parts.store.get_installation("loc1")
+    parked = ParkedPair(
+        installation_id="loc1", parked_generation=inst.generation,
+        access_token_enc=parts.cipher.encrypt("at-parked", aad=aad("loc1", "access")),
+        refresh_token_enc=parts.cipher.encrypt(live, aad=aad("loc1", "refresh")),
+        expires_at=utcnow() + timedelta(hours=20), parked_at=utcnow(),
+    )
+    factories.get_parking().park(parked)
+
+    assert parts.provider().access_token("loc1") == "at-parked"
+    assert parts.store.get_installation("loc1").status.value == "active"
+    assert stored_tokens(parts.store, parts.cipher, "loc1") == ("at-parked", live)
+
+
+def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
+    parts: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import refresh  # functions/oauth/refresh.py
+
+    parts.seed("due1", expires_in=timedelta(hours=1))
+    parts.seed("due2", expires_in=timedelta(hours=5))
+    parts.seed("later", expires_in=timedelta(hours=10))
+    spent = parts.seed("lost", expires_in=timedelta(hours=2))
+    parts.ghl.state.live_refresh.pop(spent)
+
+    summary = refresh.handler(scheduled_event(), FakeContext(remaining_ms=300_000))
+
+    assert summary["due"] == 3
+    assert summary["refreshed"] == 2 and summary["needs_reauth"] == 1 and summary["failed"] == 0
+    assert parts.ghl.token_posts("refresh_token") == 3
+    assert parts.store.get_installation("later").generation == 1
+    assert parts.store.get_installation("lost").status.value == "needs_reauth"
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for blob in emf for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"RefreshSucceeded", "RefreshFailed", "RefreshNeedsReauth"} <= names
+    values = {k: sum(v) if isinstance(v, list) else v for blob in emf for k, v in blob.items()
+              if k.startswith("Refresh")}
+    assert values["RefreshSucceeded"] == 2.0 and values["RefreshFailed"] == 0.0
+
+
+def test_the_scheduled_refresh_goes_on_past_individual_failures(parts: Any) -> None:
+    from ghlbridge import factories
+    from ghlbridge.refresh import run_scheduled_refresh
+
+    parts.seed("a", expires_in=timedelta(hours=1))
+    parts.seed("b", expires_in=timedelta(hours=1))
+    parts.seed("c", expires_in=timedelta(hours=1))
+    parts.ghl.add_fault(Fault(status=503))  # the first refresh fails; GHL is a POST: not retried
+
+    summary = run_scheduled_refresh(factories.get_refresher(), window=timedelta(hours=6), concurrency=1)
+
+    assert summary["due"] == 3
+    assert summary["refreshed"] == 2 and summary["failed"] == 1
+    assert summary["failures"][0]["error"] == "TokenRefreshError"
+
+
+def test_the_scheduled_refresh_stops_starting_work_near_its_deadline(parts: Any) -> None:
+    from ghlbridge import deadline, factories
+    from ghlbridge.refresh import run_scheduled_refresh
+
+    parts.seed("a", expires_in=timedelta(hours=1))
+    deadline.start(None, budget_seconds=5)
+
+    summary = run_scheduled_refresh(factories.get_refresher(), window=timedelta(hours=6), concurrency=2,
+                                    per_item_seconds=10)
+
+    assert summary["not_attempted"] == 1 and summary["refreshed"] == 0
+    assert parts.ghl.token_posts() == 0

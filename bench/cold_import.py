@@ -1,0 +1,234 @@
+"""Cold import time of every Lambda handler in template.yaml, against a baseline from the same run.
+
+For each AWS::Serverless::Function the handler module is imported in a fresh interpreter with
+PYTHONPATH=shared:<CodeUri> (the layer and the function code, as /opt/python and /var/task are
+in Lambda), the function's environment from the template (parameters at their defaults) and no
+AWS credentials. The baseline is a fresh interpreter importing what any handler here needs at
+least: httpx, pydantic and Powertools' APIGatewayHttpResolver. Target: every handler within
+baseline + 100 ms (median of --runs runs). Exit 1 when a handler misses it or fails to import.
+
+    python bench/cold_import.py [--runs 9] [--template template.yaml]
+
+Not a test (timings depend on the machine); `make bench` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 100.0
+BASELINE_IMPORTS = (
+    "import httpx, pydantic; from aws_lambda_powertools.event_handler import APIGatewayHttpResolver"
+)
+
+# Run in the child: time the import, then say whether boto3 came along.
+PROBE = """
+import json, sys, time
+t = time.perf_counter()
+{imports}
+elapsed = time.perf_counter() - t
+print(json.dumps({{"seconds": elapsed, "boto3": "boto3" in sys.modules}}))
+"""
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...)."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+@dataclass
+class Function:
+    name: str
+    code_uri: str
+    handler: str
+    env: dict[str, str]
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def module_file(self) -> Path:
+        base = ROOT / self.code_uri / self.module.replace(".", "/")
+        return base.with_suffix(".py") if base.with_suffix(".py").exists() else base / "__init__.py"
+
+
+def _resolve(value: Any, params: dict[str, Any], conditions: dict[str, bool]) -> str | None:
+    """A template value as a string when it is knowable without deploying, else None."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str | int | float):
+        return str(value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref" and arg in params and "Default" in params[arg]:
+            return _resolve(params[arg]["Default"], params, conditions)
+        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and arg[0] in conditions:
+            chosen = arg[1] if conditions[arg[0]] else arg[2]
+            if chosen == {"Ref": "AWS::NoValue"}:
+                return None
+            return _resolve(chosen, params, conditions)
+    return None
+
+
+def _conditions(template: dict[str, Any], params: dict[str, Any]) -> dict[str, bool]:
+    """Evaluate the simple `!Not [!Equals [!Ref P, ""]]` / `!Equals` conditions at parameter defaults."""
+    out: dict[str, bool] = {}
+    for name, cond in (template.get("Conditions") or {}).items():
+        negate = False
+        if isinstance(cond, dict) and "Fn::Not" in cond:
+            negate, cond = True, cond["Fn::Not"][0]
+        if isinstance(cond, dict) and "Fn::Equals" in cond:
+            left, right = (_resolve(v, params, {}) for v in cond["Fn::Equals"])
+            if left is not None and right is not None:
+                out[name] = (left == right) != negate
+    return out
+
+
+def functions(template_path: Path) -> list[Function]:
+    template = yaml.load(template_path.read_text(), Loader=CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    params = template.get("Parameters") or {}
+    conditions = _conditions(template, params)
+    globals_fn = (template.get("Globals") or {}).get("Function") or {}
+    global_env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
+    found = []
+    for name, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties") or {}
+        code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))
+        handler = props.get("Handler", globals_fn.get("Handler"))
+        if not isinstance(code_uri, str) or not isinstance(handler, str):
+            print(f"skipping {name}: CodeUri/Handler not local strings", file=sys.stderr)
+            continue
+        variables = {**global_env, **(((props.get("Environment") or {}).get("Variables")) or {})}
+        env = {}
+        for key, value in variables.items():
+            resolved = _resolve(value, params, conditions)
+            if resolved is not None:
+                env[key] = resolved
+        found.append(Function(name, code_uri.rstrip("/"), handler, env))
+    return found
+
+
+def _clean_env(extra: dict[str, str], pythonpath: str) -> dict[str, str]:
+    env = {k: v for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if (v := os.environ.get(k))}
+    env.update(
+        {
+            "PYTHONPATH": pythonpath,
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            # Make sure nothing can find credentials, even via ~/.aws.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _probe(imports: str, env: dict[str, str]) -> tuple[float, bool]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(imports=imports)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RuntimeError(last)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return float(result["seconds"]), bool(result["boto3"])
+
+
+def measure(imports: str, env: dict[str, str], runs: int) -> tuple[float, bool]:
+    """Median seconds of `runs` fresh imports, after one unrecorded warm-up (writes .pyc files)."""
+    _probe(imports, env)
+    samples = []
+    boto3 = False
+    for _ in range(runs):
+        seconds, loaded = _probe(imports, env)
+        samples.append(seconds)
+        boto3 = boto3 or loaded
+    return statistics.median(samples), boto3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per module (min 7)")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    args = parser.parse_args(argv)
+    runs = max(args.runs, 7)
+
+    fns = functions(args.template)
+    baseline_env = _clean_env({"POWERTOOLS_SERVICE_NAME": "baseline"}, "shared")
+    baseline, _ = measure(BASELINE_IMPORTS, baseline_env, runs)
+    baseline_ms = baseline * 1000
+
+    version = sys.version.split()[0]
+    print(f"Cold import, median of {runs} fresh interpreters, {sys.executable} (Python {version})")
+    print(f"Baseline `{BASELINE_IMPORTS}`: {baseline_ms:.1f} ms; target: baseline + {TARGET_MS:.0f} ms\n")
+    print("| function | handler | median ms | baseline ms | delta ms | target | boto3 loaded |")
+    print("|---|---|---:|---:|---:|---|---|")
+    failed = missing = 0
+    for fn in fns:
+        row = f"| {fn.name} | `{fn.code_uri}/{fn.handler}` |"
+        if not fn.module_file.exists():
+            missing += 1
+            print(f"{row} missing | {baseline_ms:.1f} | - | missing | - |")
+            continue
+        env = _clean_env(fn.env, f"shared{os.pathsep}{fn.code_uri}")
+        try:
+            seconds, boto3 = measure(f"import {fn.module}", env, runs)
+        except RuntimeError as exc:
+            failed += 1
+            print(f"{row} error | {baseline_ms:.1f} | - | FAIL ({exc}) | - |")
+            continue
+        ms = seconds * 1000
+        delta = ms - baseline_ms
+        ok = delta <= TARGET_MS
+        failed += not ok
+        verdict = "pass" if ok else "FAIL"
+        print(f"{row} {ms:.1f} | {baseline_ms:.1f} | {delta:+.1f} | {verdict} | {'yes' if boto3 else 'no'} |")
+
+    if missing:
+        print(f"\n{missing} handler module(s) missing (not written yet?): not measured.")
+    if failed:
+        print(f"\n{failed} handler(s) miss the target (baseline + {TARGET_MS:.0f} ms) or fail to import.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,7 +15,6 @@ import jwt
 import pytest
 
 from tests import leak_guard
-
 from tests.ghl_double import GHLDouble
 
 pytest_plugins = ["tests.pg"]
@@ -23,8 +22,10 @@ pytest_plugins = ["tests.pg"]
 SUPABASE_URL = "https://projref.supabase.co"
 JWT_SECRET = "test-legacy-jwt-secret-with-at-least-32-bytes!"
 STATE_KEY = "test-state-signing-key"
-TOKEN_KEYS = {"current": "k2", "keys": {"k1": base64.b64encode(b"1" * 32).decode(),
-                                        "k2": base64.b64encode(b"2" * 32).decode()}}
+TOKEN_KEYS = {
+    "current": "k2",
+    "keys": {"k1": base64.b64encode(b"1" * 32).decode(), "k2": base64.b64encode(b"2" * 32).decode()},
+}
 
 
 @dataclass
@@ -115,6 +116,15 @@ def _no_secrets_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     logger.setLevel(previous)
     leak_guard.assert_clean(caplog.records)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_deadline() -> None:
+    """Each test is its own invocation: a handler called by an earlier test must not leave its
+    (by now expired) deadline behind."""
+    from ghlbridge import deadline
+
+    deadline.start(None)
 
 
 @pytest.fixture(autouse=True)

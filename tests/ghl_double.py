@@ -82,8 +82,14 @@ class GHLDouble:
         self._server.server_close()
 
     # --- set-up helpers for tests ------------------------------------------------------------
-    def grant(self, *, user_type: str = "Location", location_id: str = "loc1", company_id: str = "comp1",
-              approved_locations: list[str] | None = None) -> dict[str, Any]:
+    def grant(
+        self,
+        *,
+        user_type: str = "Location",
+        location_id: str = "loc1",
+        company_id: str = "comp1",
+        approved_locations: list[str] | None = None,
+    ) -> dict[str, Any]:
         return {
             "userType": user_type,
             "locationId": location_id if user_type == "Location" else None,
@@ -133,7 +139,8 @@ class GHLDouble:
     def token_posts(self, grant_type: str | None = None) -> int:
         with self.lock:
             return sum(
-                1 for r in self.state.requests
+                1
+                for r in self.state.requests
                 if r["path"] == "/oauth/token" and (grant_type is None or r["form"].get("grant_type") == grant_type)
             )
 
@@ -144,10 +151,16 @@ class GHLDouble:
         raw = h.rfile.read(length) if length else b""
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         with self.lock:
-            self.state.requests.append({
-                "method": h.command, "path": url.path, "query": url.query, "form": form,
-                "headers": dict(h.headers.items()), "body": raw,
-            })
+            self.state.requests.append(
+                {
+                    "method": h.command,
+                    "path": url.path,
+                    "query": url.query,
+                    "form": form,
+                    "headers": dict(h.headers.items()),
+                    "body": raw,
+                }
+            )
             fault = self.state.faults.popleft() if self.state.faults else None
         if fault and not fault.after:
             time.sleep(fault.delay)
@@ -217,7 +230,10 @@ class GHLDouble:
                 token = form.get("refresh_token", "")
                 grant = self.state.live_refresh.pop(token, None)
                 if grant is None:
-                    return 400, {"error": "invalid_grant", "error_description": "Invalid grant: refresh token is invalid"}
+                    return 400, {
+                        "error": "invalid_grant",
+                        "error_description": "Invalid grant: refresh token is invalid",
+                    }
                 self.state.spent_refresh.add(token)
                 return 200, self._issue(grant)
             return 400, {"error": "unsupported_grant_type", "error_description": "grant_type is not supported"}
@@ -232,8 +248,11 @@ class GHLDouble:
     def _pipelines(self, h: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any]]:
         with self.lock:
             if not self._bearer_ok(h):
-                return 401, {"statusCode": 401, "message": "Invalid token: access token is invalid",
-                             "error": "Unauthorized"}
+                return 401, {
+                    "statusCode": 401,
+                    "message": "Invalid token: access token is invalid",
+                    "error": "Unauthorized",
+                }
         if h.headers.get("version") != "2021-07-28":
             return 401, {"statusCode": 401, "message": "version header was not found."}
         return 200, {"pipelines": [{"id": "p1", "name": "Sales", "stages": []}]}

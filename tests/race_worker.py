@@ -20,8 +20,9 @@ def _container() -> Any:
     from ghlbridge.secrets import get_cipher
     from ghlbridge.tokens import TokenProvider
 
-    refresher = Refresher(factories.get_store(), factories.get_oauth_api(), get_cipher(), factories.get_parking(),
-                          lease_seconds=10.0)
+    refresher = Refresher(
+        factories.get_store(), factories.get_oauth_api(), get_cipher(), factories.get_parking(), lease_seconds=10.0
+    )
     return TokenProvider(refresher, factories.get_oauth_api())
 
 
@@ -59,5 +60,4 @@ def scheduled(env: dict[str, str], start_at: float, out: Queue[Any]) -> None:
     deadline.start(None, budget_seconds=60)
     refresher = _container()._refresher
     time.sleep(max(0.0, start_at - time.time()))
-    out.put(["summary", run_scheduled_refresh(refresher, window=timedelta(hours=6), concurrency=4,
-                                              per_item_seconds=5)])
+    out.put(["summary", run_scheduled_refresh(refresher, window=timedelta(hours=6), concurrency=4, per_item_seconds=5)])

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.refresh import aad
 from ghlbridge.store import Installation, InstallationKind, TokenStore
+
 from tests import leak_guard
 
 
@@ -41,7 +42,9 @@ def seed_installation(
 def stored_tokens(store: TokenStore, cipher: TokenCipher, installation_id: str) -> tuple[str | None, str | None]:
     inst = store.get_installation(installation_id)
     assert inst is not None
-    access = cipher.decrypt(inst.access_token_enc, aad=aad(installation_id, "access")) if inst.access_token_enc else None
+    access = (
+        cipher.decrypt(inst.access_token_enc, aad=aad(installation_id, "access")) if inst.access_token_enc else None
+    )
     refresh = (
         cipher.decrypt(inst.refresh_token_enc, aad=aad(installation_id, "refresh")) if inst.refresh_token_enc else None
     )

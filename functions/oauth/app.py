@@ -5,7 +5,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from ghlbridge import api, deadline, install
 from ghlbridge.observability import logger, metrics, traced
 

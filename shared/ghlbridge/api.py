@@ -7,12 +7,11 @@ a token, secret, code or JWT; GHL errors keep only GHL's traceId.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from ghlbridge.auth import Caller, verify_caller
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import (
     GHLError,
@@ -24,6 +23,9 @@ from ghlbridge.ghl.errors import (
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
 from ghlbridge.store import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from ghlbridge.auth import Caller
 
 
 def make_resolver() -> APIGatewayHttpResolver:
@@ -56,12 +58,12 @@ def request_id(app: APIGatewayHttpResolver) -> str | None:
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     """The one place where an error type becomes an HTTP status."""
 
-    @app.exception_handler(AppError)
+    @app.exception_handler(AppError)  # type: ignore[untyped-decorator]
     def _app_error(exc: AppError) -> Response[Any]:
         logger.info("Request refused", extra={"code": exc.code, "status": exc.status})
         return error_response(app, exc.status, exc.code, exc.message, exc.details)
 
-    @app.exception_handler(GHLError)
+    @app.exception_handler(GHLError)  # type: ignore[untyped-decorator]
     def _ghl_error(exc: GHLError) -> Response[Any]:
         logger.warning(
             "GHL error", extra={"ghl_status": exc.status, "trace_id": exc.trace_id, "error": type(exc).__name__}
@@ -80,7 +82,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             return error_response(app, 502, "ghl_unreachable", "GHL could not be reached", details)
         return error_response(app, 502, "ghl_error", f"GHL answered with an error ({exc.status})", details)
 
-    @app.exception_handler(StoreUnavailableError)
+    @app.exception_handler(StoreUnavailableError)  # type: ignore[untyped-decorator]
     def _store_down(exc: StoreUnavailableError) -> Response[Any]:
         logger.error("Token store unavailable", extra={"error": type(exc).__name__})
         return error_response(app, 503, "store_unavailable", "The token store is unavailable; retry later")
@@ -89,7 +91,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def _not_found(exc: NotFoundError) -> Response[Any]:
         return error_response(app, 404, "route_not_found", "No such route")
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(exc: Exception) -> Response[Any]:
         logger.exception("Unhandled error")
         return error_response(app, 500, "internal_error", "Something went wrong on our side")
@@ -97,6 +99,8 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:
     """The authenticated Supabase user of this request (401 otherwise)."""
+    from ghlbridge.auth import verify_caller  # PyJWT: only functions with caller routes pay for it
+
     return verify_caller(app.current_event.headers.get("authorization"))
 
 

@@ -18,7 +18,7 @@ from ghlbridge.tokens import TokenProvider
 @lru_cache(maxsize=1)
 def get_store() -> TokenStore:
     settings = get_settings()
-    if settings.token_store == "sqlite":
+    if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.sqlite_path)

@@ -190,10 +190,11 @@ def utcnow() -> datetime:
 def start_install(caller: Caller, *, redirect_uri: str) -> str:
     from ghlbridge import factories
     from ghlbridge.secrets import get_secrets
+    from ghlbridge.settings import get_settings
 
     return authorize_url(
         caller,
-        settings=factories.get_settings(),
+        settings=get_settings(),
         store=factories.get_store(),
         state_key=get_secrets().state_signing_key.get_secret_value().encode(),
         redirect_uri=redirect_uri,
@@ -205,8 +206,9 @@ def finish_install(query: Mapping[str, str], *, redirect_uri: str) -> str:
     """The URL of the toolkit to send the browser back to, `?ghl=connected…` or `?ghl=error…`."""
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher, get_secrets
+    from ghlbridge.settings import get_settings
 
-    toolkit_url = factories.get_settings().toolkit_url
+    toolkit_url = get_settings().toolkit_url
     try:
         inst = complete_install(
             query,

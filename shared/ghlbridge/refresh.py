@@ -177,7 +177,9 @@ class Refresher:
             # The request went out; GHL may have rotated. Keep the lease: it expires, and a later
             # attempt settles it (success, or invalid_grant → needs_reauth).
             count("RefreshOutcomeUnknown")
-            logger.warning("GHL refresh outcome unknown", extra={"installation_id": inst.id, "error": type(exc).__name__})
+            logger.warning(
+                "GHL refresh outcome unknown", extra={"installation_id": inst.id, "error": type(exc).__name__}
+            )
             raise TokenRefreshError("The token refresh outcome is unknown; try again shortly") from exc
         except GHLError as exc:  # not sent, rate-limited or refused: nothing rotated
             self.store.release_lease(inst.id, holder)
@@ -194,14 +196,16 @@ class Refresher:
         if saved is not None:
             logger.info("GHL token refreshed", extra={"installation_id": inst.id, "generation": saved.generation})
             return RefreshResult(AccessToken(inst.id, token.value, expires_at, saved.generation), "refreshed")
-        self._park(ParkedPair(
-            installation_id=inst.id,
-            parked_generation=inst.generation,
-            access_token_enc=access_enc,
-            refresh_token_enc=refresh_enc,
-            expires_at=expires_at,
-            parked_at=now,
-        ))
+        self._park(
+            ParkedPair(
+                installation_id=inst.id,
+                parked_generation=inst.generation,
+                access_token_enc=access_enc,
+                refresh_token_enc=refresh_enc,
+                expires_at=expires_at,
+                parked_at=now,
+            )
+        )
         return RefreshResult(token, "refreshed")
 
     def _save(
@@ -287,7 +291,12 @@ def restore_parked(store: TokenStore, parking: Parking, *, only: str | None = No
 
 RunOutcome = Literal["refreshed", "already_refreshed", "restored", "needs_reauth", "failed", "not_attempted"]
 RUN_OUTCOMES: tuple[RunOutcome, ...] = (
-    "refreshed", "already_refreshed", "restored", "needs_reauth", "failed", "not_attempted",
+    "refreshed",
+    "already_refreshed",
+    "restored",
+    "needs_reauth",
+    "failed",
+    "not_attempted",
 )
 SCHEDULE_METRICS: dict[str, str] = {
     "refreshed": "RefreshSucceeded",
@@ -354,8 +363,9 @@ def run_scheduled_refresh(
 def run_scheduled() -> dict[str, object]:
     """The scheduled function's entry point, wired to the container's cached objects."""
     from ghlbridge import factories
+    from ghlbridge.settings import get_settings
 
-    settings = factories.get_settings()
+    settings = get_settings()
     return run_scheduled_refresh(
         factories.get_refresher(),
         window=timedelta(hours=settings.refresh_window_hours),

@@ -74,9 +74,10 @@ class TokenProvider:
             token = self._mint_location_token(company, installation_id)
         else:
             inst = self._refresher.check_status(inst, installation_id)
-            token = self._refresher.usable(inst, rejected=rejected) or self._refresher.refresh(
-                installation_id, seen_generation=inst.generation, rejected=rejected
-            ).token
+            token = (
+                self._refresher.usable(inst, rejected=rejected)
+                or self._refresher.refresh(installation_id, seen_generation=inst.generation, rejected=rejected).token
+            )
         self._cache[installation_id] = token
         return token
 
@@ -99,7 +100,7 @@ class GHLAuth(httpx.Auth):
         self._provider = provider
         self._location_id = location_id
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         token = self._provider.access_token(self._location_id)
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request

@@ -148,7 +148,9 @@ def test_a_replayed_state_is_refused_and_changes_nothing(app_env: AppEnv) -> Non
     assert installation(app_env, "locR") == before
 
 
-def test_an_expired_state_is_refused_before_anything_is_stored(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_expired_state_is_refused_before_anything_is_stored(
+    app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ghlbridge.install
 
     state = state_from(authorize())

@@ -53,16 +53,28 @@ def parts(app_env: AppEnv) -> Any:
 
         def seed(self, installation_id: str = "loc1", *, expires_in: timedelta = EXPIRED, **kw: Any) -> str:
             refresh = self.ghl.issue_refresh_token(location_id=installation_id)
-            seed_installation(self.store, self.cipher, installation_id, access="at-old-" + installation_id,
-                              refresh=refresh, expires_in=expires_in, **kw)
+            seed_installation(
+                self.store,
+                self.cipher,
+                installation_id,
+                access="at-old-" + installation_id,
+                refresh=refresh,
+                expires_in=expires_in,
+                **kw,
+            )
             return refresh
 
         def provider(self, store: Any = None, *, lease: float = 1.0) -> Any:
             from ghlbridge.refresh import Refresher
             from ghlbridge.tokens import TokenProvider
 
-            refresher = Refresher(store or self.store, factories.get_oauth_api(), self.cipher,
-                                  factories.get_parking(), lease_seconds=lease)
+            refresher = Refresher(
+                store or self.store,
+                factories.get_oauth_api(),
+                self.cipher,
+                factories.get_parking(),
+                lease_seconds=lease,
+            )
             return TokenProvider(refresher, factories.get_oauth_api())
 
     return Parts()
@@ -91,8 +103,12 @@ def test_an_expired_token_is_refreshed_once_and_the_rotated_pair_stored(parts: A
     token = provider.access_token("loc1")
 
     [sent] = parts.ghl.requests_to("/oauth/token")
-    assert sent["form"] == {"client_id": "test-client-id", "client_secret": "test-client-secret",
-                            "grant_type": "refresh_token", "refresh_token": old_refresh}
+    assert sent["form"] == {
+        "client_id": "test-client-id",
+        "client_secret": "test-client-secret",
+        "grant_type": "refresh_token",
+        "refresh_token": old_refresh,
+    }
     assert_request_conforms(parts.ghl.as_httpx_request(sent))
     assert token == parts.ghl.state.issued_access[-1]
     assert stored_tokens(parts.store, parts.cipher, "loc1") == (token, parts.ghl.state.issued_refresh[-1])
@@ -120,13 +136,20 @@ def test_a_ghl_401_forces_one_refresh_and_one_replay(parts: Any) -> None:
     parts.ghl.state.issued_access.append("at-old-loc1")
     parts.ghl.revoke_access("at-old-loc1")  # GHL no longer accepts the stored (unexpired) token
 
-    response = client.request("GET", "/opportunities/pipelines", version=VERSION_2021_07_28,
-                              params={"locationId": "loc1"}, auth=GHLAuth(provider, "loc1"))
+    response = client.request(
+        "GET",
+        "/opportunities/pipelines",
+        version=VERSION_2021_07_28,
+        params={"locationId": "loc1"},
+        auth=GHLAuth(provider, "loc1"),
+    )
 
     calls = parts.ghl.requests_to("/opportunities/pipelines")
     assert response.json()["pipelines"][0]["id"] == "p1"
     assert [c["headers"]["Authorization"] for c in calls] == [
-        "Bearer at-old-loc1", f"Bearer {parts.ghl.state.issued_access[-1]}"]
+        "Bearer at-old-loc1",
+        f"Bearer {parts.ghl.state.issued_access[-1]}",
+    ]
     assert parts.ghl.token_posts("refresh_token") == 1
     for call in calls:
         assert_request_conforms(parts.ghl.as_httpx_request(call))
@@ -142,8 +165,13 @@ def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> Non
     parts.ghl.state.reject_every_token = True  # e.g. a scope GHL no longer grants
 
     with pytest.raises(GHLUnauthorizedError):
-        factories.get_ghl_client().request("GET", "/opportunities/pipelines", version=VERSION_2021_07_28,
-                                           params={"locationId": "loc1"}, auth=GHLAuth(parts.provider(), "loc1"))
+        factories.get_ghl_client().request(
+            "GET",
+            "/opportunities/pipelines",
+            version=VERSION_2021_07_28,
+            params={"locationId": "loc1"},
+            auth=GHLAuth(parts.provider(), "loc1"),
+        )
 
     assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 2
     assert parts.ghl.token_posts("refresh_token") == 1
@@ -241,10 +269,12 @@ def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts:
     live = parts.ghl.issue_refresh_token()
     inst = parts.store.get_installation("loc1")
     parked = ParkedPair(
-        installation_id="loc1", parked_generation=inst.generation,
+        installation_id="loc1",
+        parked_generation=inst.generation,
         access_token_enc=parts.cipher.encrypt("at-parked", aad=aad("loc1", "access")),
         refresh_token_enc=parts.cipher.encrypt(live, aad=aad("loc1", "refresh")),
-        expires_at=utcnow() + timedelta(hours=20), parked_at=utcnow(),
+        expires_at=utcnow() + timedelta(hours=20),
+        parked_at=utcnow(),
     )
     factories.get_parking().park(parked)
 
@@ -274,8 +304,9 @@ def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     names = {m["Name"] for blob in emf for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
     assert {"RefreshSucceeded", "RefreshFailed", "RefreshNeedsReauth"} <= names
-    values = {k: sum(v) if isinstance(v, list) else v for blob in emf for k, v in blob.items()
-              if k.startswith("Refresh")}
+    values = {
+        k: sum(v) if isinstance(v, list) else v for blob in emf for k, v in blob.items() if k.startswith("Refresh")
+    }
     assert values["RefreshSucceeded"] == 2.0 and values["RefreshFailed"] == 0.0
 
 
@@ -302,8 +333,9 @@ def test_the_scheduled_refresh_stops_starting_work_near_its_deadline(parts: Any)
     parts.seed("a", expires_in=timedelta(hours=1))
     deadline.start(None, budget_seconds=5)
 
-    summary = run_scheduled_refresh(factories.get_refresher(), window=timedelta(hours=6), concurrency=2,
-                                    per_item_seconds=10)
+    summary = run_scheduled_refresh(
+        factories.get_refresher(), window=timedelta(hours=6), concurrency=2, per_item_seconds=10
+    )
 
     assert summary["not_attempted"] == 1 and summary["refreshed"] == 0
     assert parts.ghl.token_posts() == 0

@@ -23,8 +23,10 @@ def run_race(env: dict[str, str], *, with_schedule: bool) -> tuple[list[str], li
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 3.0  # every worker starts at once, after the spawns settle
-    procs = [ctx.Process(target=race_worker.request_path, args=(env, "loc1", THREADS, start_at, out))
-             for _ in range(PROCESSES)]
+    procs = [
+        ctx.Process(target=race_worker.request_path, args=(env, "loc1", THREADS, start_at, out))
+        for _ in range(PROCESSES)
+    ]
     if with_schedule:
         procs.append(ctx.Process(target=race_worker.scheduled, args=(env, start_at, out)))
     for p in procs:
@@ -48,8 +50,14 @@ def seed_expired(app_env: AppEnv) -> None:
     from ghlbridge.secrets import get_cipher
 
     refresh = app_env.ghl.issue_refresh_token(location_id="loc1")
-    seed_installation(factories.get_store(), get_cipher(), "loc1", access="at-expired", refresh=refresh,
-                      expires_in=timedelta(minutes=-5))
+    seed_installation(
+        factories.get_store(),
+        get_cipher(),
+        "loc1",
+        access="at-expired",
+        refresh=refresh,
+        expires_in=timedelta(minutes=-5),
+    )
     app_env.ghl.add_fault(Fault(after=True, delay=0.5))  # a slow GHL widens the race window
 
 

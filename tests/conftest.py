@@ -17,7 +17,7 @@ import pytest
 from tests import leak_guard
 from tests.ghl_double import GHLDouble
 
-pytest_plugins = ["tests.pg"]
+pytest_plugins = ["tests.pg", "tests.postgrest_double"]
 
 SUPABASE_URL = "https://projref.supabase.co"
 JWT_SECRET = "test-legacy-jwt-secret-with-at-least-32-bytes!"

@@ -78,18 +78,14 @@ def assert_response_conforms(method: str, path: str, status: int, body: Any) -> 
 
 def find_operation(method: str, path: str) -> Operation:
     """The spec operation for a concrete path; literal segments beat `{param}` segments."""
-    matches = [
-        op for op in _operations() if op.method == method.lower() and _pattern(op.template).match(path)
-    ]
+    matches = [op for op in _operations() if op.method == method.lower() and _pattern(op.template).match(path)]
     assert matches, f"{method.upper()} {path} is not an operation in the copied GHL specs"
     return min(matches, key=lambda op: [segment.startswith("{") for segment in op.template.split("/")])
 
 
 def _check_parameters(op: Operation, request: httpx.Request) -> list[str]:
     problems: list[str] = []
-    declared = {
-        (p["in"], p["name"]): (i, p) for i, p in enumerate(op.operation.get("parameters", [])) if "in" in p
-    }
+    declared = {(p["in"], p["name"]): (i, p) for i, p in enumerate(op.operation.get("parameters", [])) if "in" in p}
     query_names = {name for place, name in declared if place == "query"}
     for name in sorted(set(request.url.params.keys()) - query_names):
         problems.append(f"query parameter {name!r} is not declared (declared: {sorted(query_names)})")
@@ -111,9 +107,7 @@ def _check_parameters(op: Operation, request: httpx.Request) -> list[str]:
         items = [values] if schema.get("type") == "array" else values
         for value in items:
             instance = _coerce(value, schema)
-            errors = _schema_errors(
-                OAS30WriteValidator, op.schema_ref("parameters", index, "schema"), instance
-            )
+            errors = _schema_errors(OAS30WriteValidator, op.schema_ref("parameters", index, "schema"), instance)
             problems += [f"{place} parameter {name!r}={value!r}: {error}" for error in errors]
     return problems
 

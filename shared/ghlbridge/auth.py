@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,6 +41,14 @@ _REJECTED = "Missing or invalid credentials."
 
 _build_lock = threading.Lock()
 _built: tuple[Settings, CallerVerifier] | None = None
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 class Caller(BaseModel):
@@ -147,7 +156,7 @@ class CallerVerifier:
     def verify(self, authorization: str | None) -> Caller:
         claims = self._claims(_bearer_token(authorization))
         sub, email, role = claims["sub"], claims.get("email"), claims.get("role")
-        if not isinstance(sub, str) or not sub:
+        if not isinstance(sub, str) or not _is_uuid(sub):  # Supabase Auth user ids are UUIDs
             _reject("bad_sub")
         return Caller(
             user_id=sub,

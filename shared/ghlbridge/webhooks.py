@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from ghlbridge.errors import AppError, RequestInvalidError, WebhookSignatureError
+from ghlbridge.errors import AppError, PayloadTooLargeError, RequestInvalidError, WebhookSignatureError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
 from ghlbridge.store.base import InstallationStatus, TokenStore
@@ -91,6 +91,11 @@ class WebhookResult(BaseModel):
     outcome: Outcome
 
 
+# GHL's app webhooks are small JSON objects; anything far larger is refused before the signature
+# check spends time on it (API Gateway itself allows 10 MB).
+MAX_BODY_BYTES = 256 * 1024
+
+
 def receive(
     raw_body: bytes,
     headers: Mapping[str, str],
@@ -102,6 +107,8 @@ def receive(
 
     `store` defaults to the cached store factory; `now` to the current UTC time.
     """
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"Webhook bodies are limited to {MAX_BODY_BYTES // 1024} KiB")
     verify_signature(raw_body, headers)
     event = parse_event(raw_body, now=now or datetime.now(UTC))
     if store is None:

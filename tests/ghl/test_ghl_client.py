@@ -139,12 +139,8 @@ def test_get_survives_three_5xx(ghl_mock: respx.MockRouter, client: GHLClient, s
     assert metric_values("GHLRetry") == [1.0, 1.0, 1.0]
 
 
-def test_get_gives_up_after_four_tries(
-    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
-) -> None:
-    route = ghl_mock.get("/opportunities/pipelines").respond(
-        503, json={"message": "down", "traceId": "t-503"}
-    )
+def test_get_gives_up_after_four_tries(ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]) -> None:
+    route = ghl_mock.get("/opportunities/pipelines").respond(503, json={"message": "down", "traceId": "t-503"})
 
     with pytest.raises(GHLServerError) as caught:
         get_pipelines(client)
@@ -218,9 +214,7 @@ def test_post_is_resent_after_a_connect_error(
     assert route.calls[0].request.read() == route.calls[1].request.read()  # the same note, sent once
 
 
-def test_post_is_resent_after_a_429(
-    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
-) -> None:
+def test_post_is_resent_after_a_429(ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]) -> None:
     route = ghl_mock.post("/contacts/c1/notes")
     route.side_effect = [
         httpx.Response(429, headers={"Retry-After": "2"}),
@@ -244,12 +238,8 @@ def test_post_gives_up_on_connect_errors_after_four_tries(
     assert sleeps == [0.375, 0.75, 1.5]
 
 
-def test_client_errors_are_raised_at_once(
-    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
-) -> None:
-    route = ghl_mock.get("/contacts/missing").respond(
-        404, json={"message": "Contact not found", "traceId": "t-1"}
-    )
+def test_client_errors_are_raised_at_once(ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]) -> None:
+    route = ghl_mock.get("/contacts/missing").respond(404, json={"message": "Contact not found", "traceId": "t-1"})
 
     with pytest.raises(GHLNotFoundError) as caught:
         client.request("GET", "/contacts/missing", version=VERSION_2021_07_28, auth=BearerAuth(ACCESS_TOKEN))
@@ -298,9 +288,7 @@ def test_timeout_is_shortened_to_fit_the_deadline(ghl_mock: respx.MockRouter, cl
     assert timeout["connect"] == timeout["read"]
 
 
-def test_timeout_is_the_configured_one_with_time_to_spare(
-    ghl_mock: respx.MockRouter, client: GHLClient
-) -> None:
+def test_timeout_is_the_configured_one_with_time_to_spare(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
     route = ghl_mock.get("/opportunities/pipelines").respond(200, json=PIPELINES)
 
     get_pipelines(client)
@@ -308,9 +296,7 @@ def test_timeout_is_the_configured_one_with_time_to_spare(
     assert route.calls.last.request.extensions["timeout"]["read"] == 10.0
 
 
-def test_nothing_is_sent_when_the_deadline_is_too_close(
-    ghl_mock: respx.MockRouter, client: GHLClient
-) -> None:
+def test_nothing_is_sent_when_the_deadline_is_too_close(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
     deadline.start(None, budget_seconds=0.8)  # no route: any request would fail the router
 
     with pytest.raises(GHLConnectError) as caught:
@@ -388,9 +374,7 @@ def test_a_transport_error_is_logged_by_class_name(
 
 
 def test_base_url_is_configurable(sleeps: list[float]) -> None:
-    with respx.mock(
-        base_url="https://ghl.example.test", assert_all_called=True, assert_all_mocked=True
-    ) as mock:
+    with respx.mock(base_url="https://ghl.example.test", assert_all_called=True, assert_all_mocked=True) as mock:
         route = mock.get("/ping").respond(200)
         with GHLClient(base_url="https://ghl.example.test", timeout=5.0, sleep=sleeps.append) as client:
             client.request("GET", "/ping", version=None)

@@ -223,9 +223,7 @@ def test_transport_errors(exc: httpx.TransportError, cls: type[GHLTransportError
 
 def test_str_and_repr_show_ids_not_query_or_body() -> None:
     request = httpx.Request("PUT", BASE_URL + "/contacts/c1?locationId=l1", json={"email": "pat@example.com"})
-    error = make_status_error(
-        answer(404, {"message": "Contact not found", "traceId": "abc123"}, request=request)
-    )
+    error = make_status_error(answer(404, {"message": "Contact not found", "traceId": "abc123"}, request=request))
 
     assert str(error) == "GHL PUT /contacts/c1 404: Contact not found (traceId abc123)"
     assert repr(error) == (

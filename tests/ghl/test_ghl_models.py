@@ -19,9 +19,7 @@ from tests.ghl.ghl_testkit import (
 
 
 def test_token_response_reads_every_spec_field() -> None:
-    answer = TokenResponse.model_validate(
-        token_body(installToFutureLocations=False, approveAllLocations=True)
-    )
+    answer = TokenResponse.model_validate(token_body(installToFutureLocations=False, approveAllLocations=True))
 
     assert answer.access_token.get_secret_value() == ACCESS_TOKEN
     assert answer.refresh_token is not None and answer.refresh_token.get_secret_value() == NEW_REFRESH_TOKEN
@@ -99,9 +97,7 @@ def test_location_token_response_has_no_refresh_token() -> None:
 
 def test_parse_response_names_fields_not_values() -> None:
     request = httpx.Request("POST", BASE_URL + "/oauth/locationToken")
-    response = httpx.Response(
-        201, json={"access_token": LOCATION_TOKEN}, request=request, headers={"traceid": "t-9"}
-    )
+    response = httpx.Response(201, json={"access_token": LOCATION_TOKEN}, request=request, headers={"traceid": "t-9"})
 
     with pytest.raises(GHLInvalidResponseError) as caught:
         parse_response(response, LocationTokenResponse)

@@ -172,9 +172,7 @@ def test_refresh_invalid_grant(token_route: respx.Route, oauth: OAuthAPI, status
 
 
 def test_a_bad_code_is_unauthorized_not_invalid_grant(token_route: respx.Route, oauth: OAuthAPI) -> None:
-    token_route.respond(
-        401, json={"error": "UnAuthorized!", "error_description": "Authorization code not found"}
-    )
+    token_route.respond(401, json={"error": "UnAuthorized!", "error_description": "Authorization code not found"})
 
     with pytest.raises(GHLUnauthorizedError) as caught:
         oauth.exchange_code(AUTH_CODE)
@@ -195,9 +193,7 @@ def test_refresh_is_not_resent_after_a_read_timeout(
     assert sleeps == []
 
 
-def test_refresh_is_not_resent_after_a_5xx(
-    token_route: respx.Route, oauth: OAuthAPI, sleeps: list[float]
-) -> None:
+def test_refresh_is_not_resent_after_a_5xx(token_route: respx.Route, oauth: OAuthAPI, sleeps: list[float]) -> None:
     token_route.respond(502)
 
     with pytest.raises(GHLServerError):
@@ -260,12 +256,8 @@ def test_no_credential_in_errors_or_logs(
 ) -> None:
     """Every failure path, with GHL even echoing credentials back: nothing leaks anywhere."""
     token_route.side_effect = [
-        httpx.Response(
-            400, json={"error": "invalid_grant", "error_description": f"token {REFRESH_TOKEN} revoked"}
-        ),
-        httpx.Response(
-            401, json={"error": "UnAuthorized!", "error_description": f"code {AUTH_CODE} not found"}
-        ),
+        httpx.Response(400, json={"error": "invalid_grant", "error_description": f"token {REFRESH_TOKEN} revoked"}),
+        httpx.Response(401, json={"error": "UnAuthorized!", "error_description": f"code {AUTH_CODE} not found"}),
         httpx.ReadTimeout("read"),
         httpx.Response(200, json=token_body()),
     ]

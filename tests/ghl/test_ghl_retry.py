@@ -86,9 +86,7 @@ def delay(
         ("GET", None, None, None),
     ],
 )
-def test_what_is_retried(
-    method: str, status: int | None, error: TransportErrorKind | None, expected: float
-) -> None:
+def test_what_is_retried(method: str, status: int | None, error: TransportErrorKind | None, expected: float) -> None:
     assert delay(method, status, error) == expected
 
 
@@ -149,9 +147,7 @@ def test_equal_jitter_stays_between_half_and_full_ceiling(rng: float, expected: 
         ("GET", 429, {"X-RateLimit-Daily-Remaining": "120", **WINDOW}, 10.0),
     ],
 )
-def test_waits_for_what_ghl_says(
-    method: str, status: int, headers: dict[str, str], expected: float | None
-) -> None:
+def test_waits_for_what_ghl_says(method: str, status: int, headers: dict[str, str], expected: float | None) -> None:
     assert delay(method, status, headers=headers) == expected
 
 

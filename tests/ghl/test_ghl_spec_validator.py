@@ -80,9 +80,7 @@ def test_accepts_what_the_spec_allows(good: httpx.Request) -> None:
             "'2021-04-15' is not one of ['2021-07-28']",
         ),
         (
-            request(
-                "GET", "/opportunities/pipelines", {"Version": "2021-07-28"}, params={"locationId": "l1"}
-            ),
+            request("GET", "/opportunities/pipelines", {"Version": "2021-07-28"}, params={"locationId": "l1"}),
             "needs 'Authorization: Bearer <token>'",
         ),
         (
@@ -94,9 +92,7 @@ def test_accepts_what_the_spec_allows(good: httpx.Request) -> None:
             "'many' is not of type 'number'",
         ),
         (
-            request(
-                "POST", "/oauth/token", data={k: v for k, v in TOKEN_FORM.items() if k != "client_secret"}
-            ),
+            request("POST", "/oauth/token", data={k: v for k, v in TOKEN_FORM.items() if k != "client_secret"}),
             "'client_secret' is a required property",
         ),
         (
@@ -147,9 +143,7 @@ def test_literal_segments_win_over_templates(method: str, path: str, template: s
 
 def test_response_check_resolves_the_shared_schemas() -> None:
     """The 422 schema lives in ../common/common-schemas.json, reached by a relative $ref."""
-    assert_response_conforms(
-        "POST", "/oauth/token", 422, {"statusCode": 422, "message": ["Unprocessable Entity"]}
-    )
+    assert_response_conforms("POST", "/oauth/token", 422, {"statusCode": 422, "message": ["Unprocessable Entity"]})
     with pytest.raises(AssertionError, match="is not of type 'array'"):
         assert_response_conforms("POST", "/oauth/token", 422, {"message": "Unprocessable Entity"})
 

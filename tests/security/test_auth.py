@@ -175,9 +175,7 @@ def test_jwks_fetched_once_across_many_verifications(jwks: respx.Route) -> None:
     ],
     ids=["expired", "wrong-aud", "no-aud", "wrong-iss", "no-iss", "no-exp", "no-sub", "empty-sub", "not-yet"],
 )
-def test_bad_claims_rejected(
-    jwks: respx.Route, overrides: dict[str, Any], caplog: pytest.LogCaptureFixture
-) -> None:
+def test_bad_claims_rejected(jwks: respx.Route, overrides: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     assert_rejected(bearer(token(**overrides)), caplog)
 

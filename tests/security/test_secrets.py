@@ -153,9 +153,7 @@ def test_extension_port_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2999")
     reset_settings()
     with respx.mock(assert_all_called=True) as router:
-        router.get("http://localhost:2999/secretsmanager/get").mock(
-            return_value=extension_answer(secret_document())
-        )
+        router.get("http://localhost:2999/secretsmanager/get").mock(return_value=extension_answer(secret_document()))
         assert get_secrets().state_signing_key.get_secret_value() == STATE_KEY
 
 
@@ -248,9 +246,7 @@ def test_incomplete_secret_names_fields_only() -> None:
 @pytest.mark.usefixtures("aws_mode")
 def test_connection_refused_falls_back_to_secrets_manager_api() -> None:
     with mock_aws():
-        boto3.client("secretsmanager").create_secret(
-            Name=SECRET_ID, SecretString=json.dumps(secret_document())
-        )
+        boto3.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(secret_document()))
         with respx.mock(assert_all_called=True) as router:
             route = router.get(EXTENSION_URL).mock(side_effect=httpx.ConnectError("Connection refused"))
             loaded = get_secrets()
@@ -266,9 +262,7 @@ def test_without_session_token_goes_straight_to_the_api(monkeypatch: pytest.Monk
     monkeypatch.delenv("AWS_SESSION_TOKEN")
     reset_settings()
     with mock_aws(), respx.mock(assert_all_mocked=True) as router:
-        boto3.client("secretsmanager").create_secret(
-            Name=SECRET_ID, SecretString=json.dumps(secret_document())
-        )
+        boto3.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(secret_document()))
         assert get_secrets().state_signing_key.get_secret_value() == STATE_KEY
     assert not router.calls
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import inspect
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from ghlbridge.settings import reset_settings
@@ -24,15 +22,6 @@ ED_KEY = ed25519.Ed25519PrivateKey.generate()
 
 @pytest.fixture
 def env(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
-    import webhook  # functions/oauth/webhook.py
-
-    if "decoded_body_bytes" in inspect.getsource(webhook) and not hasattr(
-        APIGatewayProxyEventV2, "decoded_body_bytes"
-    ):  # runs for real as soon as the handler is fixed
-        pytest.xfail(
-            "functions/oauth/webhook.py reads event.decoded_body_bytes, which Powertools' "
-            "APIGatewayProxyEventV2 lacks; fix: webhooks.body_bytes(event.body, event.is_base64_encoded)"
-        )
     public = ED_KEY.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -120,3 +109,36 @@ def test_non_object_body_is_400(env: AppEnv) -> None:
     response = post(raw, sign(raw))
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["error"]["code"] == "invalid_request"
+
+
+def test_a_10_mb_body_is_413_before_any_check_and_changes_nothing(env: AppEnv) -> None:
+    raw = uninstall_body(padding="x" * (10 * 1024 * 1024))
+
+    response = post(raw, sign(raw))
+
+    assert response["statusCode"] == 413
+    assert json.loads(response["body"])["error"]["code"] == "payload_too_large"
+    assert status_of("locW") is InstallationStatus.ACTIVE
+
+
+def test_signed_malformed_json_is_400_and_changes_nothing(env: AppEnv) -> None:
+    raw = b'{"type": "UNINSTALL", "locationId": "locW",'
+
+    response = post(raw, sign(raw))
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == "invalid_request"
+    assert status_of("locW") is InstallationStatus.ACTIVE
+
+
+def test_a_base64_encoded_body_is_verified_over_its_decoded_bytes(env: AppEnv) -> None:
+    import webhook
+
+    raw = uninstall_body(webhookId="wh-b64")
+    event = http_event("POST", "/webhooks/ghl", headers={"X-GHL-Signature": sign(raw)}, body=raw)
+    assert event["isBase64Encoded"] is True
+
+    response = webhook.handler(event, FakeContext())
+
+    assert json.loads(response["body"])["outcome"] == "uninstalled"
+    assert status_of("locW") is InstallationStatus.UNINSTALLED

@@ -371,9 +371,7 @@ def test_replayed_webhook_id_is_a_duplicate(store: FakeStore) -> None:
 
 def test_uninstall_by_location(store: FakeStore) -> None:
     raw = body(type="UNINSTALL", companyId=None, userId=None)
-    assert deliver(raw, signed(raw), store) == WebhookResult(
-        webhook_id="wh_1", type="UNINSTALL", outcome="uninstalled"
-    )
+    assert deliver(raw, signed(raw), store) == WebhookResult(webhook_id="wh_1", type="UNINSTALL", outcome="uninstalled")
     gone = store.installations["loc_1"]
     assert gone.status is InstallationStatus.UNINSTALLED
     assert gone.access_token_enc is None and gone.refresh_token_enc is None

@@ -116,9 +116,7 @@ class GHLClient:
             )
             url_path = request.url.path
             if timeout < MIN_ATTEMPT_SECONDS:
-                raise GHLConnectError(
-                    "not sent: too close to the invocation deadline", method=method, path=url_path
-                )
+                raise GHLConnectError("not sent: too close to the invocation deadline", method=method, path=url_path)
             try:
                 response = self._http.send(request, auth=auth)
             except httpx.TransportError as exc:
@@ -188,9 +186,7 @@ class GHLClient:
             return
         self.last_rate_limit = limit
         if limit.burst_remaining is not None:
-            metrics.add_metric(
-                name="GHLRateLimitRemaining", unit=MetricUnit.Count, value=limit.burst_remaining
-            )
+            metrics.add_metric(name="GHLRateLimitRemaining", unit=MetricUnit.Count, value=limit.burst_remaining)
         if limit.daily_remaining is not None:
             metrics.add_metric(name="GHLDailyRemaining", unit=MetricUnit.Count, value=limit.daily_remaining)
 

@@ -150,9 +150,7 @@ def make_status_error(response: httpx.Response) -> GHLStatusError:
     """The one status→class table: a typed error for a non-2xx GHL response."""
     body = _json_object(response)
     secrets = _credentials_of(response.request)
-    messages = [
-        _redact(text, secrets) for text in _messages(body) or [response.reason_phrase or "HTTP error"]
-    ]
+    messages = [_redact(text, secrets) for text in _messages(body) or [response.reason_phrase or "HTTP error"]]
     error = _redact(body["error"], secrets) if isinstance(body.get("error"), str) else None
     path = response.request.url.path
     cls = _error_class(response.status_code, path, error)

@@ -47,9 +47,7 @@ class OAuthAPI:
         """
         return self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
-    def location_token(
-        self, company_access_token: str, *, company_id: str, location_id: str
-    ) -> LocationTokenResponse:
+    def location_token(self, company_access_token: str, *, company_id: str, location_id: str) -> LocationTokenResponse:
         """Mint a Sub-Account token from an Agency (Company) token. GHL answers 200 or 201."""
         response = self._client.request(
             "POST",

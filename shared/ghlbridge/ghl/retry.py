@@ -110,9 +110,7 @@ def retry_delay(
     """
     if attempt >= policy.max_attempts or not _may_retry(method, status, transport_error):
         return None
-    delay = _wait(
-        attempt=attempt, status=status, headers=_lowercase(headers), rng=rng, policy=policy, now=now
-    )
+    delay = _wait(attempt=attempt, status=status, headers=_lowercase(headers), rng=rng, policy=policy, now=now)
     if delay is None or delay > time_left - policy.deadline_margin:
         return None
     return delay

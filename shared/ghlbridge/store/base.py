@@ -60,7 +60,8 @@ class Installation(BaseModel):
     updated_at: datetime | None = None
 
     def __repr__(self) -> str:  # never print the ciphertexts either
-        return f"Installation(id={self.id!r}, kind={self.kind.value}, status={self.status.value}, gen={self.generation})"
+        state = f"kind={self.kind.value}, status={self.status.value}, gen={self.generation}"
+        return f"Installation(id={self.id!r}, {state})"
 
     __str__ = __repr__
 
@@ -74,7 +75,9 @@ class Membership(BaseModel):
 
 
 class TokenStore(Protocol):
-    """The operations the app needs. All times are timezone-aware UTC datetimes."""
+    """The operations the app needs. All times are timezone-aware UTC datetimes (a naive one is
+    refused with ValueError). User ids are Supabase Auth user ids (UUIDs): writes refuse any
+    other string with ValueError; reads find nothing for it."""
 
     # --- installations -------------------------------------------------------------------
     def save_installation(self, inst: Installation) -> Installation:
@@ -89,14 +92,16 @@ class TokenStore(Protocol):
         ...
 
     def list_expiring(self, before: datetime) -> list[str]:
-        """Ids of active installations holding a refresh token whose access token expires before `before`."""
+        """Ids of active installations holding a refresh token whose access token expires before
+        `before`, soonest expiry first."""
         ...
 
     # --- the refresh protocol --------------------------------------------------------------
     def claim_refresh_lease(self, installation_id: str, holder: str, ttl_seconds: float) -> Installation | None:
         """Take the refresh lease if nobody holds an unexpired one (or `holder` already does).
         Returns the installation as of the claim, or None when someone else holds the lease
-        (or the installation does not exist)."""
+        (or the installation does not exist). Expiry is judged by the store's clock; the status is
+        not checked (the caller reads it from the returned row). `ttl_seconds` > 0."""
         ...
 
     def complete_refresh(
@@ -110,8 +115,10 @@ class TokenStore(Protocol):
         scopes: list[str] | None = None,
     ) -> Installation | None:
         """Compare-and-swap: store the rotated pair only if the generation is still
-        `expected_generation`; generation + 1, lease released, status `active`. None if the
-        generation moved on (nothing written)."""
+        `expected_generation` and `holder` still holds the lease (even an expired one nobody took
+        over); generation + 1, lease released, status `active`. None if the generation moved on
+        or the lease changed hands (nothing written). A None refresh token or scopes keeps the
+        stored one (RFC 6749 §6)."""
         ...
 
     def release_lease(self, installation_id: str, holder: str) -> None:
@@ -120,7 +127,9 @@ class TokenStore(Protocol):
 
     def mark_needs_reauth(self, installation_id: str, expected_generation: int, reason: str) -> bool:
         """Set status `needs_reauth` with reason and time, only if the generation is still
-        `expected_generation` (a concurrent rotation wins). Never deletes. Releases the lease."""
+        `expected_generation` (a concurrent rotation wins). Never deletes. Releases the lease.
+        The generation does not change (the tokens did not), so a pair parked from it can still be
+        restored; an uninstalled installation stays uninstalled (False)."""
         ...
 
     def restore_parked(
@@ -133,12 +142,15 @@ class TokenStore(Protocol):
     ) -> bool:
         """Write back a pair that was parked after GHL rotated it and the save failed. The pair
         replaces the stored one only if the stored generation is still `parked_generation` (the
-        generation the pair was refreshed from). True if written."""
+        generation the pair was refreshed from) and it is not uninstalled; generation + 1, status
+        `active`, lease released, a None refresh token keeps the stored one. True if written."""
         ...
 
     # --- uninstall ---------------------------------------------------------------------------
     def uninstall(self, installation_id: str) -> bool:
-        """Remove the installation's tokens, set status `uninstalled` and record the time. True if it existed."""
+        """Remove the installation's tokens, set status `uninstalled` and record the time. True if
+        it existed. Generation + 1 and lease released: no in-flight refresh or parked pair can
+        write tokens back."""
         ...
 
     # --- members -----------------------------------------------------------------------------
@@ -151,10 +163,13 @@ class TokenStore(Protocol):
     def list_memberships(self, user_id: str) -> list[Membership]: ...
 
     # --- OAuth states and webhook receipts ---------------------------------------------------
-    def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None: ...
+    def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
+        """A nonce that exists already is left as it is: a state is never rebound to another user."""
+        ...
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
-        """True exactly once for an existing, unexpired state of this user; False otherwise."""
+        """True exactly once for an existing, unexpired state of this user; False otherwise
+        (another user's attempt does not use the state up)."""
         ...
 
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:

@@ -1,0 +1,420 @@
+"""The embedded token store for local runs: one SQLite file, the Supabase store's semantics.
+
+Several threads and processes (`sam local` containers, a dev server, a refresh run) may share the
+file, so nothing is cached in memory and nothing is decided from a previous read:
+
+* a connection per call: no connection crosses a thread or a fork;
+* every write is `BEGIN IMMEDIATE` + one conditional statement (UPDATE ... WHERE, or INSERT ...
+  ON CONFLICT) + COMMIT. IMMEDIATE takes the write lock up front, so a writer waits in the busy
+  handler instead of failing on a lock upgrade, and the WHERE clause is the compare-and-swap;
+* WAL mode, so readers never block the writer, and a busy timeout for writers queued behind one.
+
+Times are stored as fixed-width ISO-8601 UTC text (`2026-11-28T15:35:00.000000+00:00`), so
+comparing the strings compares the instants; lease expiry uses this machine's wall clock in UTC.
+Arrays are JSON text. The schema mirrors `supabase/migrations/*_token_store.sql`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ghlbridge.store.base import Installation, Membership, StoreUnavailableError
+
+__all__ = ["SQLiteStore"]
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+# Primary result codes that mean "the file cannot be used now", as opposed to a bug in a query.
+_UNAVAILABLE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL,
+                sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_READONLY}  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS installations (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL CHECK (kind IN ('location', 'company')),
+    user_type          TEXT NOT NULL,
+    company_id         TEXT,
+    name               TEXT,
+    scopes             TEXT NOT NULL DEFAULT '[]',
+    approved_locations TEXT NOT NULL DEFAULT '[]',
+    access_token_enc   TEXT,
+    refresh_token_enc  TEXT,
+    expires_at         TEXT,
+    status             TEXT NOT NULL DEFAULT 'active'
+                       CHECK (status IN ('active', 'needs_reauth', 'uninstalled')),
+    reauth_reason      TEXT,
+    reauth_at          TEXT,
+    lease_holder       TEXT,
+    lease_expires_at   TEXT,
+    generation         INTEGER NOT NULL DEFAULT 0 CHECK (generation >= 0),
+    installed_by       TEXT,
+    uninstalled_at     TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    CHECK ((lease_holder IS NULL) = (lease_expires_at IS NULL))
+) STRICT;
+CREATE INDEX IF NOT EXISTS installations_expiring_idx ON installations (expires_at)
+    WHERE status = 'active' AND refresh_token_enc IS NOT NULL;
+CREATE TABLE IF NOT EXISTS members (
+    location_id TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (location_id, user_id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS members_user_id_idx ON members (user_id);
+CREATE TABLE IF NOT EXISTS oauth_states (
+    nonce      TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS webhook_receipts (
+    webhook_id  TEXT PRIMARY KEY,
+    event_type  TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) STRICT;
+"""
+
+# The column list of a stored pair; the WHERE clauses below are the compare-and-swaps.
+_STORE_PAIR = """
+    access_token_enc = :access, refresh_token_enc = COALESCE(:refresh, refresh_token_enc),
+    expires_at = :expires_at, generation = generation + 1, status = 'active',
+    reauth_reason = NULL, reauth_at = NULL, lease_holder = NULL, lease_expires_at = NULL,
+    updated_at = :now
+"""
+
+
+def _ts(when: datetime) -> str:
+    if when.utcoffset() is None:
+        raise ValueError("the store takes timezone-aware datetimes")
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _now() -> str:
+    return _ts(datetime.now(UTC))
+
+
+def _user_uuid(user_id: str) -> str | None:
+    """Supabase Auth user ids are UUIDs (as in the Supabase store); any other string names nobody."""
+    try:
+        return str(uuid.UUID(user_id))
+    except ValueError:
+        return None
+
+
+def _required_user_uuid(user_id: str) -> str:
+    if (canonical := _user_uuid(user_id)) is None:
+        raise ValueError("user_id must be a Supabase Auth user id (a UUID)")
+    return canonical
+
+
+def _installation(row: sqlite3.Row | None) -> Installation | None:
+    if row is None:
+        return None
+    data = dict(row)
+    data["scopes"] = json.loads(data["scopes"])
+    data["approved_locations"] = json.loads(data["approved_locations"])
+    return Installation.model_validate(data)
+
+
+class SQLiteStore:
+    """`TokenStore` in one SQLite file, safe to share between threads and processes.
+
+    `busy_timeout`: how long a write waits for another process's write before the store reports
+    itself unavailable (`StoreUnavailableError`), as the Supabase store does when it times out.
+    """
+
+    def __init__(self, path: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        if path == ":memory:" or path.startswith("file:"):
+            raise ValueError("SQLiteStore needs a file path: every call opens its own connection")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._busy_timeout = busy_timeout
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: recorded in the file
+            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore(path={self._path!r})"
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = sqlite3.connect(self._path, timeout=self._busy_timeout, autocommit=True)
+            try:
+                conn.row_factory = sqlite3.Row
+                yield conn
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:  # locked past the busy timeout, unreadable file, disk full, ...
+            code = getattr(exc, "sqlite_errorcode", None)  # absent on errors raised by Python itself
+            if code is None or code & 0xFF not in _UNAVAILABLE:
+                raise
+            raise StoreUnavailableError(f"SQLite store {self._path} unavailable: {exc}") from exc
+
+    def _read(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._connect() as conn:
+            return conn.execute(query, params).fetchall()
+
+    def _write(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """One statement in its own IMMEDIATE transaction; its RETURNING rows."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = conn.execute(query, params).fetchall()
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return rows
+
+    # --- installations -----------------------------------------------------------------------
+    def save_installation(self, inst: Installation) -> Installation:
+        now = _now()
+        rows = self._write(
+            """
+            INSERT INTO installations (id, kind, user_type, company_id, name, scopes,
+                approved_locations, access_token_enc, refresh_token_enc, expires_at, installed_by,
+                generation, created_at, updated_at)
+            VALUES (:id, :kind, :user_type, :company_id, :name, :scopes, :approved_locations,
+                :access, :refresh, :expires_at, :installed_by, 1, :now, :now)
+            ON CONFLICT (id) DO UPDATE SET
+                kind = excluded.kind, user_type = excluded.user_type, company_id = excluded.company_id,
+                name = excluded.name, scopes = excluded.scopes,
+                approved_locations = excluded.approved_locations,
+                access_token_enc = excluded.access_token_enc, refresh_token_enc = excluded.refresh_token_enc,
+                expires_at = excluded.expires_at, installed_by = excluded.installed_by,
+                status = 'active', reauth_reason = NULL, reauth_at = NULL, lease_holder = NULL,
+                lease_expires_at = NULL, uninstalled_at = NULL, generation = generation + 1,
+                updated_at = excluded.updated_at
+            RETURNING *
+            """,
+            {
+                "id": inst.id,
+                "kind": inst.kind.value,
+                "user_type": inst.user_type,
+                "company_id": inst.company_id,
+                "name": inst.name,
+                "scopes": json.dumps(inst.scopes),
+                "approved_locations": json.dumps(inst.approved_locations),
+                "access": inst.access_token_enc,
+                "refresh": inst.refresh_token_enc,
+                "expires_at": _ts(inst.expires_at) if inst.expires_at else None,
+                "installed_by": inst.installed_by,
+                "now": now,
+            },
+        )
+        saved = _installation(rows[0])
+        assert saved is not None
+        return saved
+
+    def get_installation(self, installation_id: str) -> Installation | None:
+        rows = self._read("SELECT * FROM installations WHERE id = ?", (installation_id,))
+        return _installation(rows[0] if rows else None)
+
+    def find_company_for_location(self, location_id: str) -> Installation | None:
+        rows = self._read(
+            """
+            SELECT * FROM installations AS i
+            WHERE kind = 'company' AND status = 'active'
+              AND EXISTS (SELECT 1 FROM json_each(i.approved_locations) WHERE value = ?)
+            ORDER BY updated_at DESC, id LIMIT 1
+            """,
+            (location_id,),
+        )
+        return _installation(rows[0] if rows else None)
+
+    def list_expiring(self, before: datetime) -> list[str]:
+        rows = self._read(
+            """
+            SELECT id FROM installations
+            WHERE status = 'active' AND refresh_token_enc IS NOT NULL AND expires_at < ?
+            ORDER BY expires_at, id
+            """,
+            (_ts(before),),
+        )
+        return [row["id"] for row in rows]
+
+    # --- the refresh protocol ------------------------------------------------------------------
+    def claim_refresh_lease(self, installation_id: str, holder: str, ttl_seconds: float) -> Installation | None:
+        if not ttl_seconds > 0 or not holder:
+            raise ValueError("a lease needs a holder and a positive ttl")
+        now = datetime.now(UTC)
+        rows = self._write(
+            """
+            UPDATE installations SET lease_holder = :holder, lease_expires_at = :until, updated_at = :now
+            WHERE id = :id AND (lease_holder IS NULL OR lease_holder = :holder OR lease_expires_at <= :now)
+            RETURNING *
+            """,
+            {
+                "id": installation_id,
+                "holder": holder,
+                "now": _ts(now),
+                "until": _ts(now + timedelta(seconds=ttl_seconds)),
+            },
+        )
+        return _installation(rows[0] if rows else None)
+
+    def complete_refresh(
+        self,
+        installation_id: str,
+        holder: str,
+        expected_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+        scopes: list[str] | None = None,
+    ) -> Installation | None:
+        rows = self._write(
+            f"""
+            UPDATE installations SET {_STORE_PAIR}, scopes = COALESCE(:scopes, scopes)
+            WHERE id = :id AND generation = :generation AND lease_holder = :holder
+            RETURNING *
+            """,  # noqa: S608 - _STORE_PAIR is a constant of this module
+            {
+                "id": installation_id,
+                "holder": holder,
+                "generation": expected_generation,
+                "access": access_token_enc,
+                "refresh": refresh_token_enc,
+                "expires_at": _ts(expires_at),
+                "scopes": json.dumps(scopes) if scopes is not None else None,
+                "now": _now(),
+            },
+        )
+        return _installation(rows[0] if rows else None)
+
+    def release_lease(self, installation_id: str, holder: str) -> None:
+        self._write(
+            """
+            UPDATE installations SET lease_holder = NULL, lease_expires_at = NULL, updated_at = ?
+            WHERE id = ? AND lease_holder = ?
+            """,
+            (_now(), installation_id, holder),
+        )
+
+    def mark_needs_reauth(self, installation_id: str, expected_generation: int, reason: str) -> bool:
+        now = _now()
+        rows = self._write(
+            """
+            UPDATE installations SET status = 'needs_reauth', reauth_reason = ?, reauth_at = ?,
+                lease_holder = NULL, lease_expires_at = NULL, updated_at = ?
+            WHERE id = ? AND generation = ? AND status <> 'uninstalled'
+            RETURNING id
+            """,
+            (reason, now, now, installation_id, expected_generation),
+        )
+        return bool(rows)
+
+    def restore_parked(
+        self,
+        installation_id: str,
+        parked_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+    ) -> bool:
+        rows = self._write(
+            f"""
+            UPDATE installations SET {_STORE_PAIR}
+            WHERE id = :id AND generation = :generation AND status <> 'uninstalled'
+            RETURNING id
+            """,  # noqa: S608 - _STORE_PAIR is a constant of this module
+            {
+                "id": installation_id,
+                "generation": parked_generation,
+                "access": access_token_enc,
+                "refresh": refresh_token_enc,
+                "expires_at": _ts(expires_at),
+                "now": _now(),
+            },
+        )
+        return bool(rows)
+
+    # --- uninstall -----------------------------------------------------------------------------
+    def uninstall(self, installation_id: str) -> bool:
+        now = _now()
+        rows = self._write(
+            """
+            UPDATE installations SET access_token_enc = NULL, refresh_token_enc = NULL, expires_at = NULL,
+                status = 'uninstalled', uninstalled_at = ?, lease_holder = NULL, lease_expires_at = NULL,
+                generation = generation + 1, updated_at = ?
+            WHERE id = ?
+            RETURNING id
+            """,
+            (now, now, installation_id),
+        )
+        return bool(rows)
+
+    # --- members -------------------------------------------------------------------------------
+    def add_member(self, location_id: str, user_id: str, role: str) -> None:
+        self._write(
+            """
+            INSERT INTO members (location_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (location_id, user_id) DO UPDATE SET role = excluded.role
+            """,
+            (location_id, _required_user_uuid(user_id), role, _now()),
+        )
+
+    def get_membership(self, location_id: str, user_id: str) -> Membership | None:
+        if (uid := _user_uuid(user_id)) is None:
+            return None
+        rows = self._read(
+            "SELECT location_id, user_id, role FROM members WHERE location_id = ? AND user_id = ?",
+            (location_id, uid),
+        )
+        return Membership.model_validate(dict(rows[0])) if rows else None
+
+    def list_memberships(self, user_id: str) -> list[Membership]:
+        if (uid := _user_uuid(user_id)) is None:
+            return []
+        rows = self._read(
+            "SELECT location_id, user_id, role FROM members WHERE user_id = ? ORDER BY location_id", (uid,)
+        )
+        return [Membership.model_validate(dict(row)) for row in rows]
+
+    # --- OAuth states and webhook receipts -------------------------------------------------------
+    def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
+        """A nonce that exists already is left as it is: it can never be rebound to another user."""
+        self._write(
+            """
+            INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (nonce) DO NOTHING
+            """,
+            (nonce, _required_user_uuid(user_id), _ts(expires_at), _now()),
+        )
+
+    def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
+        if (uid := _user_uuid(user_id)) is None:
+            return False
+        now = _now()
+        rows = self._write(
+            """
+            UPDATE oauth_states SET used_at = ?
+            WHERE nonce = ? AND user_id = ? AND used_at IS NULL AND expires_at > ?
+            RETURNING nonce
+            """,
+            (now, nonce, uid, now),
+        )
+        return bool(rows)
+
+    def record_webhook(self, webhook_id: str, event_type: str) -> bool:
+        rows = self._write(
+            """
+            INSERT INTO webhook_receipts (webhook_id, event_type, received_at) VALUES (?, ?, ?)
+            ON CONFLICT (webhook_id) DO NOTHING
+            RETURNING webhook_id
+            """,
+            (webhook_id, event_type, _now()),
+        )
+        return bool(rows)

@@ -1,0 +1,280 @@
+"""The token store in Supabase, reached through PostgREST.
+
+Every operation is one RPC to a SQL function of `supabase/migrations/*_token_store.sql`, which
+does it atomically (one UPDATE ... WHERE or INSERT ... ON CONFLICT), so containers racing for a
+refresh lease or an OAuth state cannot both win. Only `postgrest` is imported, not `supabase`:
+`supabase.create_client` adds ~237 ms to a cold start, `postgrest` ~16 ms.
+
+The service-role key lives only in the request headers: no error message, log line or repr
+contains it. PostgREST error *details* (which can echo a whole row, ciphertexts included) are
+never copied into an exception either.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import cast
+
+import httpx
+from postgrest import APIError, SyncPostgrestClient
+
+from ghlbridge.store.base import Installation, Membership, StoreUnavailableError
+
+__all__ = ["StoreRejectedError", "SupabaseStore"]
+
+_REST_PREFIX = "/rest/v1/"
+_SAVED_FIELDS = {
+    "id", "kind", "user_type", "company_id", "name", "scopes", "approved_locations",
+    "access_token_enc", "refresh_token_enc", "expires_at", "installed_by",
+}  # fmt: skip
+
+
+class StoreRejectedError(StoreUnavailableError):
+    """PostgREST refused the call (4xx): a wrong key, a function the database lacks (migration not
+    applied) or arguments it cannot take. A deployment bug rather than an outage, and nothing was
+    written; still a `StoreUnavailableError`, so that a caller holding a token pair GHL already
+    rotated parks it instead of losing it."""
+
+    def __init__(self, function: str, code: str | None, message: str | None) -> None:
+        super().__init__(f"store refused {function}: {code or 'error'} {message or ''}".rstrip())
+        self.function = function
+        self.code = code
+
+
+def _raise_for_server_error(response: httpx.Response) -> None:
+    """httpx response hook: a 5xx from PostgREST (or the gateway before it) leaves the outcome
+    unknown. postgrest's `APIError` does not say which status it came from, so read it here."""
+    path = response.request.url.path
+    if response.status_code < 500 or _REST_PREFIX not in path:
+        return
+    response.read()
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        code = None
+    detail = f" ({code})" if isinstance(code, str) else ""
+    raise StoreUnavailableError(f"store answered HTTP {response.status_code}{detail} to {path.rsplit('/', 1)[-1]}")
+
+
+def _iso(when: datetime) -> str:
+    if when.utcoffset() is None:
+        raise ValueError("the store takes timezone-aware datetimes")
+    return when.isoformat()
+
+
+def _user_uuid(user_id: str) -> str | None:
+    """Supabase Auth user ids are UUIDs (the columns are `uuid`); any other string names nobody."""
+    try:
+        return str(uuid.UUID(user_id))
+    except ValueError:
+        return None
+
+
+def _required_user_uuid(user_id: str) -> str:
+    if (canonical := _user_uuid(user_id)) is None:
+        raise ValueError("user_id must be a Supabase Auth user id (a UUID)")
+    return canonical
+
+
+class SupabaseStore:
+    """`TokenStore` over PostgREST RPC with the service-role key.
+
+    Pass `http_client` to share a connection pool; the store then adds its response hook to it
+    (idempotent, and it only looks at `/rest/v1/` answers) and does not close it. `timeout`
+    applies to the client the store builds itself.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        service_role_key: str,
+        *,
+        http_client: httpx.Client | None = None,
+        timeout: float = 5,
+    ) -> None:
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("the Supabase URL must be http(s)://...")
+        if not service_role_key:
+            raise ValueError("the Supabase service-role key is empty")
+        self._url = url.rstrip("/")
+        self._own_client = http_client is None
+        self._http = http_client or httpx.Client(timeout=timeout)
+        hooks = self._http.event_hooks
+        if _raise_for_server_error not in hooks["response"]:
+            self._http.event_hooks = {**hooks, "response": [*hooks["response"], _raise_for_server_error]}
+        self._rest = SyncPostgrestClient(
+            f"{self._url}/rest/v1",
+            headers={
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "apikey": service_role_key,
+                "Authorization": f"Bearer {service_role_key}",
+            },
+            http_client=self._http,
+            retry_enabled=False,  # every call writes or must see fresh state: no blind replays
+        )
+
+    def __repr__(self) -> str:
+        return f"SupabaseStore(url={self._url!r})"
+
+    def close(self) -> None:
+        """Close the HTTP client if the store built it (a warm container simply keeps it)."""
+        if self._own_client:
+            self._http.close()
+
+    # --- one RPC and the shapes of its answer ------------------------------------------------
+    def _rpc(self, function: str, params: Mapping[str, object]) -> object:
+        try:
+            # postgrest annotates params as dict[str, str] but JSON-encodes any value.
+            return self._rest.rpc(function, cast("dict[str, str]", dict(params))).execute().data
+        except httpx.HTTPError as exc:  # connect/read/write failure or timeout
+            raise StoreUnavailableError(f"store unreachable calling {function}: {type(exc).__name__}") from exc
+        except APIError as exc:  # a 4xx; `from None`: its text may carry the failing row
+            raise StoreRejectedError(function, exc.code, exc.message) from None
+
+    def _installation(self, function: str, params: Mapping[str, object]) -> Installation | None:
+        data = self._rpc(function, params)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return Installation.model_validate(data)
+
+    def _bool(self, function: str, params: Mapping[str, object]) -> bool:
+        data = self._rpc(function, params)
+        if not isinstance(data, bool):
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return data
+
+    def _list(self, function: str, params: Mapping[str, object]) -> list[object]:
+        data = self._rpc(function, params)
+        if not isinstance(data, list):
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return data
+
+    # --- installations -----------------------------------------------------------------------
+    def save_installation(self, inst: Installation) -> Installation:
+        if inst.expires_at is not None:
+            _iso(inst.expires_at)
+        saved = self._installation(
+            "save_installation", {"p_installation": inst.model_dump(mode="json", include=_SAVED_FIELDS)}
+        )
+        if saved is None:
+            raise StoreUnavailableError("unexpected answer from save_installation")
+        return saved
+
+    def get_installation(self, installation_id: str) -> Installation | None:
+        return self._installation("get_installation", {"p_installation_id": installation_id})
+
+    def find_company_for_location(self, location_id: str) -> Installation | None:
+        return self._installation("find_company_for_location", {"p_location_id": location_id})
+
+    def list_expiring(self, before: datetime) -> list[str]:
+        return [str(i) for i in self._list("list_expiring", {"p_before": _iso(before)})]
+
+    # --- the refresh protocol ------------------------------------------------------------------
+    def claim_refresh_lease(self, installation_id: str, holder: str, ttl_seconds: float) -> Installation | None:
+        if not ttl_seconds > 0 or not holder:
+            raise ValueError("a lease needs a holder and a positive ttl")
+        return self._installation(
+            "claim_refresh_lease",
+            {"p_installation_id": installation_id, "p_holder": holder, "p_ttl_seconds": ttl_seconds},
+        )
+
+    def complete_refresh(
+        self,
+        installation_id: str,
+        holder: str,
+        expected_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+        scopes: list[str] | None = None,
+    ) -> Installation | None:
+        return self._installation(
+            "complete_refresh",
+            {
+                "p_installation_id": installation_id,
+                "p_holder": holder,
+                "p_expected_generation": expected_generation,
+                "p_access_token_enc": access_token_enc,
+                "p_refresh_token_enc": refresh_token_enc,
+                "p_expires_at": _iso(expires_at),
+                "p_scopes": scopes,
+            },
+        )
+
+    def release_lease(self, installation_id: str, holder: str) -> None:
+        self._bool("release_lease", {"p_installation_id": installation_id, "p_holder": holder})
+
+    def mark_needs_reauth(self, installation_id: str, expected_generation: int, reason: str) -> bool:
+        return self._bool(
+            "mark_needs_reauth",
+            {
+                "p_installation_id": installation_id,
+                "p_expected_generation": expected_generation,
+                "p_reason": reason,
+            },
+        )
+
+    def restore_parked(
+        self,
+        installation_id: str,
+        parked_generation: int,
+        access_token_enc: str,
+        refresh_token_enc: str | None,
+        expires_at: datetime,
+    ) -> bool:
+        return self._bool(
+            "restore_parked",
+            {
+                "p_installation_id": installation_id,
+                "p_parked_generation": parked_generation,
+                "p_access_token_enc": access_token_enc,
+                "p_refresh_token_enc": refresh_token_enc,
+                "p_expires_at": _iso(expires_at),
+            },
+        )
+
+    # --- uninstall -----------------------------------------------------------------------------
+    def uninstall(self, installation_id: str) -> bool:
+        return self._bool("uninstall_installation", {"p_installation_id": installation_id})
+
+    # --- members -------------------------------------------------------------------------------
+    def add_member(self, location_id: str, user_id: str, role: str) -> None:
+        self._rpc(
+            "add_member",
+            {"p_location_id": location_id, "p_user_id": _required_user_uuid(user_id), "p_role": role},
+        )
+
+    def get_membership(self, location_id: str, user_id: str) -> Membership | None:
+        if (uid := _user_uuid(user_id)) is None:
+            return None
+        data = self._rpc("get_membership", {"p_location_id": location_id, "p_user_id": uid})
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise StoreUnavailableError("unexpected answer from get_membership")
+        return Membership.model_validate(data)
+
+    def list_memberships(self, user_id: str) -> list[Membership]:
+        if (uid := _user_uuid(user_id)) is None:
+            return []
+        return [Membership.model_validate(m) for m in self._list("list_memberships", {"p_user_id": uid})]
+
+    # --- OAuth states and webhook receipts -------------------------------------------------------
+    def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
+        self._bool(
+            "create_oauth_state",
+            {"p_nonce": nonce, "p_user_id": _required_user_uuid(user_id), "p_expires_at": _iso(expires_at)},
+        )
+
+    def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
+        if (uid := _user_uuid(user_id)) is None:
+            return False
+        return self._bool("consume_oauth_state", {"p_nonce": nonce, "p_user_id": uid})
+
+    def record_webhook(self, webhook_id: str, event_type: str) -> bool:
+        return self._bool("record_webhook", {"p_webhook_id": webhook_id, "p_event_type": event_type})

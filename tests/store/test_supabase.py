@@ -1,0 +1,185 @@
+"""What is particular to `SupabaseStore`: the requests it sends, and how a failing PostgREST or
+network becomes `StoreUnavailableError` without the service-role key (or a row) in the message.
+
+Outbound HTTP faults are simulated with respx; the wire format against the real SQL goes through
+the PostgREST double (marked postgres)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError
+from ghlbridge.store.supabase import StoreRejectedError, SupabaseStore
+
+from tests.postgrest_double import SERVICE_ROLE_KEY, PostgrestDouble
+
+URL = "https://projref.supabase.co"
+KEY = "service-role-key-that-must-never-leak"
+RPC = f"{URL}/rest/v1/rpc/get_installation"
+
+
+@pytest.fixture
+def store() -> Iterator[SupabaseStore]:
+    opened = SupabaseStore(URL, KEY)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def router() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=True, assert_all_mocked=True) as mocked:
+        yield mocked
+
+
+def fails(call: Callable[[], object], error: type[Exception]) -> Exception:
+    with pytest.raises(error) as caught:
+        call()
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+    return caught.value
+
+
+def test_a_call_is_one_post_to_the_function_with_the_service_key(
+    store: SupabaseStore, router: respx.MockRouter
+) -> None:
+    route = router.post(RPC).mock(return_value=httpx.Response(200, content=b"null"))
+
+    assert store.get_installation("loc1") is None
+
+    request = route.calls.last.request
+    assert (request.method, request.url) == ("POST", httpx.URL(RPC))
+    assert request.headers["apikey"] == KEY and request.headers["Authorization"] == f"Bearer {KEY}"
+    assert request.headers["Content-Profile"] == "public"
+    assert json.loads(request.content) == {"p_installation_id": "loc1"}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(503, json={"code": "PGRST000", "message": "Could not connect", "details": None, "hint": None}),
+        httpx.Response(502, text="<html>Bad Gateway</html>"),
+        httpx.Response(500, json={"code": "57014", "message": "canceling statement due to statement timeout"}),
+    ],
+)
+def test_a_5xx_is_unavailable(store: SupabaseStore, router: respx.MockRouter, answer: httpx.Response) -> None:
+    router.post(RPC).mock(return_value=answer)
+
+    error = fails(lambda: store.get_installation("loc1"), StoreUnavailableError)
+
+    assert not isinstance(error, StoreRejectedError)
+    assert f"HTTP {answer.status_code}" in str(error) and "get_installation" in str(error)
+
+
+@pytest.mark.parametrize(
+    "fault", [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof")]
+)
+def test_a_transport_failure_is_unavailable(store: SupabaseStore, router: respx.MockRouter, fault: Exception) -> None:
+    router.post(RPC).mock(side_effect=fault)
+
+    error = fails(lambda: store.get_installation("loc1"), StoreUnavailableError)
+
+    assert type(fault).__name__ in str(error)
+
+
+def test_an_unreachable_store_is_unavailable() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    unreachable = SupabaseStore(f"http://127.0.0.1:{port}", KEY, timeout=2)
+
+    fails(lambda: unreachable.record_webhook("wh-1", "INSTALL"), StoreUnavailableError)
+    unreachable.close()
+
+
+def test_a_4xx_is_rejected_without_the_details(store: SupabaseStore, router: respx.MockRouter) -> None:
+    """PostgREST's details can hold the failing row, ciphertexts included: never copied."""
+    router.post(f"{URL}/rest/v1/rpc/save_installation").mock(
+        return_value=httpx.Response(
+            400,
+            json={
+                "code": "23514",
+                "message": "new row violates check constraint",
+                "hint": None,
+                "details": "Failing row contains (loc1, enc:secret-ciphertext, ...)",
+            },
+        )
+    )
+    inst = Installation(id="loc1", kind=InstallationKind.LOCATION, user_type="Location", access_token_enc="enc:x")
+
+    error = fails(lambda: store.save_installation(inst), StoreRejectedError)
+
+    assert isinstance(error, StoreUnavailableError)  # callers holding a rotated pair park it
+    assert isinstance(error, StoreRejectedError) and error.code == "23514"
+    assert "check constraint" in str(error) and "ciphertext" not in str(error)
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+def test_an_unexpected_answer_is_unavailable(store: SupabaseStore, router: respx.MockRouter) -> None:
+    router.post(f"{URL}/rest/v1/rpc/record_webhook").mock(return_value=httpx.Response(200, text="<html>"))
+
+    fails(lambda: store.record_webhook("wh-1", "INSTALL"), StoreUnavailableError)
+
+
+def test_a_shared_client_gets_the_hook_once_and_stays_open(router: respx.MockRouter) -> None:
+    router.post(RPC).mock(return_value=httpx.Response(503, json={"code": "PGRST000"}))
+    shared = httpx.Client()
+
+    first, second = SupabaseStore(URL, KEY, http_client=shared), SupabaseStore(URL, KEY, http_client=shared)
+    first.close()
+
+    assert len(shared.event_hooks["response"]) == 1 and not shared.is_closed
+    fails(lambda: second.get_installation("loc1"), StoreUnavailableError)
+    shared.close()
+
+
+def test_the_key_is_in_no_repr(store: SupabaseStore) -> None:
+    assert KEY not in repr(store) and KEY not in str(store)
+    with pytest.raises(ValueError, match="empty"):
+        SupabaseStore(URL, "")
+    with pytest.raises(ValueError, match="URL"):
+        SupabaseStore("", KEY)  # an unset SUPABASE_URL
+
+
+# --- against the PostgREST double and the real SQL ---------------------------------------------------
+@pytest.mark.postgres
+def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_double: PostgrestDouble) -> None:
+    user, when = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e", datetime(2026, 12, 1, tzinfo=UTC)
+    inst = Installation(id="loc1", kind=InstallationKind.LOCATION, user_type="Location", refresh_token_enc="r")
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("save_installation", lambda: supabase_store.save_installation(inst)),
+        ("get_installation", lambda: supabase_store.get_installation("loc1")),
+        ("find_company_for_location", lambda: supabase_store.find_company_for_location("loc1")),
+        ("list_expiring", lambda: supabase_store.list_expiring(when)),
+        ("claim_refresh_lease", lambda: supabase_store.claim_refresh_lease("loc1", "h", 30)),
+        ("complete_refresh", lambda: supabase_store.complete_refresh("loc1", "h", 1, "a", "r", when, ["s"])),
+        ("release_lease", lambda: supabase_store.release_lease("loc1", "h")),
+        ("mark_needs_reauth", lambda: supabase_store.mark_needs_reauth("loc1", 2, "invalid_grant")),
+        ("restore_parked", lambda: supabase_store.restore_parked("loc1", 2, "a", None, when)),
+        ("uninstall_installation", lambda: supabase_store.uninstall("loc1")),
+        ("add_member", lambda: supabase_store.add_member("loc1", user, "owner")),
+        ("get_membership", lambda: supabase_store.get_membership("loc1", user)),
+        ("list_memberships", lambda: supabase_store.list_memberships(user)),
+        ("create_oauth_state", lambda: supabase_store.create_oauth_state("n", user, when)),
+        ("consume_oauth_state", lambda: supabase_store.consume_oauth_state("n", user)),
+        ("record_webhook", lambda: supabase_store.record_webhook("wh-1", "INSTALL")),
+    ]
+    for function, call in calls:
+        postgrest_double.reset()
+        call()
+        assert postgrest_double.calls == [function]
+
+
+@pytest.mark.postgres
+def test_a_wrong_key_is_refused(postgrest_url: str) -> None:
+    wrong = SupabaseStore(postgrest_url, f"{SERVICE_ROLE_KEY}-wrong")
+
+    with pytest.raises(StoreRejectedError) as caught:
+        wrong.get_installation("loc1")
+
+    assert caught.value.code == "PGRST301" and SERVICE_ROLE_KEY not in str(caught.value)
+    wrong.close()

@@ -72,15 +72,54 @@ def test_authorize_honours_white_label_host_and_version_id(app_env: AppEnv, monk
     assert parse_qs(url.query)["version_id"] == ["app-version-1"]
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nonsense", "Basic abc", f"Bearer {make_jwt(aud='anon')}"])
-def test_authorize_refuses_unauthenticated_callers(app_env: AppEnv, header: str | None) -> None:
+def _alg_none() -> str:
+    import base64
+
+    def part(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    good = make_jwt(USER)
+    claims = json.loads(base64.urlsafe_b64decode(good.split(".")[1] + "=="))
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def _tampered() -> str:
+    header, payload, signature = make_jwt(USER).split(".")
+    return f"{header}.{payload[:-4]}AAAA.{signature}"
+
+
+BAD_CREDENTIALS = {
+    "missing": None,
+    "not-a-jwt": "Bearer nonsense",
+    "basic": "Basic abc",
+    "wrong-aud": f"Bearer {make_jwt(USER, aud='anon')}",
+    "wrong-iss": f"Bearer {make_jwt(USER, iss='https://evil.supabase.co/auth/v1')}",
+    "expired": f"Bearer {make_jwt(USER, exp=1_700_000_000, iat=1_699_990_000)}",
+    "alg-none": f"Bearer {_alg_none()}",
+    "tampered": f"Bearer {_tampered()}",
+    "not-a-uuid-sub": f"Bearer {make_jwt('user-1')}",
+}
+
+
+def oauth_state_rows(env: AppEnv) -> int:
+    import sqlite3
+
+    with sqlite3.connect(env.sqlite_path) as db:
+        return int(db.execute("select count(*) from oauth_states").fetchone()[0])
+
+
+@pytest.mark.parametrize("header", BAD_CREDENTIALS.values(), ids=BAD_CREDENTIALS.keys())
+def test_authorize_refuses_unauthenticated_callers_and_stores_nothing(app_env: AppEnv, header: str | None) -> None:
+    authorize(USER)  # the store exists and holds one state
     headers = {"Authorization": header} if header else {}
+
     response = call(http_event("GET", "/oauth/authorize", headers=headers))
 
     assert response["statusCode"] == 401
     error = json.loads(response["body"])["error"]
     assert error["code"] == "unauthenticated"
     assert error["requestId"].startswith("req-")
+    assert oauth_state_rows(app_env) == 1
 
 
 def test_callback_exchanges_the_code_stores_encrypted_tokens_and_the_owner(app_env: AppEnv) -> None:

@@ -1,0 +1,50 @@
+"""The project's own wiring: generated files are fresh, and template.yaml names real handlers."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from tests.template_yaml import ROOT, resources, template
+
+FUNCTIONS = resources("AWS::Serverless::Function")
+
+
+def test_layer_requirements_are_generated_from_pyproject() -> None:
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "layer_requirements.py"), "--check"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_handler_exists_and_uses_the_layer(name: str) -> None:
+    props = {**template()["Globals"]["Function"], **FUNCTIONS[name]["Properties"]}
+    module_name, attr = props["Handler"].rsplit(".", 1)
+    code_dir = ROOT / props["CodeUri"]
+
+    assert (code_dir / f"{module_name}.py").is_file()
+    module = importlib.import_module(module_name)  # functions/oauth is on pytest's pythonpath
+    assert callable(getattr(module, attr))
+    assert {"Ref": "SharedLayer"} in props["Layers"]
+    assert props["Runtime"] == "python3.13"
+
+
+def http_routes() -> list[tuple[str, str, str]]:
+    routes = []
+    for name, fn in FUNCTIONS.items():
+        for event in fn["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                routes.append((name, event["Properties"]["Method"], event["Properties"]["Path"]))
+    return routes
+
+
+@pytest.mark.parametrize(("name", "method", "path"), http_routes())
+def test_every_api_route_is_served_by_its_handler(name: str, method: str, path: str) -> None:
+    """Each template route is a route of the function's resolver (not its 404)."""
+    module = importlib.import_module(FUNCTIONS[name]["Properties"]["Handler"].rsplit(".", 1)[0])
+    served = {(r.method, r.rule.pattern) for r in module.app._static_routes + module.app._dynamic_routes}
+    assert any(m == method and module.app._compile_regex(path).pattern == p for m, p in served)

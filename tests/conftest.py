@@ -123,8 +123,10 @@ def _fresh_deadline() -> None:
     """Each test is its own invocation: a handler called by an earlier test must not leave its
     (by now expired) deadline behind."""
     from ghlbridge import deadline
+    from ghlbridge.observability import metrics
 
     deadline.start(None)
+    metrics.clear_metrics()  # metrics added outside a handler by an earlier test must not be flushed here
 
 
 @pytest.fixture(autouse=True)

@@ -157,12 +157,10 @@ class Refresher:
         if inst.generation > seen_generation and (token := self.usable(inst, rejected=rejected)):
             self.store.release_lease(inst.id, holder)
             return RefreshResult(token, "already_refreshed")
-        if restore_parked(self.store, self.parking, only=inst.id):
-            self.store.release_lease(inst.id, holder)
-            restored = self.check_status(self.store.get_installation(inst.id), inst.id)
-            if token := self.usable(restored, rejected=rejected):
-                return RefreshResult(token, "restored")
-            return self.refresh(inst.id, seen_generation=restored.generation, rejected=rejected)
+        if restore_parked(self.store, self.parking, only=inst.id) and (
+            moved_on := self._continue_from_store(inst, holder, rejected, "restored")
+        ):
+            return moved_on
         if inst.refresh_token_enc is None:
             self.store.release_lease(inst.id, holder)
             raise ReauthorizationRequiredError(
@@ -248,19 +246,30 @@ class Refresher:
         count("TokenParked")
         logger.error("Rotated token pair parked: store unavailable", extra={"installation_id": pair.installation_id})
 
+    def _continue_from_store(
+        self, inst: Installation, holder: str, rejected: str | None, outcome: Outcome
+    ) -> RefreshResult | None:
+        """If the store now holds a newer pair than `inst`, give up our lease and use it (or, if
+        it is already stale too, refresh from it). None when the store has not moved on."""
+        current = self.store.get_installation(inst.id)
+        if current is None or current.generation == inst.generation:
+            return None
+        self.store.release_lease(inst.id, holder)
+        current = self.check_status(current, inst.id)
+        if token := self.usable(current, rejected=rejected):
+            return RefreshResult(token, outcome)
+        return self.refresh(inst.id, seen_generation=current.generation, rejected=rejected)
+
     def _on_invalid_grant(
         self, inst: Installation, holder: str, exc: GHLInvalidGrantError, rejected: str | None
     ) -> RefreshResult:
-        current = self.store.get_installation(inst.id)
-        if current is not None and current.generation != inst.generation:
-            self.store.release_lease(inst.id, holder)  # someone rotated meanwhile: theirs is good
-            if token := self.usable(self.check_status(current, inst.id), rejected=rejected):
-                return RefreshResult(token, "already_refreshed")
-        if restore_parked(self.store, self.parking, only=inst.id):
-            self.store.release_lease(inst.id, holder)
-            restored = self.check_status(self.store.get_installation(inst.id), inst.id)
-            if token := self.usable(restored, rejected=rejected):
-                return RefreshResult(token, "restored")
+        # Before blaming the token: did someone rotate meanwhile, or is a rotated pair parked?
+        if moved_on := self._continue_from_store(inst, holder, rejected, "already_refreshed"):
+            return moved_on
+        if restore_parked(self.store, self.parking, only=inst.id) and (
+            moved_on := self._continue_from_store(inst, holder, rejected, "restored")
+        ):
+            return moved_on
         reason = f"invalid_grant: {exc.message}"[:300]
         self.store.mark_needs_reauth(inst.id, inst.generation, reason)
         count("RefreshNeedsReauth")

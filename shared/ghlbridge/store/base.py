@@ -7,11 +7,26 @@ SQLite), so two containers can never both hold a refresh lease or both consume a
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+
+def canonical_user_id(user_id: str) -> str | None:
+    """Supabase Auth user ids are UUIDs (the columns are `uuid`); any other string names nobody."""
+    try:
+        return str(uuid.UUID(user_id))
+    except ValueError:
+        return None
+
+
+def required_user_id(user_id: str) -> str:
+    if (canonical := canonical_user_id(user_id)) is None:
+        raise ValueError("user_id must be a Supabase Auth user id (a UUID)")
+    return canonical
 
 
 class StoreUnavailableError(Exception):

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ghlbridge.store.base import Installation, Membership, StoreUnavailableError
+from ghlbridge.store.base import (
+    Installation,
+    Membership,
+    StoreUnavailableError,
+    canonical_user_id,
+    required_user_id,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -101,20 +106,6 @@ def _ts(when: datetime) -> str:
 
 def _now() -> str:
     return _ts(datetime.now(UTC))
-
-
-def _user_uuid(user_id: str) -> str | None:
-    """Supabase Auth user ids are UUIDs (as in the Supabase store); any other string names nobody."""
-    try:
-        return str(uuid.UUID(user_id))
-    except ValueError:
-        return None
-
-
-def _required_user_uuid(user_id: str) -> str:
-    if (canonical := _user_uuid(user_id)) is None:
-        raise ValueError("user_id must be a Supabase Auth user id (a UUID)")
-    return canonical
 
 
 def _installation(row: sqlite3.Row | None) -> Installation | None:
@@ -363,11 +354,11 @@ class SQLiteStore:
             INSERT INTO members (location_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (location_id, user_id) DO UPDATE SET role = excluded.role
             """,
-            (location_id, _required_user_uuid(user_id), role, _now()),
+            (location_id, required_user_id(user_id), role, _now()),
         )
 
     def get_membership(self, location_id: str, user_id: str) -> Membership | None:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return None
         rows = self._read(
             "SELECT location_id, user_id, role FROM members WHERE location_id = ? AND user_id = ?",
@@ -376,7 +367,7 @@ class SQLiteStore:
         return Membership.model_validate(dict(rows[0])) if rows else None
 
     def list_memberships(self, user_id: str) -> list[Membership]:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return []
         rows = self._read(
             "SELECT location_id, user_id, role FROM members WHERE user_id = ? ORDER BY location_id", (uid,)
@@ -391,11 +382,11 @@ class SQLiteStore:
             INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (nonce) DO NOTHING
             """,
-            (nonce, _required_user_uuid(user_id), _ts(expires_at), _now()),
+            (nonce, required_user_id(user_id), _ts(expires_at), _now()),
         )
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return False
         now = _now()
         rows = self._write(

@@ -12,7 +12,6 @@ never copied into an exception either.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import cast
@@ -20,7 +19,13 @@ from typing import cast
 import httpx
 from postgrest import APIError, SyncPostgrestClient
 
-from ghlbridge.store.base import Installation, Membership, StoreUnavailableError
+from ghlbridge.store.base import (
+    Installation,
+    Membership,
+    StoreUnavailableError,
+    canonical_user_id,
+    required_user_id,
+)
 
 __all__ = ["StoreRejectedError", "SupabaseStore"]
 
@@ -62,20 +67,6 @@ def _iso(when: datetime) -> str:
     if when.utcoffset() is None:
         raise ValueError("the store takes timezone-aware datetimes")
     return when.isoformat()
-
-
-def _user_uuid(user_id: str) -> str | None:
-    """Supabase Auth user ids are UUIDs (the columns are `uuid`); any other string names nobody."""
-    try:
-        return str(uuid.UUID(user_id))
-    except ValueError:
-        return None
-
-
-def _required_user_uuid(user_id: str) -> str:
-    if (canonical := _user_uuid(user_id)) is None:
-        raise ValueError("user_id must be a Supabase Auth user id (a UUID)")
-    return canonical
 
 
 class SupabaseStore:
@@ -246,11 +237,11 @@ class SupabaseStore:
     def add_member(self, location_id: str, user_id: str, role: str) -> None:
         self._rpc(
             "add_member",
-            {"p_location_id": location_id, "p_user_id": _required_user_uuid(user_id), "p_role": role},
+            {"p_location_id": location_id, "p_user_id": required_user_id(user_id), "p_role": role},
         )
 
     def get_membership(self, location_id: str, user_id: str) -> Membership | None:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return None
         data = self._rpc("get_membership", {"p_location_id": location_id, "p_user_id": uid})
         if data is None:
@@ -260,7 +251,7 @@ class SupabaseStore:
         return Membership.model_validate(data)
 
     def list_memberships(self, user_id: str) -> list[Membership]:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return []
         return [Membership.model_validate(m) for m in self._list("list_memberships", {"p_user_id": uid})]
 
@@ -268,11 +259,11 @@ class SupabaseStore:
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
         self._bool(
             "create_oauth_state",
-            {"p_nonce": nonce, "p_user_id": _required_user_uuid(user_id), "p_expires_at": _iso(expires_at)},
+            {"p_nonce": nonce, "p_user_id": required_user_id(user_id), "p_expires_at": _iso(expires_at)},
         )
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
-        if (uid := _user_uuid(user_id)) is None:
+        if (uid := canonical_user_id(user_id)) is None:
             return False
         return self._bool("consume_oauth_state", {"p_nonce": nonce, "p_user_id": uid})
 

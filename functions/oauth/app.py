@@ -1,11 +1,13 @@
-"""OAuth routes of the toolkit API: start the GHL install, and GHL's redirect back to us."""
+"""OAuth routes of the toolkit API: start the GHL install, GHL's redirect back to us, and the
+caller's connected locations."""
 
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from ghlbridge import api, deadline, install
+
+from ghlbridge import api, deadline, factories, install, locations
 from ghlbridge.observability import logger, metrics, traced
 
 app = api.make_resolver()
@@ -15,6 +17,12 @@ app = api.make_resolver()
 def authorize() -> dict[str, str]:
     caller = api.current_caller(app)
     return {"authorizeUrl": install.start_install(caller, redirect_uri=api.callback_url(app))}
+
+
+@app.get("/locations")
+def my_locations() -> dict[str, Any]:
+    caller = api.current_caller(app)
+    return locations.list_locations(factories.get_store(), caller.user_id).model_dump(by_alias=True, mode="json")
 
 
 @app.get("/oauth/callback")

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from ghlbridge import deadline
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.refresh import run_scheduled

@@ -65,8 +65,9 @@ class Caller(BaseModel):
 class VerificationKey:
     """A key and the one algorithm it may verify."""
 
-    key: jwt.PyJWK | bytes = field(repr=False)
+    key: jwt.PyJWK | bytes | str = field(repr=False)
     algorithm: str
+    issuer: str | None = None  # the issuer tokens signed with this key must carry; None: the verifier's
 
 
 class KeySource(Protocol):
@@ -147,6 +148,23 @@ class HmacKeySource:
         return None if secret is None else VerificationKey(secret.get_secret_value().encode(), "HS256")
 
 
+class DevKeySource:
+    """The local dev key: ES256 tokens with kid `local-dev` and issuer `local-dev`, minted by
+    `make dev`. Built only outside Lambda (see `_build_verifier`), so a deployed function never
+    accepts them, whatever its environment says."""
+
+    KID = "local-dev"
+    ISSUER = "local-dev"
+
+    def __init__(self, public_key_pem: str) -> None:
+        self._pem = public_key_pem
+
+    def resolve(self, header: Mapping[str, Any]) -> VerificationKey | None:
+        if header.get("alg") != "ES256" or header.get("kid") != self.KID:
+            return None
+        return VerificationKey(self._pem, "ES256", issuer=self.ISSUER)
+
+
 @dataclass(frozen=True)
 class CallerVerifier:
     sources: tuple[KeySource, ...]
@@ -176,7 +194,7 @@ class CallerVerifier:
                     key.key,
                     algorithms=[key.algorithm],
                     audience=self.audience,
-                    issuer=self.issuer,
+                    issuer=key.issuer or self.issuer,
                     leeway=CLOCK_SKEW_SECONDS,
                     options={"require": REQUIRED_CLAIMS, "enforce_minimum_key_length": True},
                 )
@@ -213,6 +231,11 @@ def _build_verifier(settings: Settings) -> CallerVerifier:
     if settings.supabase_url:  # without it there is no JWKS (and no issuer a token could match)
         sources.append(JwksKeySource(f"{issuer}/.well-known/jwks.json", settings.supabase_jwks_ttl_seconds))
     sources.append(HmacKeySource(_legacy_secret))
+    if settings.dev_jwt_public_key:
+        if settings.aws_lambda_function_name:
+            logger.error("DEV_JWT_PUBLIC_KEY is set inside Lambda: ignored; dev tokens are for local runs only")
+        else:
+            sources.append(DevKeySource(settings.dev_jwt_public_key))
     return CallerVerifier(sources=tuple(sources), issuer=issuer, audience=settings.supabase_jwt_audience)
 
 

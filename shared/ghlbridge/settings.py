@@ -82,6 +82,9 @@ class Settings(BaseModel):
     # Caller authentication (Supabase Auth JWTs)
     supabase_jwt_audience: str = "authenticated"
     supabase_jwks_ttl_seconds: int = 600
+    # Local runs only (`make dev`): the public key of the dev JWT signer. Ignored inside Lambda.
+    dev_jwt_public_key: str = ""
+    aws_lambda_function_name: str = ""  # set by the Lambda runtime
 
     # Refresh
     refresh_window_hours: float = 6.0

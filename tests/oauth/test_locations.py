@@ -1,0 +1,95 @@
+"""GET /locations: the caller's locations and their connection state, from the store alone."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import AppEnv, make_jwt
+from tests.lambda_events import FakeContext, http_event
+from tests.seed import seed_installation
+
+USER = str(uuid.uuid4())
+
+
+def get_locations(user: str = USER, token: str | None = None) -> dict[str, Any]:
+    import app
+
+    headers = {"Authorization": f"Bearer {token or make_jwt(user)}"}
+    return app.handler(http_event("GET", "/locations", headers=headers), FakeContext())
+
+
+@pytest.fixture
+def store(app_env: AppEnv) -> Any:
+    from ghlbridge import factories
+
+    return factories.get_store()
+
+
+def test_lists_connected_needs_reauth_and_agency_locations(store: Any) -> None:
+    from ghlbridge.secrets import get_cipher
+    from ghlbridge.store import InstallationKind
+
+    cipher = get_cipher()
+    ok = seed_installation(
+        store, cipher, "locOK", access="at-ok-000000", refresh="rt-ok-000000", expires_in=timedelta(hours=20)
+    )
+    bad = seed_installation(
+        store, cipher, "locBAD", access="at-bad-00000", refresh="rt-bad-00000", expires_in=timedelta(hours=1)
+    )
+    store.mark_needs_reauth("locBAD", bad.generation, "invalid_grant: refresh token is invalid")
+    seed_installation(
+        store,
+        cipher,
+        "compA",
+        access="at-comp-0000",
+        refresh="rt-comp-0000",
+        expires_in=timedelta(hours=20),
+        kind=InstallationKind.COMPANY,
+        approved_locations=["locVIA"],
+    )
+    for location_id in ("locOK", "locBAD", "locVIA"):
+        store.add_member(location_id, USER, "owner")
+    store.add_member("locOTHER", str(uuid.uuid4()), "owner")  # someone else's
+
+    response = get_locations()
+
+    assert response["statusCode"] == 200
+    items = {item["id"]: item for item in json.loads(response["body"])["items"]}
+    assert set(items) == {"locOK", "locBAD", "locVIA"}
+    assert items["locOK"]["status"] == "connected"
+    assert items["locOK"]["tokenExpiresAt"] == ok.expires_at.isoformat().replace("+00:00", "Z")
+    assert items["locOK"]["scopes"] == ["contacts.readonly"]
+    assert items["locBAD"]["status"] == "needs_reauth"
+    assert items["locBAD"]["reauthReason"].startswith("invalid_grant")
+    assert items["locVIA"] == {
+        "id": "locVIA",
+        "name": None,
+        "role": "owner",
+        "status": "connected",
+        "reauthReason": None,
+        "viaCompanyId": "compA",
+        "scopes": ["contacts.readonly"],
+        "tokenExpiresAt": None,
+    }
+    body = response["body"]
+    assert "at-ok" not in body and "rt-ok" not in body and "enc" not in body
+
+
+def test_a_user_with_no_locations_gets_an_empty_list(store: Any) -> None:
+    response = get_locations(str(uuid.uuid4()))
+
+    assert json.loads(response["body"]) == {"items": []}
+
+
+def test_locations_needs_a_valid_jwt(store: Any) -> None:
+    store.add_member("locOK", USER, "owner")
+
+    response = get_locations(token=make_jwt(USER, aud="anon"))
+
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "unauthenticated"

@@ -1,0 +1,104 @@
+"""The local dev JWT key (`make dev`): accepted only outside Lambda, only as ES256 `local-dev`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests import leak_guard
+
+KEY = ec.generate_private_key(ec.SECP256R1())
+PUBLIC_PEM = (
+    KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+)
+
+
+def dev_token(**overrides: object) -> str:
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "sub": str(uuid.uuid4()),
+        "aud": "authenticated",
+        "iss": "local-dev",
+        "iat": now,
+        "exp": now + 600,
+        "role": "authenticated",
+    }
+    claims.update(overrides)
+    token = jwt.encode(claims, KEY, algorithm="ES256", headers={"kid": "local-dev"})
+    leak_guard.register(token)
+    return token
+
+
+@pytest.fixture
+def dev_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge.auth import reset_auth
+    from ghlbridge.settings import reset_settings
+
+    monkeypatch.setenv("DEV_JWT_PUBLIC_KEY", PUBLIC_PEM)
+    monkeypatch.setenv("SUPABASE_URL", "https://projref.supabase.co")
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    reset_settings()
+    reset_auth()
+
+
+def test_a_dev_token_is_accepted_in_local_runs(dev_env: None) -> None:
+    from ghlbridge.auth import verify_caller
+
+    user = str(uuid.uuid4())
+
+    assert verify_caller(f"Bearer {dev_token(sub=user)}").user_id == user
+
+
+def test_inside_lambda_the_dev_key_is_ignored(dev_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge.auth import reset_auth, verify_caller
+    from ghlbridge.errors import CallerUnauthenticatedError
+    from ghlbridge.settings import reset_settings
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ghl-bridge-OAuthFunction")
+    reset_settings()
+    reset_auth()
+
+    with pytest.raises(CallerUnauthenticatedError):
+        verify_caller(f"Bearer {dev_token()}")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"iss": "https://projref.supabase.co/auth/v1"}, {"aud": "anon"}, {"exp": 1_700_000_000, "iat": 1_699_990_000}],
+)
+def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(dev_env: None, claims: dict[str, object]) -> None:
+    from ghlbridge.auth import verify_caller
+    from ghlbridge.errors import CallerUnauthenticatedError
+
+    with pytest.raises(CallerUnauthenticatedError):
+        verify_caller(f"Bearer {dev_token(**claims)}")
+
+
+def test_the_dev_kid_does_not_open_hs256(dev_env: None) -> None:
+    from ghlbridge.auth import verify_caller
+    from ghlbridge.errors import CallerUnauthenticatedError
+
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    def part(obj: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    signing_input = (
+        part({"alg": "HS256", "kid": "local-dev"})
+        + "."
+        + part({"sub": str(uuid.uuid4()), "aud": "authenticated", "iss": "local-dev", "exp": now + 60})
+    )
+    mac = hmac.new(PUBLIC_PEM.encode(), signing_input.encode(), hashlib.sha256).digest()
+    forged = signing_input + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()  # alg confusion attempt
+
+    with pytest.raises(CallerUnauthenticatedError):
+        verify_caller(f"Bearer {forged}")

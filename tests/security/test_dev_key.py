@@ -80,13 +80,13 @@ def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(dev_env: None,
 
 
 def test_the_dev_kid_does_not_open_hs256(dev_env: None) -> None:
-    from ghlbridge.auth import verify_caller
-    from ghlbridge.errors import CallerUnauthenticatedError
-
     import base64
     import hashlib
     import hmac
     import json
+
+    from ghlbridge.auth import verify_caller
+    from ghlbridge.errors import CallerUnauthenticatedError
 
     def part(obj: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()

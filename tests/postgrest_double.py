@@ -31,9 +31,10 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from ghlbridge.store.supabase import SupabaseStore
 from psycopg import sql
 from psycopg.types.json import Jsonb
+
+from ghlbridge.store.supabase import SupabaseStore
 
 SERVICE_ROLE_KEY = "test-service-role-key.not-a-real-jwt"
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.refresh import aad
 from ghlbridge.store import Installation, InstallationKind, TokenStore
-
 from tests import leak_guard
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 import respx
+
 from ghlbridge import deadline
 from ghlbridge.ghl.client import GHLClient
 from ghlbridge.observability import logger, metrics
-
 from tests import leak_guard
 from tests.ghl.ghl_testkit import BASE_URL, SECRETS
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from ghlbridge.observability import metrics
 
 BASE_URL = "https://services.leadconnectorhq.com"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import respx
+
 from ghlbridge import deadline
 from ghlbridge.ghl.client import VERSION_2021_04_15, VERSION_2021_07_28, BearerAuth, GHLClient
 from ghlbridge.ghl.errors import (
@@ -17,7 +18,6 @@ from ghlbridge.ghl.errors import (
 )
 from ghlbridge.ghl.retry import RateLimit
 from ghlbridge.observability import logger
-
 from tests.ghl.ghl_testkit import ACCESS_TOKEN, assert_no_secrets, log_text, metric_values
 from tests.ghl_spec import assert_request_conforms
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ghlbridge.ghl.errors import (
     GHLBadRequestError,
     GHLConflictError,
@@ -24,7 +25,6 @@ from ghlbridge.ghl.errors import (
     make_status_error,
     make_transport_error,
 )
-
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     AUTH_CODE,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from ghlbridge.ghl.errors import GHLInvalidResponseError
 from ghlbridge.ghl.models import LocationTokenResponse, TokenResponse, parse_response
-
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     BASE_URL,

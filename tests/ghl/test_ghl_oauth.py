@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 import respx
+
 from ghlbridge.ghl.client import GHLClient
 from ghlbridge.ghl.errors import (
     GHLError,
@@ -20,7 +21,6 @@ from ghlbridge.ghl.errors import (
 )
 from ghlbridge.ghl.models import LocationTokenResponse, TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
-
 from tests.ghl.ghl_testkit import (
     AUTH_CODE,
     CLIENT_ID,

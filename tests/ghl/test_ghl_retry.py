@@ -11,6 +11,7 @@ from email.utils import formatdate
 
 import httpx
 import pytest
+
 from ghlbridge.ghl.retry import RateLimit, RetryPolicy, TransportErrorKind, parse_retry_after, retry_delay
 
 NOW = 1_767_000_000.0  # the wall clock a Retry-After HTTP date is compared with

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from ghlbridge.settings import Settings, reset_settings
 
+from ghlbridge.settings import Settings, reset_settings
 from tests import leak_guard
 
 SUPABASE_URL = "https://sec-test.supabase.co"

@@ -16,6 +16,9 @@ import pytest
 import respx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from pydantic import ValidationError
+
 from ghlbridge.auth import (
     Caller,
     CallerVerifier,
@@ -25,9 +28,6 @@ from ghlbridge.auth import (
 )
 from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.settings import reset_settings
-from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from pydantic import ValidationError
-
 from tests import leak_guard
 from tests.security.conftest import JWT_SECRET, SUPABASE_URL
 

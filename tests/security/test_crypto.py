@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+
 from ghlbridge.crypto import TokenCipher, TokenDecryptError
 
 K1, K2 = b"\x01" * 32, b"\x02" * 32

@@ -12,12 +12,12 @@ import boto3
 import httpx
 import pytest
 import respx
+from moto import mock_aws
+
 from ghlbridge import secrets
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.secrets import SecretsUnavailableError, get_cipher, get_secrets, reset_secrets
 from ghlbridge.settings import reset_settings
-from moto import mock_aws
-
 from tests import leak_guard
 from tests.security.conftest import CLIENT_SECRET, JWT_SECRET, KEY_1, KEY_2, STATE_KEY, TOKEN_KEYS
 

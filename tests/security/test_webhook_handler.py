@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from ghlbridge.settings import reset_settings
 from ghlbridge.store import InstallationStatus
-
 from tests.conftest import AppEnv
 from tests.lambda_events import FakeContext, http_event
 from tests.seed import seed_installation

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+
 from ghlbridge.errors import RequestInvalidError, WebhookSignatureError
 from ghlbridge.settings import reset_settings
 from ghlbridge.store.base import Installation, InstallationKind, InstallationStatus, TokenStore
@@ -23,7 +24,6 @@ from ghlbridge.webhooks import (
     receive,
     verify_signature,
 )
-
 from tests.security.conftest import GHL_CLIENT_ID
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from ghlbridge.store import Installation, InstallationKind, InstallationStatus, Membership, TokenStore
 from ghlbridge.store.sqlite import SQLiteStore
 from ghlbridge.store.supabase import SupabaseStore
-
 from tests.postgrest_double import SERVICE_ROLE_KEY
 
 StoreSpec = tuple[str, str]  # ("sqlite", file path) or ("supabase", base URL)

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from ghlbridge.store import StoreUnavailableError
 from ghlbridge.store.sqlite import SQLiteStore
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import respx
+
 from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError
 from ghlbridge.store.supabase import StoreRejectedError, SupabaseStore
-
 from tests.postgrest_double import SERVICE_ROLE_KEY, PostgrestDouble
 
 URL = "https://projref.supabase.co"

@@ -16,12 +16,11 @@ import json
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 
-from ghlbridge.auth import Caller
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import GHLError
@@ -31,6 +30,9 @@ from ghlbridge.observability import count, logger
 from ghlbridge.refresh import aad
 from ghlbridge.settings import Settings
 from ghlbridge.store import Installation, InstallationKind, TokenStore
+
+if TYPE_CHECKING:  # PyJWT (via ghlbridge.auth) is imported only by routes that check a caller
+    from ghlbridge.auth import Caller
 
 STATE_TTL = timedelta(minutes=10)
 

@@ -11,12 +11,13 @@ from psycopg import sql
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ["installations", "members", "oauth_states", "webhook_receipts"]
+TABLES = ["idempotency_records", "installations", "members", "oauth_states", "webhook_receipts"]
 FUNCTIONS = [
     "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_oauth_state",
-    "find_company_for_location", "get_installation", "get_membership", "list_expiring", "list_memberships",
-    "mark_needs_reauth", "record_webhook", "release_lease", "restore_parked", "save_installation",
-    "uninstall_installation",
+    "delete_idempotency_record", "find_company_for_location", "get_idempotency_record", "get_installation",
+    "get_membership", "list_expiring", "list_memberships", "mark_needs_reauth", "put_idempotency_record",
+    "record_webhook", "release_lease", "restore_parked", "save_installation", "uninstall_installation",
+    "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
 Conn = psycopg.Connection[Any]

@@ -21,7 +21,7 @@ def test_opening_creates_the_schema_once_in_wal_mode(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"installations", "members", "oauth_states", "webhook_receipts"}
+    assert tables == {"idempotency_records", "installations", "members", "oauth_states", "webhook_receipts"}
 
 
 def test_a_write_locked_out_past_the_busy_timeout_is_unavailable(tmp_path: Path) -> None:

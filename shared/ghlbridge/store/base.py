@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def canonical_user_id(user_id: str) -> str | None:
@@ -87,6 +87,35 @@ class Membership(BaseModel):
     location_id: str
     user_id: str
     role: str
+
+
+class IdempotencyStatus(StrEnum):
+    """Powertools Idempotency's record states (EXPIRED is derived from the expiry, never stored by it)."""
+
+    INPROGRESS = "INPROGRESS"
+    COMPLETED = "COMPLETED"
+    EXPIRED = "EXPIRED"
+
+
+class IdempotencyRecord(BaseModel):
+    """One idempotency key and what is known of the execution that holds it.
+
+    `key` is namespaced by the caller (function, user, location, Idempotency-Key header, hashed).
+    `expires_at` ends the record's life; `in_progress_expires_at` is the deadline of the invocation
+    that wrote an INPROGRESS record, after which the key may be taken over. `response_data` is the
+    serialized response (kept out of the repr: it can hold a contact's details).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    status: IdempotencyStatus
+    expires_at: datetime
+    in_progress_expires_at: datetime | None = None
+    response_data: str | None = Field(default=None, repr=False)
+    payload_hash: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class TokenStore(Protocol):
@@ -189,4 +218,31 @@ class TokenStore(Protocol):
 
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:
         """True the first time this webhook id is seen, False for a replay."""
+        ...
+
+    # --- idempotency records -------------------------------------------------------------------
+    def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Atomically insert `record` unless a live record holds its key. None: stored, the caller
+        owns the key. Otherwise the live record, and nothing was written (the caller answers from
+        it: its response if COMPLETED, "already in progress" if INPROGRESS).
+
+        A record in the way is dead, and is replaced (fresh `created_at`, no response), when its
+        `expires_at` has passed, or when it is INPROGRESS and its `in_progress_expires_at` has
+        passed (the invocation that wrote it died). The store's clock decides. Of any number of
+        concurrent puts on one key, exactly one stores. `record.response_data` is not stored."""
+        ...
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        """The record as stored, even if expired (the caller judges), or None."""
+        ...
+
+    def update_idempotency_record(
+        self, key: str, status: IdempotencyStatus, expires_at: datetime, response_data: str | None
+    ) -> bool:
+        """Set the status, response and expiry of an existing key (nothing else changes). True if
+        the key exists; a missing key is not created."""
+        ...
+
+    def delete_idempotency_record(self, key: str) -> bool:
+        """Free the key, whatever its state. True if it existed."""
         ...

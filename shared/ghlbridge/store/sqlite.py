@@ -11,7 +11,7 @@ file, so nothing is cached in memory and nothing is decided from a previous read
 
 Times are stored as fixed-width ISO-8601 UTC text (`2026-11-28T15:35:00.000000+00:00`), so
 comparing the strings compares the instants; lease expiry uses this machine's wall clock in UTC.
-Arrays are JSON text. The schema mirrors `supabase/migrations/*_token_store.sql`.
+Arrays are JSON text. The schema mirrors `supabase/migrations/*.sql`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ghlbridge.store.base import (
+    IdempotencyRecord,
+    IdempotencyStatus,
     Installation,
     Membership,
     StoreUnavailableError,
@@ -87,6 +89,17 @@ CREATE TABLE IF NOT EXISTS webhook_receipts (
     event_type  TEXT NOT NULL,
     received_at TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS idempotency_records (
+    key                    TEXT PRIMARY KEY CHECK (key <> ''),
+    status                 TEXT NOT NULL CHECK (status IN ('INPROGRESS', 'COMPLETED', 'EXPIRED')),
+    expires_at             TEXT NOT NULL,
+    in_progress_expires_at TEXT,
+    response_data          TEXT,
+    payload_hash           TEXT,
+    created_at             TEXT NOT NULL,
+    updated_at             TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idempotency_records_expires_at_idx ON idempotency_records (expires_at);
 """
 
 # The column list of a stored pair; the WHERE clauses below are the compare-and-swaps.
@@ -156,18 +169,23 @@ class SQLiteStore:
         with self._connect() as conn:
             return conn.execute(query, params).fetchall()
 
-    def _write(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        """One statement in its own IMMEDIATE transaction; its RETURNING rows."""
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction: committed if the block returns, rolled back if it raises."""
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                rows = conn.execute(query, params).fetchall()
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return rows
+
+    def _write(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """One statement in its own IMMEDIATE transaction; its RETURNING rows."""
+        with self._immediate() as conn:
+            return conn.execute(query, params).fetchall()
 
     # --- installations -----------------------------------------------------------------------
     def save_installation(self, inst: Installation) -> Installation:
@@ -409,3 +427,57 @@ class SQLiteStore:
             (webhook_id, event_type, _now()),
         )
         return bool(rows)
+
+    # --- idempotency records ---------------------------------------------------------------------
+    def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """The upsert's WHERE is the "dead record" test; the read-back of a live record happens in
+        the same write transaction, so it is the record that kept ours out."""
+        now = _now()
+        params = {
+            "key": record.key,
+            "status": record.status.value,
+            "expires_at": _ts(record.expires_at),
+            "in_progress": _ts(record.in_progress_expires_at) if record.in_progress_expires_at else None,
+            "payload_hash": record.payload_hash,
+            "now": now,
+        }
+        with self._immediate() as conn:
+            stored = conn.execute(
+                """
+                INSERT INTO idempotency_records (key, status, expires_at, in_progress_expires_at,
+                    payload_hash, created_at, updated_at)
+                VALUES (:key, :status, :expires_at, :in_progress, :payload_hash, :now, :now)
+                ON CONFLICT (key) DO UPDATE SET
+                    status = excluded.status, expires_at = excluded.expires_at,
+                    in_progress_expires_at = excluded.in_progress_expires_at, response_data = NULL,
+                    payload_hash = excluded.payload_hash, created_at = excluded.created_at,
+                    updated_at = excluded.updated_at
+                WHERE expires_at < :now OR (status = 'INPROGRESS' AND in_progress_expires_at < :now)
+                RETURNING key
+                """,
+                params,
+            ).fetchall()
+            if stored:
+                return None
+            existing = conn.execute("SELECT * FROM idempotency_records WHERE key = ?", (record.key,)).fetchone()
+        return IdempotencyRecord.model_validate(dict(existing))
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        rows = self._read("SELECT * FROM idempotency_records WHERE key = ?", (key,))
+        return IdempotencyRecord.model_validate(dict(rows[0])) if rows else None
+
+    def update_idempotency_record(
+        self, key: str, status: IdempotencyStatus, expires_at: datetime, response_data: str | None
+    ) -> bool:
+        rows = self._write(
+            """
+            UPDATE idempotency_records SET status = ?, response_data = ?, expires_at = ?, updated_at = ?
+            WHERE key = ?
+            RETURNING key
+            """,
+            (status.value, response_data, _ts(expires_at), _now(), key),
+        )
+        return bool(rows)
+
+    def delete_idempotency_record(self, key: str) -> bool:
+        return bool(self._write("DELETE FROM idempotency_records WHERE key = ? RETURNING key", (key,)))

@@ -1,6 +1,6 @@
 """The token store in Supabase, reached through PostgREST.
 
-Every operation is one RPC to a SQL function of `supabase/migrations/*_token_store.sql`, which
+Every operation is one RPC to a SQL function of `supabase/migrations/*.sql`, which
 does it atomically (one UPDATE ... WHERE or INSERT ... ON CONFLICT), so containers racing for a
 refresh lease or an OAuth state cannot both win. Only `postgrest` is imported, not `supabase`:
 `supabase.create_client` adds ~237 ms to a cold start, `postgrest` ~16 ms.
@@ -20,6 +20,8 @@ import httpx
 from postgrest import APIError, SyncPostgrestClient
 
 from ghlbridge.store.base import (
+    IdempotencyRecord,
+    IdempotencyStatus,
     Installation,
     Membership,
     StoreUnavailableError,
@@ -269,3 +271,47 @@ class SupabaseStore:
 
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:
         return self._bool("record_webhook", {"p_webhook_id": webhook_id, "p_event_type": event_type})
+
+    # --- idempotency records ---------------------------------------------------------------------
+    def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        ipe = record.in_progress_expires_at
+        data = self._rpc(
+            "put_idempotency_record",
+            {
+                "p_key": record.key,
+                "p_status": record.status.value,
+                "p_expires_at": _iso(record.expires_at),
+                "p_in_progress_expires_at": _iso(ipe) if ipe else None,
+                "p_payload_hash": record.payload_hash,
+            },
+        )
+        match data:
+            case {"inserted": True}:
+                return None
+            case {"inserted": False, "record": dict() as existing}:
+                return IdempotencyRecord.model_validate(existing)
+        raise StoreUnavailableError("unexpected answer from put_idempotency_record")
+
+    def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
+        data = self._rpc("get_idempotency_record", {"p_key": key})
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise StoreUnavailableError("unexpected answer from get_idempotency_record")
+        return IdempotencyRecord.model_validate(data)
+
+    def update_idempotency_record(
+        self, key: str, status: IdempotencyStatus, expires_at: datetime, response_data: str | None
+    ) -> bool:
+        return self._bool(
+            "update_idempotency_record",
+            {
+                "p_key": key,
+                "p_status": status.value,
+                "p_expires_at": _iso(expires_at),
+                "p_response_data": response_data,
+            },
+        )
+
+    def delete_idempotency_record(self, key: str) -> bool:
+        return self._bool("delete_idempotency_record", {"p_key": key})

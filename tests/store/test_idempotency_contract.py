@@ -1,0 +1,308 @@
+"""The idempotency-record operations of the `TokenStore` contract, against both stores (the fixtures
+of `test_contract.py`: `SQLiteStore` on a file, `SupabaseStore` → PostgREST double → PostgreSQL),
+then the migration's access rules for the new table and functions, checked in PostgreSQL itself.
+
+Every test reads back what the store holds. "Now" is the store's clock: records are written with
+expiries well in the past or future of it, so no test depends on timing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, TokenStore
+from ghlbridge.store.supabase import SupabaseStore
+from tests.postgrest_double import PostgrestDouble
+from tests.store import test_contract as contract
+
+# The contract suite's fixtures: each test runs on both stores.
+store_spec, store, race = contract.store_spec, contract.store, contract.race
+
+INPROGRESS, COMPLETED = IdempotencyStatus.INPROGRESS, IdempotencyStatus.COMPLETED
+KEY = "create-note.6f1c2a4e#loc1#9b2f0c1d5e"  # namespaced by the caller; opaque to the store
+
+
+def hours(n: float) -> datetime:
+    return datetime.now(UTC) + timedelta(hours=n)
+
+
+def record(key: str = KEY, **fields: Any) -> IdempotencyRecord:
+    values: dict[str, Any] = {
+        "key": key,
+        "status": INPROGRESS,
+        "expires_at": hours(24).replace(microsecond=0),  # Powertools keeps whole seconds
+        "in_progress_expires_at": hours(0.25),
+        "payload_hash": "hash-a",
+    }
+    return IdempotencyRecord(**(values | fields))
+
+
+def stored(store: TokenStore, key: str = KEY) -> IdempotencyRecord:
+    found = store.get_idempotency_record(key)
+    assert found is not None
+    return found
+
+
+def caller_fields(rec: IdempotencyRecord) -> dict[str, Any]:
+    return rec.model_dump(exclude={"created_at", "updated_at"})
+
+
+# --- put -----------------------------------------------------------------------------------------
+def test_a_key_is_inserted_once(store: TokenStore) -> None:
+    first = record()
+
+    assert store.put_idempotency_record(first) is None  # stored: the caller owns the key
+
+    held = stored(store)
+    assert caller_fields(held) == caller_fields(first)
+    assert held.created_at is not None and held.updated_at is not None
+    assert held.created_at.utcoffset() == timedelta(0)
+
+    again = store.put_idempotency_record(record(payload_hash="hash-b", expires_at=hours(48)))
+
+    assert again == held  # the live record in the way, as stored
+    assert stored(store) == held  # and nothing was written
+
+
+def test_16_threads_putting_one_key_insert_once(store: TokenStore) -> None:
+    results = race(16, lambda i: store.put_idempotency_record(record(payload_hash=f"hash-{i}")))
+
+    winners = [i for i, existing in enumerate(results) if existing is None]
+    assert len(winners) == 1
+    held = stored(store)
+    assert held.payload_hash == f"hash-{winners[0]}"
+    assert all(existing == held for existing in results if existing is not None)  # every loser sees the winner
+
+
+@pytest.mark.parametrize("status", [INPROGRESS, COMPLETED])
+def test_an_expired_record_is_taken_over(store: TokenStore, status: IdempotencyStatus) -> None:
+    store.put_idempotency_record(record(in_progress_expires_at=hours(1)))
+    assert store.update_idempotency_record(KEY, status, hours(-1), '{"id": "old"}')
+    old = stored(store)
+    fresh = record(payload_hash="hash-b", in_progress_expires_at=None)
+
+    assert store.put_idempotency_record(fresh) is None
+
+    held = stored(store)
+    assert caller_fields(held) == caller_fields(fresh)  # a new record: no response, no old deadline
+    assert held.response_data is None
+    assert held.created_at is not None and old.created_at is not None and held.created_at >= old.created_at
+
+
+def test_an_in_progress_record_whose_invocation_died_is_taken_over(store: TokenStore) -> None:
+    store.put_idempotency_record(record(in_progress_expires_at=hours(-0.01)))
+    fresh = record(payload_hash="hash-b")
+
+    assert store.put_idempotency_record(fresh) is None
+
+    assert caller_fields(stored(store)) == caller_fields(fresh)
+
+
+@pytest.mark.parametrize(
+    ("status", "in_progress_expires_at"),
+    [
+        (INPROGRESS, hours(1)),  # its invocation still has time
+        (INPROGRESS, None),  # no deadline known (not run by Lambda): live until it expires
+        (COMPLETED, hours(-1)),  # the in-progress deadline does not matter once completed
+    ],
+)
+def test_a_live_record_is_not_taken_over(
+    store: TokenStore,
+    status: IdempotencyStatus,
+    in_progress_expires_at: datetime | None,
+) -> None:
+    store.put_idempotency_record(record(in_progress_expires_at=in_progress_expires_at))
+    if status is COMPLETED:
+        store.update_idempotency_record(KEY, COMPLETED, hours(24), '{"id": "note-1"}')
+    held = stored(store)
+
+    assert store.put_idempotency_record(record(payload_hash="hash-b")) == held
+    assert stored(store) == held
+
+
+def test_16_threads_taking_over_one_dead_record_take_it_once(store: TokenStore) -> None:
+    store.put_idempotency_record(record(expires_at=hours(-1)))
+
+    results = race(16, lambda i: store.put_idempotency_record(record(payload_hash=f"hash-{i}")))
+
+    winners = [i for i, existing in enumerate(results) if existing is None]
+    assert len(winners) == 1
+    assert stored(store).payload_hash == f"hash-{winners[0]}"
+
+
+# --- get, update, delete -------------------------------------------------------------------------
+def test_get_of_a_missing_key_is_none(store: TokenStore) -> None:
+    assert store.get_idempotency_record("no-such-key") is None
+
+
+def test_get_returns_an_expired_record_as_stored(store: TokenStore) -> None:
+    gone = record(expires_at=hours(-1).replace(microsecond=0))
+    store.put_idempotency_record(gone)
+
+    assert caller_fields(stored(store)) == caller_fields(gone)  # the caller judges expiry
+
+
+def test_update_sets_status_response_and_expiry_only(store: TokenStore) -> None:
+    store.put_idempotency_record(record())
+    before = stored(store)
+    response = '{"note": {"id": "n1", "body": "Hallo, Jürgen"}, "a":  [2, 1]}'  # kept byte for byte
+    expires_at = hours(30).replace(microsecond=0)
+
+    assert store.update_idempotency_record(KEY, COMPLETED, expires_at, response) is True
+
+    after = stored(store)
+    assert (after.status, after.response_data, after.expires_at) == (COMPLETED, response, expires_at)
+    assert after.model_dump(include={"key", "in_progress_expires_at", "payload_hash", "created_at"}) == (
+        before.model_dump(include={"key", "in_progress_expires_at", "payload_hash", "created_at"})
+    )
+    assert after.updated_at is not None and before.updated_at is not None and after.updated_at >= before.updated_at
+
+
+def test_update_of_a_missing_key_creates_nothing(store: TokenStore) -> None:
+    assert store.update_idempotency_record(KEY, COMPLETED, hours(24), "{}") is False
+    assert store.get_idempotency_record(KEY) is None
+
+
+def test_delete_frees_the_key(store: TokenStore) -> None:
+    store.put_idempotency_record(record())
+    store.put_idempotency_record(record("other-key"))
+
+    assert store.delete_idempotency_record(KEY) is True
+
+    assert store.get_idempotency_record(KEY) is None
+    assert store.get_idempotency_record("other-key") is not None  # only that key
+    assert store.delete_idempotency_record(KEY) is False
+    assert store.put_idempotency_record(record(payload_hash="hash-b")) is None  # a retry may run again
+
+
+def test_naive_datetimes_are_refused(store: TokenStore) -> None:
+    naive = datetime(2026, 12, 1, 12, 0)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.put_idempotency_record(record(expires_at=naive))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.put_idempotency_record(record(in_progress_expires_at=naive))
+    assert store.get_idempotency_record(KEY) is None
+    store.put_idempotency_record(record())
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.update_idempotency_record(KEY, COMPLETED, naive, "{}")
+    assert stored(store).status is INPROGRESS
+
+
+def test_the_response_is_kept_out_of_the_repr() -> None:
+    secret = '{"email": "rep@example.com"}'
+    rec = record(response_data=secret)
+
+    assert secret not in repr(rec) and "rep@example.com" not in str(rec)
+    assert KEY in repr(rec)
+
+
+# --- PostgreSQL only: one RPC each, and the access rules -----------------------------------------
+Conn = psycopg.Connection[Any]
+TABLE = "idempotency_records"
+FUNCTIONS = [
+    "delete_idempotency_record",
+    "get_idempotency_record",
+    "put_idempotency_record",
+    "update_idempotency_record",
+]
+API_ROLES = ["anon", "authenticated"]
+
+
+def function_rows(conn: Conn) -> dict[str, tuple[Any, ...]]:
+    """name → (oid, proacl, proconfig, prosecdef) of the idempotency functions."""
+    rows = conn.execute(
+        "select proname, oid, proacl::text[], proconfig, prosecdef from pg_proc"
+        " where pronamespace = 'public'::regnamespace and proname = any(%s)",
+        [FUNCTIONS],
+    ).fetchall()
+    return {name: tuple(rest) for name, *rest in rows}
+
+
+@pytest.mark.postgres
+def test_each_idempotency_operation_is_one_rpc(
+    supabase_store: SupabaseStore, postgrest_double: PostgrestDouble
+) -> None:
+    calls: list[tuple[str, Any]] = [
+        ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record())),
+        ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record())),  # the conflict too
+        ("get_idempotency_record", lambda: supabase_store.get_idempotency_record(KEY)),
+        ("update_idempotency_record", lambda: supabase_store.update_idempotency_record(KEY, COMPLETED, hours(1), "{}")),
+        ("delete_idempotency_record", lambda: supabase_store.delete_idempotency_record(KEY)),
+    ]
+    for function, call in calls:
+        postgrest_double.reset()
+        call()
+        assert postgrest_double.calls == [function]
+
+
+@pytest.mark.postgres
+def test_rls_is_on_without_policies_and_an_expiry_index_exists(pg_conn: Conn) -> None:
+    assert pg_conn.execute(
+        "select relrowsecurity from pg_class where oid = 'public.idempotency_records'::regclass"
+    ).fetchone() == (True,)
+    assert pg_conn.execute(
+        "select count(*) from pg_policies where schemaname = 'public' and tablename = 'idempotency_records'"
+    ).fetchone() == (0,)
+    indexes = [row[0] for row in pg_conn.execute("select indexdef from pg_indexes where tablename = %s", [TABLE])]
+    assert any(index.endswith("USING btree (expires_at)") for index in indexes), indexes
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", [*API_ROLES, "public"])
+def test_api_roles_have_no_privilege_on_the_table(pg_conn: Conn, role: str) -> None:
+    any_privilege = "select, insert, update, delete, truncate, references, trigger"
+    assert pg_conn.execute(
+        "select has_table_privilege(%s, 'public.idempotency_records', %s)", [role, any_privilege]
+    ).fetchone() == (False,)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("role", API_ROLES)
+def test_api_roles_can_touch_neither_the_table_nor_the_functions(pg_conn: Conn, role: str) -> None:
+    pg_conn.execute(
+        "insert into public.idempotency_records (key, status, expires_at)"
+        " values (%s, 'COMPLETED', now() + interval '1 day')",
+        [KEY],
+    )
+    statements = [
+        sql.SQL("select * from public.idempotency_records"),
+        sql.SQL("delete from public.idempotency_records"),
+        sql.SQL("select public.get_idempotency_record({})").format(KEY),
+        sql.SQL("select public.delete_idempotency_record({})").format(KEY),
+        sql.SQL("select public.put_idempotency_record('k2', 'INPROGRESS', now() + interval '1 day')"),
+        sql.SQL("select public.update_idempotency_record({}, 'COMPLETED', now(), '{{}}')").format(KEY),
+    ]
+    for statement in statements:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), pg_conn.transaction(force_rollback=True):
+            pg_conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+            pg_conn.execute(statement)
+    assert pg_conn.execute("select key, status from public.idempotency_records").fetchall() == [(KEY, "COMPLETED")]
+    for name, (oid, *_) in function_rows(pg_conn).items():
+        assert pg_conn.execute("select has_function_privilege(%s, %s, 'execute')", [role, oid]).fetchone() == (
+            False,
+        ), name
+
+
+@pytest.mark.postgres
+def test_functions_are_service_role_only_run_as_the_caller_with_a_pinned_search_path(pg_conn: Conn) -> None:
+    rows = function_rows(pg_conn)
+
+    assert sorted(rows) == FUNCTIONS
+    for name, (oid, acl, config, security_definer) in rows.items():
+        assert acl is not None and not any(entry.startswith("=") for entry in acl), (name, acl)  # not PUBLIC
+        assert security_definer is False, name
+        assert 'search_path=""' in (config or []), name
+        assert pg_conn.execute("select has_function_privilege('service_role', %s, 'execute')", [oid]).fetchone() == (
+            True,
+        ), name
+    with pg_conn.transaction():
+        pg_conn.execute("set local role service_role")
+        assert pg_conn.execute(
+            "select public.put_idempotency_record(%s, 'INPROGRESS', now() + interval '1 day')", [KEY]
+        ).fetchone() == ({"inserted": True},)
+        assert pg_conn.execute("select public.delete_idempotency_record(%s)", [KEY]).fetchone() == (True,)

@@ -1,0 +1,172 @@
+"""GHL Calendars (`apps/calendars.json`, `Version: 2021-04-15` — not 2021-07-28 — with a
+Sub-Account token).
+
+Spec quirks this module follows on purpose:
+
+- `GET /calendars/` keeps its trailing slash and takes camelCase `locationId`.
+- Free slots: `startDate`/`endDate` are epoch MILLISECONDS (numbers), and "Date range cannot be more
+  than 31 days", which is checked here before spending a call. The answer is an object keyed by
+  `YYYY-MM-DD`, each `{slots: [ISO datetimes with offset]}`; other keys (GHL adds `traceId`, and an
+  older spec showed a literal `_dates_`) are skipped. Pass `timezone` to get slots in that zone.
+- Appointments: required `calendarId`, `locationId`, `contactId`, `startTime` (ISO 8601 with an
+  offset). Some calendar types also need `assignedUserId` ("Either userId or assignedUserId must
+  be set", issue #23). `toNotify=False` means GHL's automations will not run. The spec has no
+  booking-URL field, only `slug`/`widgetSlug` on a calendar.
+
+Thin on purpose: no business rules, one method per GHL operation.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from ghlbridge.ghl.client import VERSION_2021_04_15, GHLClient
+from ghlbridge.ghl.errors import GHLInvalidResponseError, trace_id_from_headers
+from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resources_models import (
+    Appointment,
+    AppointmentStatus,
+    Calendar,
+    CalendarsEnvelope,
+    DaySlots,
+    MeetingLocationType,
+    path_segment,
+    present,
+)
+
+MAX_FREE_SLOTS_RANGE: Final = timedelta(days=31)
+"""The spec: "Date range cannot be more than 31 days"."""
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_DATE_KEY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_JSON_OBJECT: Final = TypeAdapter(dict[str, Any])
+
+
+class CalendarsAPI:
+    """Calendar calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+
+    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
+        self._client = client
+        self._auth = auth
+
+    def list(self, location_id: str) -> builtins.list[Calendar]:
+        """`GET /calendars/` for the location (drafts included: GHL's default `showDrafted=true`;
+        `isActive` tells them apart)."""
+        response = self._client.request(
+            "GET", "/calendars/", version=VERSION_2021_04_15, params={"locationId": location_id}, auth=self._auth
+        )
+        return parse_response(response, CalendarsEnvelope).calendars
+
+    def free_slots(
+        self,
+        calendar_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        timezone: str,
+        user_id: str | None = None,
+    ) -> dict[str, builtins.list[str]]:
+        """`GET /calendars/{calendarId}/free-slots`: `{"YYYY-MM-DD": [slot start, ...]}` in GHL's order.
+
+        `start`/`end` must be timezone-aware and at most 31 days apart; `timezone` is an IANA name
+        (e.g. "America/Chihuahua") in which GHL renders the slots. `user_id` narrows to one member.
+        """
+        if start.utcoffset() is None or end.utcoffset() is None:
+            raise ValueError("start and end must be timezone-aware")
+        if end < start:
+            raise ValueError("end must not be before start")
+        if end - start > MAX_FREE_SLOTS_RANGE:
+            raise ValueError(f"GHL refuses free-slot ranges over 31 days (asked for {end - start})")
+        query: dict[str, str | int | None] = {
+            "startDate": _epoch_ms(start),
+            "endDate": _epoch_ms(end),
+            "timezone": timezone,
+            "userId": user_id,
+        }
+        response = self._client.request(
+            "GET",
+            f"/calendars/{path_segment(calendar_id)}/free-slots",
+            version=VERSION_2021_04_15,
+            params=present(query),
+            auth=self._auth,
+        )
+        return _slots_by_date(response)
+
+    def book_appointment(
+        self,
+        *,
+        location_id: str,
+        calendar_id: str,
+        contact_id: str,
+        start_time: datetime,
+        end_time: datetime | None = None,
+        title: str | None = None,
+        appointment_status: AppointmentStatus | None = None,
+        assigned_user_id: str | None = None,
+        description: str | None = None,
+        address: str | None = None,
+        meeting_location_type: MeetingLocationType | None = None,
+        meeting_location_id: str | None = None,
+        override_location_config: bool | None = None,
+        ignore_date_range: bool | None = None,
+        ignore_free_slot_validation: bool | None = None,
+        to_notify: bool | None = None,
+    ) -> Appointment:
+        """`POST /calendars/events/appointments`; times are sent as ISO 8601 with their offset.
+
+        Only `end_time` and the keyword fields after it are optional in the spec; unset ones are not
+        sent. A POST: the client does not resend it after a timeout or a 5xx (the slot may be booked).
+        """
+        if start_time.utcoffset() is None or (end_time is not None and end_time.utcoffset() is None):
+            raise ValueError("start_time and end_time must be timezone-aware")
+        fields: dict[str, Any] = {
+            "calendarId": calendar_id,
+            "locationId": location_id,
+            "contactId": contact_id,
+            "startTime": start_time.isoformat(),
+            "endTime": end_time.isoformat() if end_time is not None else None,
+            "title": title,
+            "appointmentStatus": appointment_status,
+            "assignedUserId": assigned_user_id,
+            "description": description,
+            "address": address,
+            "meetingLocationType": meeting_location_type,
+            "meetingLocationId": meeting_location_id,
+            "overrideLocationConfig": override_location_config,
+            "ignoreDateRange": ignore_date_range,
+            "ignoreFreeSlotValidation": ignore_free_slot_validation,
+            "toNotify": to_notify,
+        }
+        response = self._client.request(
+            "POST",
+            "/calendars/events/appointments",
+            version=VERSION_2021_04_15,
+            json=present(fields),
+            auth=self._auth,
+        )
+        return parse_response(response, Appointment)
+
+
+def _epoch_ms(moment: datetime) -> int:
+    """Whole epoch milliseconds (floored), in integer arithmetic: no float in between."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _slots_by_date(response: httpx.Response) -> dict[str, builtins.list[str]]:
+    """The date-keyed slots of a free-slots answer; any other key is skipped."""
+    try:
+        body = _JSON_OBJECT.validate_json(response.content)
+        return {day: DaySlots.model_validate(value).slots for day, value in body.items() if _DATE_KEY.fullmatch(day)}
+    except ValidationError:
+        raise GHLInvalidResponseError(
+            "unexpected free-slots body (check: an object of YYYY-MM-DD -> {slots: [...]})",
+            status=response.status_code,
+            trace_id=trace_id_from_headers(response.headers),
+            method=response.request.method,
+            path=response.request.url.path,
+        ) from None

@@ -1,0 +1,289 @@
+"""CalendarsAPI against a respx-mocked GHL: requests checked against apps/calendars.json
+(Version 2021-04-15) and field by field (epoch milliseconds, the 31-day limit, ISO times with
+offsets), spec-shaped answers parsed into models, and the 401 refresh/replay."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import respx
+
+from ghlbridge.ghl.calendars import CalendarsAPI
+from ghlbridge.ghl.client import BearerAuth, GHLClient
+from ghlbridge.ghl.errors import GHLInvalidResponseError
+from ghlbridge.ghl.resources_models import Appointment, Calendar
+from ghlbridge.tokens import GHLAuth, TokenProvider
+from tests.ghl.ghl_testkit import (
+    ACCESS_TOKEN,
+    CALENDAR_ID,
+    CONTACT_ID,
+    INVALID_TOKEN_BODY,
+    LOCATION_ID,
+    LOCATION_TOKEN,
+    USER_ID,
+    FakeTokenProvider,
+    appointment_body,
+    calendar_body,
+    free_slots_body,
+    spec_response,
+)
+from tests.ghl_spec import assert_request_conforms, assert_response_conforms
+
+CALENDARS = "/calendars/"
+FREE_SLOTS = f"/calendars/{CALENDAR_ID}/free-slots"
+APPOINTMENTS = "/calendars/events/appointments"
+CHICAGO = ZoneInfo("America/Chicago")
+# A week across the end of US daylight saving time (2024-11-03): the offset changes from -05:00 to -06:00.
+WEEK_START = datetime(2024, 10, 28, tzinfo=CHICAGO)  # 2024-10-28T05:00:00Z
+WEEK_END = datetime(2024, 11, 3, 23, 59, 59, 999000, tzinfo=CHICAGO)  # 2024-11-04T05:59:59.999Z
+
+
+@pytest.fixture
+def api(client: GHLClient) -> CalendarsAPI:
+    return CalendarsAPI(client, BearerAuth(ACCESS_TOKEN))
+
+
+def assert_sent(request: httpx.Request, method: str, path: str) -> None:
+    assert (request.method, request.url.path) == (method, path)
+    assert request.headers["Version"] == "2021-04-15"  # calendars are NOT on 2021-07-28
+    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert_request_conforms(request)
+
+
+def json_of(request: httpx.Request) -> Any:
+    assert request.headers["Content-Type"] == "application/json"
+    return json.loads(request.read())
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+def test_list(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    body = {"calendars": [calendar_body(), calendar_body(id="c2", name="Demo", isActive=False, timezone="UTC")]}
+    route = ghl_mock.get(CALENDARS).mock(return_value=spec_response("GET", CALENDARS, 200, body))
+
+    calendars = api.list(LOCATION_ID)
+
+    request = route.calls.last.request
+    assert_sent(request, "GET", CALENDARS)  # with the trailing slash
+    assert dict(request.url.params) == {"locationId": LOCATION_ID}
+    assert all(isinstance(calendar, Calendar) for calendar in calendars)
+    first, second = calendars
+    assert (first.id, first.name, first.description, first.slug, first.widgetSlug) == (
+        CALENDAR_ID,
+        "Discovery call",
+        "30 minutes to see whether we fit",
+        "discovery-call",
+        "discovery-call-widget",
+    )
+    assert (first.calendarType, first.isActive, first.timezone, first.slotDuration) == ("round_robin", True, None, 30)
+    assert (second.id, second.isActive, second.timezone) == ("c2", False, "UTC")
+    assert set(first.model_extra or {}) == {"eventColor", "teamMembers"}
+
+
+# --- free slots ---------------------------------------------------------------------------------
+
+
+def test_free_slots_sends_epoch_milliseconds(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.get(FREE_SLOTS).mock(return_value=spec_response("GET", FREE_SLOTS, 200, free_slots_body()))
+
+    slots = api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="America/Chicago")
+
+    request = route.calls.last.request
+    assert_sent(request, "GET", FREE_SLOTS)
+    assert dict(request.url.params) == {
+        "startDate": "1730091600000",
+        "endDate": "1730699999999",  # whole milliseconds, across the DST change (-06:00)
+        "timezone": "America/Chicago",
+    }
+    assert slots == {
+        "2024-10-28": ["2024-10-28T10:00:00-05:00", "2024-10-28T11:00:00-05:00"],
+        "2024-10-29": ["2024-10-29T10:00:00-05:00", "2024-10-29T14:30:00-05:00"],
+    }
+
+
+def test_free_slots_for_one_user(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.get(FREE_SLOTS).mock(return_value=spec_response("GET", FREE_SLOTS, 200, free_slots_body()))
+
+    api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="America/Chicago", user_id=USER_ID)
+
+    request = route.calls.last.request
+    assert_sent(request, "GET", FREE_SLOTS)
+    assert request.url.params["userId"] == USER_ID
+
+
+def test_free_slots_skips_keys_that_are_not_dates(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    body = free_slots_body() | {"traceId": "6f2a0c1e-trace", "_dates_": {"slots": ["x"]}}
+    with pytest.raises(AssertionError):  # the spec's schema has no room for traceId (GHL sends it anyway)
+        assert_response_conforms("GET", FREE_SLOTS, 200, body)
+    ghl_mock.get(FREE_SLOTS).respond(200, json=body)
+
+    slots = api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="America/Chicago")
+
+    assert list(slots) == ["2024-10-28", "2024-10-29"]
+
+
+def test_free_slots_with_no_free_day(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    ghl_mock.get(FREE_SLOTS).mock(return_value=spec_response("GET", FREE_SLOTS, 200, {}))
+
+    assert api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="UTC") == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [["2024-10-28T10:00:00-05:00"], {"2024-10-28": ["2024-10-28T10:00:00-05:00"]}, {"2024-10-28": {"slots": "x"}}],
+    ids=["a-list", "day-without-slots", "slots-not-a-list"],
+)
+def test_free_slots_of_another_shape_are_an_invalid_response(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI, body: Any
+) -> None:
+    ghl_mock.get(FREE_SLOTS).respond(200, json=body)
+
+    with pytest.raises(GHLInvalidResponseError) as caught:
+        api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="UTC")
+
+    assert caught.value.path == FREE_SLOTS
+
+
+def test_free_slots_accepts_exactly_31_days(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.get(FREE_SLOTS).mock(return_value=spec_response("GET", FREE_SLOTS, 200, free_slots_body()))
+    start = datetime(2024, 10, 1, tzinfo=UTC)
+
+    api.free_slots(CALENDAR_ID, start=start, end=start + timedelta(days=31), timezone="UTC")
+
+    params = route.calls.last.request.url.params
+    assert int(params["endDate"]) - int(params["startDate"]) == 31 * 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (datetime(2024, 10, 1, tzinfo=UTC), datetime(2024, 11, 1, 0, 0, 0, 1000, tzinfo=UTC), "31 days"),
+        (datetime(2024, 10, 2, tzinfo=UTC), datetime(2024, 10, 1, tzinfo=UTC), "before"),
+        (datetime(2024, 10, 1), datetime(2024, 10, 2, tzinfo=UTC), "timezone-aware"),  # naive on purpose
+        (datetime(2024, 10, 1, tzinfo=UTC), datetime(2024, 10, 2), "timezone-aware"),  # naive on purpose
+    ],
+    ids=["31-days-and-1-ms", "end-before-start", "naive-start", "naive-end"],
+)
+def test_free_slots_refuses_before_calling(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI, start: datetime, end: datetime, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        api.free_slots(CALENDAR_ID, start=start, end=end, timezone="UTC")  # no route: a call would fail
+
+
+def test_401_refreshes_and_replays_free_slots(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
+    provider = FakeTokenProvider(ACCESS_TOKEN, LOCATION_TOKEN)
+    api = CalendarsAPI(client, GHLAuth(cast(TokenProvider, provider), LOCATION_ID))
+    route = ghl_mock.get(FREE_SLOTS)
+    route.side_effect = [
+        spec_response("GET", FREE_SLOTS, 401, INVALID_TOKEN_BODY),
+        spec_response("GET", FREE_SLOTS, 200, free_slots_body()),
+    ]
+
+    slots = api.free_slots(CALENDAR_ID, start=WEEK_START, end=WEEK_END, timezone="America/Chicago")
+
+    first, replay = (call.request for call in route.calls)
+    assert (first.headers["Authorization"], replay.headers["Authorization"]) == (
+        f"Bearer {ACCESS_TOKEN}",
+        f"Bearer {LOCATION_TOKEN}",
+    )
+    assert provider.rejected == [ACCESS_TOKEN]
+    assert replay.url == first.url
+    assert_request_conforms(replay)
+    assert list(slots) == ["2024-10-28", "2024-10-29"]
+
+
+# --- book an appointment ------------------------------------------------------------------------
+
+
+def test_book_appointment_sends_the_required_fields(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.post(APPOINTMENTS).mock(return_value=spec_response("POST", APPOINTMENTS, 200, appointment_body()))
+
+    appointment = api.book_appointment(
+        location_id=LOCATION_ID,
+        calendar_id=CALENDAR_ID,
+        contact_id=CONTACT_ID,
+        start_time=datetime(2024, 10, 28, 10, tzinfo=CHICAGO),
+    )
+
+    request = route.calls.last.request
+    assert_sent(request, "POST", APPOINTMENTS)
+    assert json_of(request) == {
+        "calendarId": CALENDAR_ID,
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "startTime": "2024-10-28T10:00:00-05:00",
+    }
+    assert isinstance(appointment, Appointment)
+    assert (appointment.id, appointment.calendarId, appointment.contactId, appointment.startTime) == (
+        "0TkCdp9PfvLeWKYRRvIz",
+        CALENDAR_ID,
+        CONTACT_ID,
+        "2024-10-28T10:00:00-05:00",
+    )
+    assert appointment.model_extra == {}
+    assert (appointment.appointmentStatus, appointment.assignedUserId, appointment.isRecurring) == (
+        "confirmed",
+        USER_ID,
+        False,
+    )
+
+
+def test_book_appointment_maps_every_option(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.post(APPOINTMENTS).mock(return_value=spec_response("POST", APPOINTMENTS, 200, appointment_body()))
+
+    api.book_appointment(
+        location_id=LOCATION_ID,
+        calendar_id=CALENDAR_ID,
+        contact_id=CONTACT_ID,
+        start_time=datetime(2024, 10, 28, 15, tzinfo=UTC),
+        end_time=datetime(2024, 10, 28, 15, 30, tzinfo=UTC),
+        title="Discovery call with John",
+        appointment_status="confirmed",
+        assigned_user_id=USER_ID,
+        description="Agenda: fleet size, timing",
+        address="https://meet.example.com/abc",
+        meeting_location_type="custom",
+        meeting_location_id="default",
+        override_location_config=True,
+        ignore_date_range=False,
+        ignore_free_slot_validation=False,
+        to_notify=False,
+    )
+
+    request = route.calls.last.request
+    assert_sent(request, "POST", APPOINTMENTS)
+    assert json_of(request) == {
+        "calendarId": CALENDAR_ID,
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "startTime": "2024-10-28T15:00:00+00:00",
+        "endTime": "2024-10-28T15:30:00+00:00",
+        "title": "Discovery call with John",
+        "appointmentStatus": "confirmed",
+        "assignedUserId": USER_ID,
+        "description": "Agenda: fleet size, timing",
+        "address": "https://meet.example.com/abc",
+        "meetingLocationType": "custom",
+        "meetingLocationId": "default",
+        "overrideLocationConfig": True,
+        "ignoreDateRange": False,  # False is sent: only None means "not given"
+        "ignoreFreeSlotValidation": False,
+        "toNotify": False,
+    }
+
+
+def test_book_appointment_refuses_a_naive_time(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        api.book_appointment(
+            location_id=LOCATION_ID,
+            calendar_id=CALENDAR_ID,
+            contact_id=CONTACT_ID,
+            start_time=datetime(2024, 10, 28, 15),  # naive on purpose
+        )

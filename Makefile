@@ -46,7 +46,7 @@ SAM_ENV = env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-$(AW
 	sam-tools sam-validate sam-build clean
 
 help:
-	@echo "make dev           local stack (arrives with the local-stack issue; for now it explains)"
+	@echo "make dev           the whole API on 127.0.0.1:3000 (GHL sandbox + SQLite store; PORT to change)"
 	@echo "make test          everything CI checks: lint + pytest (PostgreSQL 15 tests included)"
 	@echo "make lint          ruff, mypy (strict, layer), requirements check, cfn-lint, arch check"
 	@echo "make requirements  regenerate shared/requirements.txt from pyproject.toml"
@@ -112,10 +112,8 @@ test: lint postgres-bin
 bench: $(STAMP)
 	$(VENV_PY) bench/cold_import.py --runs $(RUNS)
 
-dev:
-	@echo "make dev will start the local stack (API + token store + fakes); it arrives with the"
-	@echo "local-stack issue. Until then: \`make test\` runs everything, \`make sam-build\` builds"
-	@echo "the deployable artifacts, and the README's Deploy section gets you to a real stack."
+dev: $(STAMP)
+	PYTHONPATH=shared:local $(VENV_PY) -m devstack
 
 # --- SAM (own venv) -----------------------------------------------------------------------
 $(SAM_STAMP):

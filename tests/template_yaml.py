@@ -1,4 +1,7 @@
-"""template.yaml as data, for tests that derive their AWS resources and routes from it."""
+"""template.yaml as data, for tests that derive their AWS resources and routes from it.
+
+The loader is the local gateway's (`gateway.template`), so tests and the gateway read
+CloudFormation's short-form tags (`!Ref X` → `{"Ref": "X"}`) the same way."""
 
 from __future__ import annotations
 
@@ -6,29 +9,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from gateway.template import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) as plain values."""
-
-
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
 @cache
 def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    return load_template(ROOT / "template.yaml")
 
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,62 @@
+"""`make dev`: run the whole API locally until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import warnings
+
+from devstack.stack import DevStack, StackConfig
+
+
+def banner(stack: DevStack, token: str, location_id: str | None) -> str:
+    api = stack.api_url
+    ghl = f"{stack.sandbox.url}   (sandbox: demo data, outbox at /_sandbox/outbox)" if stack.sandbox else "real GHL"
+    lines = [
+        "",
+        f"  API        {api}   (routes from template.yaml; Ctrl-C stops everything)",
+        f"  GHL        {ghl}",
+        f"  store      {'Supabase' if stack.uses_supabase else stack.config.dev_dir / 'tokens.sqlite3'}",
+        f"  dev JWT    written to {stack.config.dev_dir / 'token'} (only local runs accept it):",
+        "",
+        token,
+        "",
+        "  Try:",
+        f'    curl -s {api}/locations -H "Authorization: Bearer $(cat .dev/token)"',
+        f'    curl -s {api}/oauth/authorize -H "Authorization: Bearer $(cat .dev/token)"',
+        f"    curl -s -X POST {api}/_local/refresh",
+    ]
+    if location_id:
+        lines.insert(5, f"  location   {location_id} (installed through the OAuth routes)")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    warnings.filterwarnings("ignore", "No application metrics to publish")  # quiet console; metrics are off
+    config = StackConfig(
+        api_port=int(os.environ.get("PORT", "3000")),
+        sandbox_port=int(os.environ.get("SANDBOX_PORT", "3001")),
+        toolkit_origin=os.environ.get("TOOLKIT_ORIGIN", "http://localhost:5173"),
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stack = DevStack(config)
+    try:
+        stack.start()
+        token = stack.dev_token()
+        location_id = stack.ensure_demo_install(token) if stack.uses_sandbox else None
+        print(banner(stack, token, location_id), flush=True)
+        if not stack.uses_sandbox:
+            print("  Real GHL: open the authorizeUrl from the second curl to install your location.\n", flush=True)
+        stop.wait()
+    finally:
+        print("\nstopping…", file=sys.stderr, flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,16 @@
+"""GHL's resource routes by group. Each module's `ROUTES` follows its spec file in `apps/`."""
+
+from __future__ import annotations
+
+from ghlsandbox import oauth
+from ghlsandbox.resources import calendars, contacts, conversations, opportunities
+from ghlsandbox.routing import Route
+
+ROUTES: tuple[Route, ...] = (
+    *oauth.ROUTES,
+    *opportunities.ROUTES,
+    *contacts.ROUTES,
+    *conversations.ROUTES,
+    *calendars.ROUTES,
+)
+"""Every route, literal paths before `{param}` ones of the same method (the first match wins)."""

@@ -1,0 +1,88 @@
+"""Contacts (`apps/contacts.json`, Version 2021-07-28, Sub-Account token): get a contact, list
+and add its notes, add tags.
+
+Tags are stored as GHL stores them: trimmed and lower-cased, without duplicates. Adding tags
+never removes one (only `PUT /contacts/{id}` overwrites tags, GHL-NOTES §3).
+"""
+
+from __future__ import annotations
+
+from ghlsandbox.clock import utc
+from ghlsandbox.records import Contact, Note
+from ghlsandbox.routing import VERSION_2021_07_28, Call, Reply, Route, unprocessable
+from ghlsandbox.validation import Field
+
+
+def _contact(call: Call) -> Contact:
+    found = call.data.contacts.get(call.path_params["contactId"])
+    return call.owned(found, found.location_id if found else None, "Contact")
+
+
+def get(call: Call) -> Reply:
+    return Reply(200, {"contact": _contact(call).api()})
+
+
+def list_notes(call: Call) -> Reply:
+    contact = _contact(call)
+    return Reply(200, {"notes": [note.api() for note in call.data.notes_of(contact.id)]})
+
+
+def add_note(call: Call) -> Reply:
+    contact = _contact(call)
+    body = call.body
+    if not str(body["body"]).strip():
+        raise unprocessable(["body should not be empty"])
+    note = Note(
+        id=call.data.new_id(),
+        contact_id=contact.id,
+        body=body["body"],
+        user_id=body.get("userId", ""),
+        date_added=utc(call.now),
+        title=body.get("title", ""),
+        color=body.get("color", ""),
+        pinned=body.get("pinned", False),
+    )
+    call.data.notes[note.id] = note
+    return Reply(201, {"note": note.api()})
+
+
+def add_tags(call: Call) -> Reply:
+    contact = _contact(call)
+    wanted = [tag.strip().lower() for tag in call.body["tags"]]
+    if not any(wanted):
+        raise unprocessable(["tags should not be empty"])
+    for tag in wanted:
+        if tag and tag not in contact.tags:
+            contact.tags.append(tag)
+    contact.date_updated = utc(call.now)
+    return Reply(201, {"tags": list(contact.tags)})
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/contacts/{contactId}", get, VERSION_2021_07_28, "Location", "contacts.readonly"),
+    Route("GET", "/contacts/{contactId}/notes", list_notes, VERSION_2021_07_28, "Location", "contacts.readonly"),
+    Route(
+        "POST",
+        "/contacts/{contactId}/notes",
+        add_note,
+        VERSION_2021_07_28,
+        "Location",
+        "contacts.write",
+        body=(
+            Field("userId"),
+            Field("body", required=True),
+            Field("title"),
+            Field("color"),
+            Field("pinned", "boolean"),
+        ),
+    ),
+    Route(
+        "POST",
+        "/contacts/{contactId}/tags",
+        add_tags,
+        VERSION_2021_07_28,
+        "Location",
+        "contacts.write",
+        body=(Field("tags", "string[]", required=True),),
+    ),
+)

@@ -1,0 +1,371 @@
+"""Conversations (`apps/conversations.json`, Version 2021-04-15, Sub-Account token).
+
+Nothing is delivered: every send (Email, SMS) and every call log is recorded in the outbox
+(`Sandbox.outbox`, `GET /_sandbox/outbox`) and added to the contact's conversation, which is
+created on the first send as GHL does ("One conversationId is maintained per contact").
+
+Where the spec and GHL's behaviour part (GHL-NOTES §4.1, §9.7): the HEAD spec marks `subType`
+and `status` required on `POST /conversations/messages`; they look like generator artifacts and
+are not required here. An Email needs `html` (a community report says `message` alone is not
+enough); an SMS needs `message`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ghlsandbox.clock import parse_iso, utc
+from ghlsandbox.records import Contact, Conversation, Message, OutboxEntry
+from ghlsandbox.routing import VERSION_2021_04_15, ApiError, Call, Reply, Route, bad_request, unprocessable
+from ghlsandbox.validation import Field
+
+MESSAGE_TYPES = ("SMS", "RCS", "Email", "WhatsApp", "IG", "FB", "Custom", "Live_Chat", "TIKTOK")
+CALL_STATUSES = ("pending", "completed", "answered", "busy", "no-answer", "failed", "canceled", "voicemail")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def search(call: Call) -> Reply:
+    query = call.query
+    location = call.location(query["locationId"])
+    found: list[tuple[Conversation, Contact]] = []
+    text = str(query.get("query", "")).lower()
+    for conversation in call.data.conversations.values():
+        contact = call.data.contacts.get(conversation.contact_id)
+        if conversation.location_id != location.id or contact is None:
+            continue
+        if any(
+            name in query and query[name] != value
+            for name, value in (
+                ("contactId", conversation.contact_id),
+                ("id", conversation.id),
+                ("assignedTo", conversation.assigned_to),
+                ("lastMessageType", conversation.last_message_type),
+            )
+        ):
+            continue
+        if text and not any(text in value.lower() for value in (contact.name, contact.email, contact.phone)):
+            continue
+        found.append((conversation, contact))
+    found.sort(key=lambda pair: (pair[0].last_message_date, pair[0].id), reverse=query.get("sort") != "asc")
+    limit = int(query.get("limit", 20))
+    return Reply(
+        200,
+        {"conversations": [conv.api_search(contact) for conv, contact in found[:limit]], "total": len(found)},
+    )
+
+
+def create(call: Call) -> Reply:
+    location = call.location(call.body["locationId"])
+    contact = _contact(call, call.body["contactId"])
+    existing = call.data.conversation_of(contact.id)
+    if existing is not None:
+        raise ApiError(
+            400,
+            body={
+                "statusCode": 400,
+                "message": "Conversation already exists",
+                "error": "Bad Request",
+                "conversationId": existing.id,
+            },
+        )
+    now = utc(call.now)
+    conversation = Conversation(
+        id=call.data.new_id(),
+        location_id=location.id,
+        contact_id=contact.id,
+        date_added=now,
+        date_updated=now,
+        last_message_date=now,
+        assigned_to=contact.assigned_to,
+    )
+    call.data.conversations[conversation.id] = conversation
+    return Reply(201, {"success": True, "conversation": conversation.api_created()})
+
+
+def send_message(call: Call) -> Reply:
+    """`POST /conversations/messages`: an Email or SMS, recorded in the outbox."""
+    body = call.body
+    contact = _contact(call, body["contactId"])
+    kind = body["type"]
+    if kind == "Email":
+        fields, thread_id = _email_fields(call, contact)
+        message_type, text = "TYPE_EMAIL", body.get("html") or body.get("message", "")
+    elif kind == "SMS":
+        if not body.get("message"):
+            raise unprocessable(["message should not be empty"])
+        if not contact.phone:
+            raise bad_request("The contact has no phone number")
+        fields = {"message": body["message"], "toNumber": body.get("toNumber") or contact.phone}
+        message_type, text, thread_id = "TYPE_SMS", body["message"], ""
+    else:
+        raise bad_request(f"The sandbox does not send {kind} messages (Email and SMS only)")
+
+    now = utc(call.now)
+    conversation = _conversation_for(call, contact, "TYPE_EMAIL" if kind == "Email" else "TYPE_PHONE")
+    message = Message(
+        id=call.data.new_id(),
+        conversation_id=conversation.id,
+        contact_id=contact.id,
+        location_id=contact.location_id,
+        message_type=message_type,
+        direction="outbound",
+        body=text,
+        date_added=now,
+        email_message_id=call.data.new_id() if kind == "Email" else "",
+    )
+    message.thread_id = thread_id or message.email_message_id
+    call.data.messages[message.id] = message
+    conversation.record(message)
+    call.data.outbox.append(
+        OutboxEntry(
+            message_id=message.id,
+            conversation_id=conversation.id,
+            contact_id=contact.id,
+            location_id=contact.location_id,
+            type=kind,
+            date_added=now,
+            trace_id=call.trace_id,
+            fields=fields,
+            email_message_id=message.email_message_id,
+        )
+    )
+    answer: dict[str, Any] = {
+        "conversationId": conversation.id,
+        "messageId": message.id,
+        "msg": "Message queued successfully.",
+        "status": "pending",
+    }
+    if message.email_message_id:
+        answer["emailMessageId"] = message.email_message_id
+    return Reply(200, answer)
+
+
+def _email_fields(call: Call, contact: Contact) -> tuple[dict[str, Any], str]:
+    """What an Email send records, and the thread it continues ("" for a new thread)."""
+    body = call.body
+    problems: list[str] = []
+    if not body.get("html"):
+        problems.append("html should not be empty")
+    email_to = body.get("emailTo")
+    if email_to is not None and not _EMAIL.match(email_to):
+        problems.append("emailTo must be an email")
+    for name in ("emailCc", "emailBcc"):
+        if not all(_EMAIL.match(address) for address in body.get(name, [])):
+            problems.append(f"each value in {name} must be an email")
+    if problems:
+        raise unprocessable(problems)
+    recipient = email_to or contact.email
+    if not recipient:
+        raise bad_request("The contact has no email address")
+    thread_id = ""
+    reply_to = body.get("replyMessageId")
+    if reply_to is not None:
+        original = call.data.messages.get(reply_to)
+        if original is None or original.contact_id != contact.id:
+            raise bad_request("The message to reply to was not found for this contact")
+        thread_id = original.thread_id or original.email_message_id
+    fields: dict[str, Any] = {
+        name: body[name]
+        for name in (
+            "subject",
+            "html",
+            "message",
+            "emailFrom",
+            "emailCc",
+            "emailBcc",
+            "replyMessageId",
+            "threadId",
+            "emailReplyMode",
+            "attachments",
+            "scheduledTimestamp",
+            "templateId",
+        )
+        if name in body
+    }
+    fields["emailTo"] = recipient
+    fields["threadId"] = thread_id or body.get("threadId", "")
+    return fields, thread_id
+
+
+def add_outbound_call(call: Call) -> Reply:
+    """`POST /conversations/messages/outbound` (type Call): a call log from the app's Call provider."""
+    body = call.body
+    found = call.data.conversations.get(body["conversationId"])
+    conversation = call.owned(found, found.location_id if found else None, "Conversation")
+    details = body.get("call", {})
+    problems: list[str] = []
+    if not isinstance(details, dict):
+        problems.append("call must be an object")
+        details = {}
+    if details.get("status") is not None and details["status"] not in CALL_STATUSES:
+        problems.append(f"call.status must be one of the following values: {', '.join(CALL_STATUSES)}")
+    for name in ("to", "from"):
+        if details.get(name) is not None and not isinstance(details[name], str):
+            problems.append(f"call.{name} must be a string")
+    date = body.get("date")
+    moment = parse_iso(date) if date is not None else utc(call.now)
+    if moment is None:
+        problems.append("date must be a valid ISO 8601 date string")
+    if problems:
+        raise unprocessable(problems)
+    assert moment is not None
+    if body["conversationProviderId"] not in call.data.call_provider_ids:
+        raise bad_request("Conversation provider not found")  # GHL itself answers 500 here (issue #6)
+
+    contact = call.data.contacts[conversation.contact_id]
+    message = Message(
+        id=call.data.new_id(),
+        conversation_id=conversation.id,
+        contact_id=contact.id,
+        location_id=conversation.location_id,
+        message_type="TYPE_CALL",
+        direction="outbound",
+        body=f"Call to {details.get('to') or contact.phone} ({details.get('status', 'completed')})",
+        date_added=moment,
+    )
+    call.data.messages[message.id] = message
+    conversation.record(message)
+    fields: dict[str, Any] = {
+        name: body[name] for name in ("conversationProviderId", "call", "attachments", "altId", "date") if name in body
+    }
+    call.data.outbox.append(
+        OutboxEntry(
+            message_id=message.id,
+            conversation_id=conversation.id,
+            contact_id=contact.id,
+            location_id=conversation.location_id,
+            type="Call",
+            date_added=moment,
+            trace_id=call.trace_id,
+            fields=fields,
+        )
+    )
+    return Reply(
+        200,
+        {
+            "success": True,
+            "conversationId": conversation.id,
+            "messageId": message.id,
+            "message": "Call logged successfully.",
+            "contactId": contact.id,
+            "dateAdded": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        },
+    )
+
+
+def _contact(call: Call, contact_id: str) -> Contact:
+    found = call.data.contacts.get(contact_id)
+    return call.owned(found, found.location_id if found else None, "Contact")
+
+
+def _conversation_for(call: Call, contact: Contact, kind: str) -> Conversation:
+    existing = call.data.conversation_of(contact.id)
+    if existing is not None:
+        return existing
+    now = utc(call.now)
+    conversation = Conversation(
+        id=call.data.new_id(),
+        location_id=contact.location_id,
+        contact_id=contact.id,
+        date_added=now,
+        date_updated=now,
+        last_message_date=now,
+        type=kind,
+        assigned_to=contact.assigned_to,
+    )
+    call.data.conversations[conversation.id] = conversation
+    return conversation
+
+
+_SEARCH_QUERY = (
+    Field("locationId", required=True),
+    Field("contactId"),
+    Field("assignedTo"),
+    Field("followers"),
+    Field("mentions"),
+    Field("query"),
+    Field("sort", enum=("asc", "desc")),
+    Field("startAfterDate"),
+    Field("id"),
+    Field("limit", "integer", minimum=1, maximum=100),
+    Field("lastMessageType"),
+    Field("lastMessageAction", enum=("automated", "manual")),
+    Field("lastMessageDirection", enum=("inbound", "outbound")),
+    Field("status", enum=("all", "read", "unread", "starred", "recents")),
+    Field("sortBy"),
+    Field("sortScoreProfile"),
+    Field("scoreProfile"),
+    Field("scoreProfileMin", "number"),
+    Field("scoreProfileMax", "number"),
+    Field("startDate", "number"),
+    Field("endDate", "number"),
+)
+_SEND_BODY = (
+    Field("type", required=True, enum=MESSAGE_TYPES),
+    Field("subType", "object"),
+    Field("contactId", required=True),
+    Field("appointmentId"),
+    Field("attachments", "string[]"),
+    Field("emailFrom"),
+    Field("emailCc", "string[]"),
+    Field("emailBcc", "string[]"),
+    Field("html"),
+    Field("message"),
+    Field("subject"),
+    Field("replyMessageId"),
+    Field("templateId"),
+    Field("threadId"),
+    Field("scheduledTimestamp", "number"),
+    Field("conversationProviderId"),
+    Field("emailTo"),
+    Field("customSubtypeId"),
+    Field("emailReplyMode", enum=("reply", "reply_all")),
+    Field("fromNumber"),
+    Field("toNumber"),
+    Field("forward", "object"),
+    Field("status", enum=("delivered", "failed", "pending", "read")),
+    Field("usesNativeSchedulingAi", "boolean"),
+    Field("optimizationPeriod", enum=("24h", "48h", "72h")),
+)
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET", "/conversations/search", search, VERSION_2021_04_15, "Location", "conversations.readonly", _SEARCH_QUERY
+    ),
+    Route(
+        "POST",
+        "/conversations",
+        create,
+        VERSION_2021_04_15,
+        "Location",
+        "conversations.write",
+        body=(Field("locationId", required=True), Field("contactId", required=True)),
+    ),
+    Route(
+        "POST",
+        "/conversations/messages",
+        send_message,
+        VERSION_2021_04_15,
+        "Location",
+        "conversations/message.write",
+        body=_SEND_BODY,
+    ),
+    Route(
+        "POST",
+        "/conversations/messages/outbound",
+        add_outbound_call,
+        VERSION_2021_04_15,
+        "Location",
+        "conversations/message.write",
+        body=(
+            Field("type", required=True, enum=("Call",)),
+            Field("attachments", "string[]"),
+            Field("conversationId", required=True),
+            Field("conversationProviderId", required=True),
+            Field("altId"),
+            Field("date"),
+            Field("call", "object"),
+        ),
+    ),
+)

@@ -1,0 +1,162 @@
+"""All sandbox state behind one lock: the resource data, the OAuth tokens, and a request log.
+
+Routes run with `SandboxState.lock` held, validate everything first and only then change
+records, so a rejected request leaves no trace (tests compare `snapshot()` before and after).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ghlsandbox import ids
+from ghlsandbox.records import (
+    Appointment,
+    Calendar,
+    Company,
+    Contact,
+    Conversation,
+    CustomField,
+    Location,
+    Message,
+    Note,
+    Opportunity,
+    OutboxEntry,
+    Pipeline,
+    User,
+)
+from ghlsandbox.tokens import TokenStore
+
+
+@dataclass
+class Data:
+    """The resources of every location, seeded by `ghlsandbox.data.seed_data`."""
+
+    rng: random.Random  # ids of records created at run time (deterministic per seed)
+    companies: dict[str, Company] = field(default_factory=dict)
+    locations: dict[str, Location] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    custom_fields: dict[str, CustomField] = field(default_factory=dict)
+    pipelines: dict[str, Pipeline] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    opportunities: dict[str, Opportunity] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
+    conversations: dict[str, Conversation] = field(default_factory=dict)
+    messages: dict[str, Message] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    appointments: dict[str, Appointment] = field(default_factory=dict)
+    outbox: list[OutboxEntry] = field(default_factory=list)
+    call_provider_ids: set[str] = field(default_factory=set)
+
+    def new_id(self) -> str:
+        return ids.ghl_id(self.rng)
+
+    def notes_of(self, contact_id: str) -> list[Note]:
+        """A contact's notes, newest first."""
+        found = [note for note in self.notes.values() if note.contact_id == contact_id]
+        return sorted(found, key=lambda note: (note.date_added, note.id), reverse=True)
+
+    def conversation_of(self, contact_id: str) -> Conversation | None:
+        """GHL keeps one conversation per contact."""
+        return next((conv for conv in self.conversations.values() if conv.contact_id == contact_id), None)
+
+    def custom_field(self, ref: str, *, model: str, location_id: str) -> CustomField | None:
+        """A custom field definition by id or key, in a location, for contacts or opportunities."""
+        return next(
+            (
+                definition
+                for definition in self.custom_fields.values()
+                if definition.model == model
+                and definition.location_id == location_id
+                and ref in (definition.id, definition.key)
+            ),
+            None,
+        )
+
+
+_SNAPSHOT_FIELDS = (
+    "companies",
+    "locations",
+    "users",
+    "custom_fields",
+    "pipelines",
+    "contacts",
+    "opportunities",
+    "notes",
+    "conversations",
+    "messages",
+    "calendars",
+    "appointments",
+)
+
+
+@dataclass
+class RequestRecord:
+    """One handled request, without credentials: no Authorization header, no body."""
+
+    method: str
+    path: str
+    query: str
+    status: int
+    trace_id: str
+    version: str | None
+    duration_ms: float
+
+
+@dataclass
+class SandboxState:
+    data: Data
+    tokens: TokenStore = field(default_factory=TokenStore)
+    requests: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=500))
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of every resource record, the outbox, and the token counts: what a request
+        may change. Compare two snapshots to prove a request changed nothing."""
+        with self.lock:
+            data = {name: copy.deepcopy(getattr(self.data, name)) for name in _SNAPSHOT_FIELDS}
+            data["outbox"] = [asdict(entry) for entry in self.data.outbox]
+            data["tokens"] = {
+                "codes": sorted(self.tokens.codes),
+                "access": sorted(self.tokens.access),
+                "refresh": sorted(self.tokens.refresh),
+                "spent_refresh": sorted(self.tokens.spent_refresh),
+            }
+            return data
+
+    def summary(self, now: float) -> dict[str, Any]:
+        """What `GET /_sandbox/state` shows: ids to use and counts, never a token."""
+        with self.lock:
+            data = self.data
+            return {
+                "companies": [{"id": c.id, "name": c.name} for c in data.companies.values()],
+                "locations": [
+                    {
+                        "id": loc.id,
+                        "name": loc.name,
+                        "companyId": loc.company_id,
+                        "timezone": loc.timezone,
+                        "pipelines": [p.id for p in data.pipelines.values() if p.location_id == loc.id],
+                        "calendars": [c.id for c in data.calendars.values() if c.location_id == loc.id],
+                        "users": [u.id for u in data.users.values() if loc.id in u.location_ids],
+                    }
+                    for loc in data.locations.values()
+                ],
+                "callProviderIds": sorted(data.call_provider_ids),
+                "counts": {
+                    "contacts": len(data.contacts),
+                    "opportunities": len(data.opportunities),
+                    "notes": len(data.notes),
+                    "conversations": len(data.conversations),
+                    "messages": len(data.messages),
+                    "calendars": len(data.calendars),
+                    "appointments": len(data.appointments),
+                    "outbox": len(data.outbox),
+                },
+                "oauth": self.tokens.summary(now),
+                "requestsLogged": len(self.requests),
+            }

@@ -1,0 +1,376 @@
+"""What GHL enforces on every call: the Version header per group, the bearer token (class,
+expiry, scope, location), well-formed requests, rate limits, and a traceId on every answer.
+A refused request changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from ghlsandbox import (
+    DEMO_CALL_PROVIDER_ID,
+    DEMO_LOCATION_ID,
+    DISCOVERY_CALENDAR_ID,
+    OTHER_CALENDAR_ID,
+    OTHER_LOCATION_ID,
+    SALES_PIPELINE_ID,
+)
+from ghlsandbox.routing import Call, Reply, Route
+
+from tests.sandbox.kit import Ghl, contact_without_conversation, demo_contacts, version_for
+
+AUTH_CLASS = (
+    "This authClass type is not allowed to access this scope. "
+    "Please verify your IAM configuration if this is not the case."
+)
+NO_ACCESS = "The token does not have access to this location."
+
+
+def _without_trace(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "traceId"}
+
+
+# --- Version ----------------------------------------------------------------------------------------
+
+GROUP_PATHS = [
+    ("/opportunities/pipelines", {"locationId": DEMO_LOCATION_ID}),
+    ("/conversations/search", {"locationId": DEMO_LOCATION_ID}),
+    ("/calendars/", {"locationId": DEMO_LOCATION_ID}),
+]
+
+
+@pytest.mark.parametrize(("path", "params"), GROUP_PATHS)
+def test_a_missing_version_header_is_a_401(sbx: Ghl, path: str, params: dict[str, str]) -> None:
+    response = sbx.http.get(path, params=params, headers={"Authorization": f"Bearer {sbx.token}"})
+
+    assert response.status_code == 401
+    assert _without_trace(response.json()) == {"statusCode": 401, "message": "version header was not found."}
+
+
+@pytest.mark.parametrize(("path", "params"), GROUP_PATHS)
+def test_the_other_groups_version_is_a_400(sbx: Ghl, path: str, params: dict[str, str]) -> None:
+    wrong = "2021-07-28" if version_for(path) == "2021-04-15" else "2021-04-15"
+
+    response = sbx.get(path, params=params, headers={"Version": wrong})
+
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Invalid API version segment")
+
+
+def test_lenient_versions_accept_any_published_value(start_sandbox: Callable[..., Ghl]) -> None:
+    sbx = start_sandbox(strict_versions=False)
+
+    other_group = sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}, headers={"Version": "2021-07-28"})
+    unknown = sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}, headers={"Version": "2099-01-01"})
+
+    assert other_group.status_code == 200 and len(other_group.json()["calendars"]) == 3
+    assert unknown.status_code == 400
+
+
+def test_the_token_endpoint_needs_no_version(sbx: Ghl) -> None:
+    """`POST /oauth/token` declares no Version in the v2 spec (the fixture's install sent none)."""
+    assert sbx.tokens["access_token"].startswith("sbx_at_")
+    versions = [r.version for r in sbx.sandbox.state.requests if r.path == "/oauth/token"]
+    assert versions == [None]
+
+
+# --- bearer token ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer sbx_at_unknown", "Basic dXNlcjpwYXNz", "bearer sbx_at_x"]
+)
+def test_missing_or_unknown_tokens_are_invalid_jwt(sbx: Ghl, authorization: str | None) -> None:
+    headers = {"Version": "2021-07-28"} | ({"Authorization": authorization} if authorization is not None else {})
+
+    response = sbx.http.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID}, headers=headers)
+
+    assert response.status_code == 401
+    assert _without_trace(response.json()) == {"statusCode": 401, "message": "Invalid JWT"}
+    assert "X-RateLimit-Remaining" not in response.headers, "an unauthenticated call is not counted"
+
+
+def test_a_company_token_on_a_sub_account_route_is_refused(sbx: Ghl) -> None:
+    company = sbx.install(user_type="Company")["access_token"]
+
+    response = sbx.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID}, token=company)
+
+    assert response.status_code == 401
+    assert response.json()["message"] == AUTH_CLASS
+
+
+def test_a_token_without_the_scope_is_refused(sbx: Ghl) -> None:
+    narrow = sbx.install(scope="contacts.readonly")["access_token"]
+
+    allowed = sbx.get(f"/contacts/{demo_contacts(sbx)[0].id}", token=narrow)
+    refused = sbx.post(f"/contacts/{demo_contacts(sbx)[0].id}/tags", json={"tags": ["x"]}, token=narrow)
+
+    assert allowed.status_code == 200
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "The token is not authorized for this scope."
+
+
+# --- location access ---------------------------------------------------------------------------------------
+
+
+def _other_location_records(sbx: Ghl) -> dict[str, str]:
+    data = sbx.sandbox.state.data
+    return {
+        "contact": next(c.id for c in data.contacts.values() if c.location_id == OTHER_LOCATION_ID),
+        "opportunity": next(o.id for o in data.opportunities.values() if o.location_id == OTHER_LOCATION_ID),
+        "conversation": next(c.id for c in data.conversations.values() if c.location_id == OTHER_LOCATION_ID),
+    }
+
+
+def test_another_locations_id_in_query_or_body_is_a_403(sbx: Ghl) -> None:
+    other = _other_location_records(sbx)
+    calls = [
+        sbx.get("/opportunities/search", params={"location_id": OTHER_LOCATION_ID}),
+        sbx.get("/opportunities/pipelines", params={"locationId": OTHER_LOCATION_ID}),
+        sbx.get("/conversations/search", params={"locationId": OTHER_LOCATION_ID}),
+        sbx.get("/calendars/", params={"locationId": OTHER_LOCATION_ID}),
+        sbx.post("/conversations/", json={"locationId": OTHER_LOCATION_ID, "contactId": other["contact"]}),
+    ]
+
+    for response in calls:
+        assert response.status_code == 403, response.request.url
+        assert _without_trace(response.json()) == {"statusCode": 403, "message": NO_ACCESS}
+
+
+def test_another_locations_record_is_a_403(sbx: Ghl) -> None:
+    other = _other_location_records(sbx)
+    before = sbx.sandbox.state.snapshot()
+    calls = [
+        sbx.get(f"/contacts/{other['contact']}"),
+        sbx.get(f"/contacts/{other['contact']}/notes"),
+        sbx.post(f"/contacts/{other['contact']}/notes", json={"body": "not yours"}),
+        sbx.post(f"/contacts/{other['contact']}/tags", json={"tags": ["not yours"]}),
+        sbx.get(f"/opportunities/{other['opportunity']}"),
+        sbx.put(f"/opportunities/{other['opportunity']}", json={"name": "not yours"}),
+        sbx.post("/conversations/messages", json={"type": "Email", "contactId": other["contact"], "html": "x"}),
+        sbx.post(
+            "/conversations/messages/outbound",
+            json={
+                "type": "Call",
+                "conversationId": other["conversation"],
+                "conversationProviderId": DEMO_CALL_PROVIDER_ID,
+            },
+        ),
+        sbx.get(f"/calendars/{OTHER_CALENDAR_ID}/free-slots", params={"startDate": 0, "endDate": 86_400_000}),
+    ]
+
+    assert [response.status_code for response in calls] == [403] * len(calls)
+    assert {response.json()["message"] for response in calls} == {NO_ACCESS}
+    assert sbx.sandbox.state.snapshot() == before
+
+
+def test_unknown_ids_are_a_400_not_found(sbx: Ghl) -> None:
+    unknown = "x" * 20
+
+    contact = sbx.get(f"/contacts/{unknown}")
+    opportunity = sbx.get(f"/opportunities/{unknown}")
+    calendar = sbx.get(f"/calendars/{unknown}/free-slots", params={"startDate": 0, "endDate": 1})
+
+    assert (contact.status_code, contact.json()["message"]) == (400, "Contact not found")
+    assert (opportunity.status_code, opportunity.json()["message"]) == (400, "Opportunity not found")
+    assert (calendar.status_code, calendar.json()["message"]) == (400, "Calendar not found")
+
+
+# --- malformed requests ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/nothing/here"), ("DELETE", "/opportunities/search"), ("PATCH", "/contacts/abc"), ("GET", "/")],
+)
+def test_unknown_routes_and_methods_are_a_404(sbx: Ghl, method: str, path: str) -> None:
+    response = sbx.request(method, path)
+
+    assert response.status_code == 404
+    assert _without_trace(response.json()) == {
+        "statusCode": 404,
+        "message": f"Cannot {method} {path}",
+        "error": "Not Found",
+    }
+
+
+def test_bad_json_is_a_400_and_stores_nothing(sbx: Ghl) -> None:
+    contact = demo_contacts(sbx)[0]
+    before = sbx.sandbox.state.snapshot()
+
+    broken = sbx.post(
+        f"/contacts/{contact.id}/notes", content=b'{"body": "half', headers={"Content-Type": "application/json"}
+    )
+    not_an_object = sbx.post(f"/contacts/{contact.id}/notes", json=["body"])
+
+    assert broken.status_code == 400
+    assert broken.json()["message"].startswith("Unexpected token in JSON at position")
+    assert not_an_object.status_code == 400
+    assert sbx.sandbox.state.snapshot() == before
+
+
+def test_missing_and_unknown_fields_are_a_422_with_a_message_array(sbx: Ghl) -> None:
+    search = sbx.get("/opportunities/search", params={"locationId": DEMO_LOCATION_ID, "status": "closed"})
+    note = sbx.post(f"/contacts/{demo_contacts(sbx)[0].id}/notes", json={"text": "hi", "pinned": "yes"})
+    slots = sbx.get(f"/calendars/{DISCOVERY_CALENDAR_ID}/free-slots", params={"startDate": "soon"})
+
+    assert search.status_code == note.status_code == slots.status_code == 422
+    assert search.json()["message"] == [
+        "property locationId should not exist",
+        "location_id should not be empty",
+        "status must be one of the following values: open, won, lost, abandoned, all",
+    ]
+    assert note.json()["message"] == [
+        "property text should not exist",
+        "body should not be empty",
+        "pinned must be a boolean value",
+    ]
+    assert slots.json()["message"] == [
+        "startDate must be a number conforming to the specified constraints",
+        "endDate should not be empty",
+    ]
+    assert search.json()["error"] == "Unprocessable Entity"
+
+
+def test_rejected_writes_store_nothing(sbx: Ghl) -> None:
+    """Each write route, refused for a different reason, leaves every record and the outbox as they were."""
+    contact = demo_contacts(sbx)[0]
+    opportunity = next(o for o in sbx.sandbox.state.data.opportunities.values() if o.location_id == DEMO_LOCATION_ID)
+    other_pipeline_stage = sbx.sandbox.state.data.pipelines[SALES_PIPELINE_ID].stages[0].id
+    before = sbx.sandbox.state.snapshot()
+
+    responses = [
+        sbx.post(f"/contacts/{contact.id}/notes", json={"body": "   "}),
+        sbx.post(f"/contacts/{contact.id}/tags", json={"tags": []}),
+        sbx.post(f"/contacts/{contact.id}/tags", json={"tags": "vip"}),
+        sbx.put(
+            f"/opportunities/{opportunity.id}",
+            json={"name": "New name", "pipelineStageId": "not-a-stage", "monetaryValue": 10},
+        ),
+        sbx.put(f"/opportunities/{opportunity.id}", json={"status": "all"}),
+        sbx.put(
+            f"/opportunities/{opportunity.id}",
+            json={"pipelineId": "unknownPipeline00000", "pipelineStageId": other_pipeline_stage},
+        ),
+        sbx.post("/conversations/", json={"locationId": DEMO_LOCATION_ID}),
+        sbx.post("/conversations/messages", json={"type": "Email", "contactId": contact.id, "subject": "no html"}),
+        sbx.post(
+            "/conversations/messages", json={"type": "Email", "contactId": contact.id, "html": "x", "emailTo": "no"}
+        ),
+        sbx.post("/conversations/messages", json={"type": "WhatsApp", "contactId": contact.id, "message": "x"}),
+        sbx.post(
+            "/conversations/messages/outbound",
+            json={"type": "Call", "conversationId": "nope", "conversationProviderId": DEMO_CALL_PROVIDER_ID},
+        ),
+        sbx.post("/calendars/events/appointments", json={"calendarId": DISCOVERY_CALENDAR_ID}),
+        sbx.post(
+            "/calendars/events/appointments",
+            json={
+                "calendarId": DISCOVERY_CALENDAR_ID,
+                "locationId": DEMO_LOCATION_ID,
+                "contactId": contact.id,
+                "startTime": "2020-01-06T09:00:00-06:00",  # in the past
+            },
+        ),
+    ]
+
+    assert all(400 <= response.status_code < 500 for response in responses), [r.status_code for r in responses]
+    assert sbx.sandbox.state.snapshot() == before
+    assert sbx.sandbox.outbox == []
+    assert contact_without_conversation(sbx)
+
+
+# --- rate limits ---------------------------------------------------------------------------------------------
+
+
+def test_every_resource_answer_has_the_rate_limit_headers(sbx: Ghl) -> None:
+    first = sbx.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID})
+    refused = sbx.get("/opportunities/search", params={})  # a 422 still counts
+
+    assert first.headers["X-RateLimit-Max"] == "100"
+    assert first.headers["X-RateLimit-Interval-Milliseconds"] == "10000"
+    assert first.headers["X-RateLimit-Limit-Daily"] == "200000"
+    assert first.headers["X-RateLimit-Remaining"] == "99"
+    assert first.headers["X-RateLimit-Daily-Remaining"] == "199999"
+    assert refused.status_code == 422
+    assert refused.headers["X-RateLimit-Remaining"] == "98"
+
+
+def test_past_the_burst_limit_ghl_answers_429_without_retry_after(start_sandbox: Callable[..., Ghl]) -> None:
+    sbx = start_sandbox(burst_limit=3, burst_window_seconds=10)
+
+    def call() -> httpx.Response:
+        return sbx.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID})
+
+    allowed = [call() for _ in range(3)]
+    refused = call()
+
+    assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["2", "1", "0"]
+    assert refused.status_code == 429
+    assert _without_trace(refused.json()) == {"statusCode": 429, "message": "Too many requests"}
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert "Retry-After" not in refused.headers
+    assert refused.headers["X-RateLimit-Daily-Remaining"] == str(200_000 - 3), "a refused call is not counted"
+
+    sbx.clock.advance(10)
+    assert call().status_code == 200, "the window slid past the first calls"
+
+
+def test_limits_are_per_client_and_location(start_sandbox: Callable[..., Ghl]) -> None:
+    sbx = start_sandbox(burst_limit=2)
+    company = sbx.install(user_type="Company")["access_token"]
+    other = sbx.location_token_from(company, OTHER_LOCATION_ID).json()["access_token"]  # 1st call for the company
+
+    for _ in range(2):
+        sbx.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID})
+    demo_refused = sbx.get("/opportunities/pipelines", params={"locationId": DEMO_LOCATION_ID})
+    other_fine = sbx.get("/opportunities/pipelines", params={"locationId": OTHER_LOCATION_ID}, token=other)
+
+    assert demo_refused.status_code == 429
+    assert other_fine.status_code == 200
+    assert other_fine.headers["X-RateLimit-Remaining"] == "1"
+
+
+def test_the_daily_limit(start_sandbox: Callable[..., Ghl]) -> None:
+    sbx = start_sandbox(daily_limit=2, access_token_ttl_seconds=3 * 86_400)  # outlives the day
+
+    answers = [sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[1].headers["X-RateLimit-Daily-Remaining"] == "0"
+    sbx.clock.advance(86_400)
+    assert sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}).status_code == 200
+
+
+def test_every_answer_has_a_unique_trace_id(sbx: Ghl) -> None:
+    answers = [
+        sbx.http.get("/v2/oauth/chooselocation"),
+        sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}),
+        sbx.get("/nowhere"),
+        sbx.http.get("/_sandbox/state"),
+    ]
+
+    ids = [answer.headers["traceId"] for answer in answers]
+    assert all(len(trace) == 36 for trace in ids) and len(set(ids)) == len(ids)
+    assert answers[2].json()["traceId"] == ids[2]
+
+
+def test_a_sandbox_bug_answers_500_instead_of_dropping_the_connection(
+    sbx: Ghl, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(call: Call) -> Reply:
+        raise KeyError("bug")
+
+    sbx.sandbox.routes = (Route("GET", "/broken", broken), *sbx.sandbox.routes)
+
+    response = sbx.http.get("/broken")
+
+    assert response.status_code == 500
+    assert response.json() == {
+        "statusCode": 500,
+        "message": "Internal server error",
+        "traceId": response.headers["traceId"],
+    }
+    assert any(r.name == "ghlsandbox" and r.exc_info for r in caplog.records), "the stack is logged"

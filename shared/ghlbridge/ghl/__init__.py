@@ -1,101 +1,205 @@
 """The GHL API v2 boundary: client, retry policy, typed errors, response models, OAuth endpoints,
 and the resource clients (opportunities, contacts, conversations, calendars).
 
-Import from here (`from ghlbridge.ghl import GHLClient, GHLNotFoundError`). Nothing is built at
-import time; `ghlbridge.factories.get_ghl_client()` builds the container's client on first use.
+Import from here (`from ghlbridge.ghl import GHLClient, GHLNotFoundError`): names load their
+submodule on first use (PEP 562), so a function that only needs the errors does not pay for every
+resource model at cold start. Nothing is built at import time;
+`ghlbridge.factories.get_ghl_client()` builds the container's client on first use.
 """
 
-from ghlbridge.ghl.calendars import CalendarsAPI
-from ghlbridge.ghl.client import (
-    VERSION_2021_04_15,
-    VERSION_2021_07_28,
-    BearerAuth,
-    GHLClient,
-)
-from ghlbridge.ghl.contacts import ContactsAPI
-from ghlbridge.ghl.conversations import ConversationsAPI
-from ghlbridge.ghl.errors import (
-    GHLBadRequestError,
-    GHLConflictError,
-    GHLConnectError,
-    GHLError,
-    GHLForbiddenError,
-    GHLInvalidGrantError,
-    GHLInvalidResponseError,
-    GHLNotFoundError,
-    GHLRateLimitError,
-    GHLServerError,
-    GHLStatusError,
-    GHLTimeoutError,
-    GHLTransportError,
-    GHLUnauthorizedError,
-    GHLUnprocessableError,
-)
-from ghlbridge.ghl.models import LocationTokenResponse, TokenResponse
-from ghlbridge.ghl.oauth import OAuthAPI
-from ghlbridge.ghl.opportunities import OpportunitiesAPI
-from ghlbridge.ghl.resources_models import (
-    Appointment,
-    Calendar,
-    Contact,
-    ContactCustomField,
-    LoggedCall,
-    Note,
-    Opportunity,
-    OpportunityContact,
-    OpportunityCursor,
-    OpportunityCustomField,
-    OpportunityPage,
-    OpportunityPageMeta,
-    Pipeline,
-    PipelineStage,
-    SentMessage,
-)
-from ghlbridge.ghl.retry import RateLimit, RetryPolicy, retry_delay
+from __future__ import annotations
 
-__all__ = [
-    "VERSION_2021_04_15",
-    "VERSION_2021_07_28",
-    "Appointment",
-    "BearerAuth",
-    "Calendar",
-    "CalendarsAPI",
-    "Contact",
-    "ContactCustomField",
-    "ContactsAPI",
-    "ConversationsAPI",
-    "GHLBadRequestError",
-    "GHLClient",
-    "GHLConflictError",
-    "GHLConnectError",
-    "GHLError",
-    "GHLForbiddenError",
-    "GHLInvalidGrantError",
-    "GHLInvalidResponseError",
-    "GHLNotFoundError",
-    "GHLRateLimitError",
-    "GHLServerError",
-    "GHLStatusError",
-    "GHLTimeoutError",
-    "GHLTransportError",
-    "GHLUnauthorizedError",
-    "GHLUnprocessableError",
-    "LocationTokenResponse",
-    "LoggedCall",
-    "Note",
-    "OAuthAPI",
-    "OpportunitiesAPI",
-    "Opportunity",
-    "OpportunityContact",
-    "OpportunityCursor",
-    "OpportunityCustomField",
-    "OpportunityPage",
-    "OpportunityPageMeta",
-    "Pipeline",
-    "PipelineStage",
-    "RateLimit",
-    "RetryPolicy",
-    "SentMessage",
-    "TokenResponse",
-    "retry_delay",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ghlbridge.ghl.calendars import (
+        CalendarsAPI as CalendarsAPI,
+    )
+    from ghlbridge.ghl.client import (
+        VERSION_2021_04_15 as VERSION_2021_04_15,
+    )
+    from ghlbridge.ghl.client import (
+        VERSION_2021_07_28 as VERSION_2021_07_28,
+    )
+    from ghlbridge.ghl.client import (
+        BearerAuth as BearerAuth,
+    )
+    from ghlbridge.ghl.client import (
+        GHLClient as GHLClient,
+    )
+    from ghlbridge.ghl.contacts import (
+        ContactsAPI as ContactsAPI,
+    )
+    from ghlbridge.ghl.conversations import (
+        ConversationsAPI as ConversationsAPI,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLBadRequestError as GHLBadRequestError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLConflictError as GHLConflictError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLConnectError as GHLConnectError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLError as GHLError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLForbiddenError as GHLForbiddenError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLInvalidGrantError as GHLInvalidGrantError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLInvalidResponseError as GHLInvalidResponseError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLNotFoundError as GHLNotFoundError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLRateLimitError as GHLRateLimitError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLServerError as GHLServerError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLStatusError as GHLStatusError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLTimeoutError as GHLTimeoutError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLTransportError as GHLTransportError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLUnauthorizedError as GHLUnauthorizedError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLUnprocessableError as GHLUnprocessableError,
+    )
+    from ghlbridge.ghl.models import (
+        LocationTokenResponse as LocationTokenResponse,
+    )
+    from ghlbridge.ghl.models import (
+        TokenResponse as TokenResponse,
+    )
+    from ghlbridge.ghl.oauth import (
+        OAuthAPI as OAuthAPI,
+    )
+    from ghlbridge.ghl.opportunities import (
+        OpportunitiesAPI as OpportunitiesAPI,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Appointment as Appointment,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Calendar as Calendar,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Contact as Contact,
+    )
+    from ghlbridge.ghl.resources_models import (
+        ContactCustomField as ContactCustomField,
+    )
+    from ghlbridge.ghl.resources_models import (
+        LoggedCall as LoggedCall,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Note as Note,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Opportunity as Opportunity,
+    )
+    from ghlbridge.ghl.resources_models import (
+        OpportunityContact as OpportunityContact,
+    )
+    from ghlbridge.ghl.resources_models import (
+        OpportunityCursor as OpportunityCursor,
+    )
+    from ghlbridge.ghl.resources_models import (
+        OpportunityCustomField as OpportunityCustomField,
+    )
+    from ghlbridge.ghl.resources_models import (
+        OpportunityPage as OpportunityPage,
+    )
+    from ghlbridge.ghl.resources_models import (
+        OpportunityPageMeta as OpportunityPageMeta,
+    )
+    from ghlbridge.ghl.resources_models import (
+        Pipeline as Pipeline,
+    )
+    from ghlbridge.ghl.resources_models import (
+        PipelineStage as PipelineStage,
+    )
+    from ghlbridge.ghl.resources_models import (
+        SentMessage as SentMessage,
+    )
+    from ghlbridge.ghl.retry import (
+        RateLimit as RateLimit,
+    )
+    from ghlbridge.ghl.retry import (
+        RetryPolicy as RetryPolicy,
+    )
+    from ghlbridge.ghl.retry import (
+        retry_delay as retry_delay,
+    )
+
+_EXPORTS = {
+    "Appointment": "ghlbridge.ghl.resources_models",
+    "BearerAuth": "ghlbridge.ghl.client",
+    "Calendar": "ghlbridge.ghl.resources_models",
+    "CalendarsAPI": "ghlbridge.ghl.calendars",
+    "Contact": "ghlbridge.ghl.resources_models",
+    "ContactCustomField": "ghlbridge.ghl.resources_models",
+    "ContactsAPI": "ghlbridge.ghl.contacts",
+    "ConversationsAPI": "ghlbridge.ghl.conversations",
+    "GHLBadRequestError": "ghlbridge.ghl.errors",
+    "GHLClient": "ghlbridge.ghl.client",
+    "GHLConflictError": "ghlbridge.ghl.errors",
+    "GHLConnectError": "ghlbridge.ghl.errors",
+    "GHLError": "ghlbridge.ghl.errors",
+    "GHLForbiddenError": "ghlbridge.ghl.errors",
+    "GHLInvalidGrantError": "ghlbridge.ghl.errors",
+    "GHLInvalidResponseError": "ghlbridge.ghl.errors",
+    "GHLNotFoundError": "ghlbridge.ghl.errors",
+    "GHLRateLimitError": "ghlbridge.ghl.errors",
+    "GHLServerError": "ghlbridge.ghl.errors",
+    "GHLStatusError": "ghlbridge.ghl.errors",
+    "GHLTimeoutError": "ghlbridge.ghl.errors",
+    "GHLTransportError": "ghlbridge.ghl.errors",
+    "GHLUnauthorizedError": "ghlbridge.ghl.errors",
+    "GHLUnprocessableError": "ghlbridge.ghl.errors",
+    "LocationTokenResponse": "ghlbridge.ghl.models",
+    "LoggedCall": "ghlbridge.ghl.resources_models",
+    "Note": "ghlbridge.ghl.resources_models",
+    "OAuthAPI": "ghlbridge.ghl.oauth",
+    "OpportunitiesAPI": "ghlbridge.ghl.opportunities",
+    "Opportunity": "ghlbridge.ghl.resources_models",
+    "OpportunityContact": "ghlbridge.ghl.resources_models",
+    "OpportunityCursor": "ghlbridge.ghl.resources_models",
+    "OpportunityCustomField": "ghlbridge.ghl.resources_models",
+    "OpportunityPage": "ghlbridge.ghl.resources_models",
+    "OpportunityPageMeta": "ghlbridge.ghl.resources_models",
+    "Pipeline": "ghlbridge.ghl.resources_models",
+    "PipelineStage": "ghlbridge.ghl.resources_models",
+    "RateLimit": "ghlbridge.ghl.retry",
+    "RetryPolicy": "ghlbridge.ghl.retry",
+    "SentMessage": "ghlbridge.ghl.resources_models",
+    "TokenResponse": "ghlbridge.ghl.models",
+    "VERSION_2021_04_15": "ghlbridge.ghl.client",
+    "VERSION_2021_07_28": "ghlbridge.ghl.client",
+    "retry_delay": "ghlbridge.ghl.retry",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

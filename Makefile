@@ -110,7 +110,9 @@ test: lint postgres-bin
 	PATH="$(PG_BINDIR):$$PATH" $(VENV_BIN)/pytest
 
 bench: $(STAMP)
-	$(VENV_PY) bench/cold_import.py --runs $(RUNS)
+	$(VENV_PY) bench/cold_import.py --runs $(RUNS); cold=$$?; \
+	PYTHONPATH=shared $(VENV_PY) bench/warm_request.py; warm=$$?; \
+	exit $$((cold || warm))
 
 dev: $(STAMP)
 	PYTHONPATH=shared:local $(VENV_PY) -m devstack

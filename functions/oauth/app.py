@@ -8,24 +8,56 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import api, deadline, factories, install, locations
+from ghlbridge.apidoc import BEARER, responses
 from ghlbridge.observability import logger, metrics, traced
 
 app = api.make_resolver()
 
 
-@app.get("/oauth/authorize")
+@app.get(
+    "/oauth/authorize",
+    summary="Start the GHL install: the URL of GHL's install page, with a signed single-use state",
+    tags=["oauth"],
+    security=BEARER,
+    responses=responses(
+        200,
+        {"type": "object", "properties": {"authorizeUrl": {"type": "string", "format": "uri"}}},
+        "unauthenticated",
+        "store_unavailable",
+        "secrets_unavailable",
+    ),
+)
 def authorize() -> dict[str, str]:
     caller = api.current_caller(app)
     return {"authorizeUrl": install.start_install(caller, redirect_uri=api.callback_url(app))}
 
 
-@app.get("/locations")
+@app.get(
+    "/locations",
+    summary="The caller's locations and the state of their GHL connection",
+    tags=["oauth"],
+    security=BEARER,
+    responses=responses(200, locations.LocationList, "unauthenticated", "store_unavailable", "secrets_unavailable"),
+)
 def my_locations() -> dict[str, Any]:
     caller = api.current_caller(app)
     return locations.list_locations(factories.get_store(), caller.user_id).model_dump(by_alias=True, mode="json")
 
 
-@app.get("/oauth/callback")
+@app.get(
+    "/oauth/callback",
+    summary="GHL's redirect after the install: exchanges the code, then redirects to the toolkit",
+    description="Always a redirect to TOOLKIT_URL, with `?ghl=connected&locationId=...` or `?ghl=error&reason=...`.",
+    tags=["oauth"],
+    responses=responses(
+        302,
+        None,
+        "store_unavailable",
+        "secrets_unavailable",
+        description="To the toolkit",
+        headers={"Location": {"description": "The toolkit URL with the outcome", "schema": {"type": "string"}}},
+    ),
+)
 def callback() -> Response[Any]:
     query = app.current_event.query_string_parameters or {}
     return api.redirect(install.finish_install(query, redirect_uri=api.callback_url(app)))

@@ -6,12 +6,27 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import api, deadline, webhooks
+from ghlbridge.apidoc import responses
 from ghlbridge.observability import logger, metrics, traced
 
 app = api.make_resolver()
 
 
-@app.post("/webhooks/ghl")
+@app.post(
+    "/webhooks/ghl",
+    summary="GHL Marketplace webhooks (INSTALL, UNINSTALL), signature-verified before anything else",
+    tags=["webhooks"],
+    responses=responses(
+        200,
+        webhooks.WebhookResult,
+        "invalid_request",
+        "invalid_signature",
+        "stale_webhook",
+        "payload_too_large",
+        "store_unavailable",
+        "secrets_unavailable",
+    ),
+)
 def receive() -> dict[str, Any]:
     event = app.current_event
     result = webhooks.receive(webhooks.body_bytes(event.body, event.is_base64_encoded), event.headers)

@@ -19,6 +19,7 @@ def banner(stack: DevStack, token: str, location_id: str | None) -> str:
         f"  API        {api}   (routes from template.yaml; Ctrl-C stops everything)",
         f"  GHL        {ghl}",
         f"  store      {'Supabase' if stack.uses_supabase else stack.config.dev_dir / 'tokens.sqlite3'}",
+        f"  API docs   {api}/_local/docs   (Swagger UI over docs/openapi.json)",
         f"  dev JWT    written to {stack.config.dev_dir / 'token'} (only local runs accept it):",
         "",
         token,

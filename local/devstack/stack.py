@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from devstack.docs import add_docs_routes
 from devstack.keys import DevSecrets, load_or_create
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +102,7 @@ class DevStack:
             parameters={"ToolkitOrigin": self.config.toolkit_origin},
         )
         self.gateway.start()
+        add_docs_routes(self.gateway, self.config.root / "docs" / "openapi.json", self.gateway.url)
         os.environ.update(self.app_environment())  # after the gateway knows its port
         from ghlbridge import factories
 

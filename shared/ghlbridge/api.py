@@ -2,21 +2,37 @@
 turns errors into JSON responses.
 
 Error envelope: `{"error": {"code", "message", "requestId", "details"?}}`. Messages are ours, never
-a token, secret, code or JWT; GHL errors keep only GHL's traceId.
+a token, secret, code or JWT; GHL errors keep GHL's traceId, status and (credential-redacted)
+messages, so a caller can tell what GHL refused.
+
+`describe` IS the table: every error type → (status, code, message, details). The resolver's one
+exception handler answers with it, and the toolkit uses the same function for the errors it must
+return rather than raise (an outcome stored under an Idempotency-Key, a step that failed after a
+write succeeded), so no status is chosen anywhere else. Errors of Powertools' idempotency utility
+never get here: `ghlbridge.toolkit.idempotent` turns them into `AppError`s at that boundary, so this
+module (imported by every function) never imports that package.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import (
     GHLError,
+    GHLForbiddenError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLStatusError,
     GHLTimeoutError,
     GHLTransportError,
 )
@@ -27,11 +43,89 @@ from ghlbridge.store import StoreUnavailableError
 if TYPE_CHECKING:
     from ghlbridge.auth import Caller
 
+DEFAULT_RETRY_AFTER_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """What a caller is told about one error."""
+
+    status: int
+    code: str
+    message: str
+    details: Any = None
+    headers: Mapping[str, str] | None = None
+
 
 def make_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
     register_error_handlers(app)
     return app
+
+
+def describe(exc: Exception) -> ErrorReply:
+    """The one table: the status, code and message a caller gets for an error."""
+    if isinstance(exc, AppError):
+        return ErrorReply(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, RequestValidationError):
+        message = "The request is invalid: details names each problem"
+        return ErrorReply(400, "invalid_request", message, field_errors(exc.errors()))
+    if isinstance(exc, RequestUnsupportedContentType):
+        return ErrorReply(415, "unsupported_media_type", "Send the request body as application/json")
+    if isinstance(exc, GHLError):
+        return _describe_ghl(exc)
+    if isinstance(exc, StoreUnavailableError):
+        return ErrorReply(503, "store_unavailable", "The token store is unavailable; retry later")
+    from ghlbridge.secrets import SecretsUnavailableError  # only an error path pays for the import
+
+    if isinstance(exc, SecretsUnavailableError):
+        return ErrorReply(503, "secrets_unavailable", "The app's secrets are unavailable; retry later")
+    return ErrorReply(500, "internal_error", "Something went wrong on our side")
+
+
+def _describe_ghl(exc: GHLError) -> ErrorReply:
+    details: dict[str, Any] = {"ghlTraceId": exc.trace_id} if exc.trace_id else {}
+    if isinstance(exc, GHLStatusError):
+        details |= {"ghlStatus": exc.status, "ghlMessages": exc.messages}
+    found = details or None
+    if isinstance(exc, GHLNotFoundError):
+        return ErrorReply(404, "not_found", "GHL has no such resource", found)
+    if isinstance(exc, GHLForbiddenError):
+        # A location's token meeting another location's record: to the caller it does not exist.
+        return ErrorReply(404, "not_found", "GHL has no such resource in this location", found)
+    if isinstance(exc, GHLRateLimitError):
+        retry_after = str(int(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
+        message = "GHL's rate limit was hit; retry later"
+        return ErrorReply(429, "rate_limited", message, found, {"Retry-After": retry_after})
+    if isinstance(exc, GHLTimeoutError):
+        return ErrorReply(504, "ghl_timeout", "GHL did not answer in time", found)
+    if isinstance(exc, GHLTransportError):
+        return ErrorReply(502, "ghl_unreachable", "GHL could not be reached", found)
+    status = f" ({exc.status})" if exc.status else ""
+    return ErrorReply(502, "ghl_error", f"GHL answered with an error{status}", found)
+
+
+def field_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    """Powertools/pydantic validation errors as `{in, field, type, message}`, one per problem.
+
+    The offending input is never echoed back (it can be a 500 KB email body, or personal data).
+    """
+    problems = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        where = loc[0] if loc else "body"
+        field = ".".join(loc[1:]) if error.get("type") != "json_invalid" else None
+        message = "The body is not valid JSON" if error.get("type") == "json_invalid" else error.get("msg")
+        problems.append({"in": where, "field": field or None, "type": error.get("type"), "message": message})
+    return problems
+
+
+def error_body(reply: ErrorReply, request_id: str | None) -> dict[str, Any]:
+    """The envelope `{"error": {...}}` of `reply`."""
+    body: dict[str, Any] = {"code": reply.code, "message": reply.message, "requestId": request_id}
+    if reply.details is not None:
+        body["details"] = reply.details
+    return {"error": body}
 
 
 def error_response(
@@ -42,10 +136,13 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    body: dict[str, Any] = {"code": code, "message": message, "requestId": request_id(app)}
-    if details is not None:
-        body["details"] = details
-    return Response(status, content_types.APPLICATION_JSON, {"error": body}, headers=headers)
+    reply = ErrorReply(status, code, message, details, headers)
+    return reply_response(reply, request_id(app))
+
+
+def reply_response(reply: ErrorReply, request_id: str | None) -> Response[Any]:
+    headers = dict(reply.headers) if reply.headers else None
+    return Response(reply.status, content_types.APPLICATION_JSON, error_body(reply, request_id), headers=headers)
 
 
 def request_id(app: APIGatewayHttpResolver) -> str | None:
@@ -55,46 +152,31 @@ def request_id(app: APIGatewayHttpResolver) -> str | None:
         return None
 
 
+def log_error(exc: Exception, reply: ErrorReply) -> None:
+    """One log line per refused or failed request: ids and classes, never payloads."""
+    fields: dict[str, Any] = {"code": reply.code, "status": reply.status, "error": type(exc).__name__}
+    if isinstance(exc, GHLError):
+        logger.warning("GHL error", extra=fields | {"ghl_status": exc.status, "trace_id": exc.trace_id})
+    elif reply.status == 500:
+        logger.exception("Unhandled error", extra=fields)
+    elif reply.status == 503:
+        logger.error("Dependency unavailable", extra=fields)
+    else:
+        logger.info("Request refused", extra=fields)
+
+
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    """The one place where an error type becomes an HTTP status."""
+    """Every error goes through `describe`, the one place where an error type becomes an HTTP status."""
 
-    @app.exception_handler(AppError)  # type: ignore[untyped-decorator]
-    def _app_error(exc: AppError) -> Response[Any]:
-        logger.info("Request refused", extra={"code": exc.code, "status": exc.status})
-        return error_response(app, exc.status, exc.code, exc.message, exc.details)
-
-    @app.exception_handler(GHLError)  # type: ignore[untyped-decorator]
-    def _ghl_error(exc: GHLError) -> Response[Any]:
-        logger.warning(
-            "GHL error", extra={"ghl_status": exc.status, "trace_id": exc.trace_id, "error": type(exc).__name__}
-        )
-        details = {"ghlTraceId": exc.trace_id} if exc.trace_id else None
-        if isinstance(exc, GHLNotFoundError):
-            return error_response(app, 404, "not_found", "GHL has no such resource", details)
-        if isinstance(exc, GHLRateLimitError):
-            retry_after = str(int(exc.retry_after or 10))
-            return error_response(
-                app, 429, "rate_limited", "GHL's rate limit was hit; retry later", details, {"Retry-After": retry_after}
-            )
-        if isinstance(exc, GHLTimeoutError):
-            return error_response(app, 504, "ghl_timeout", "GHL did not answer in time", details)
-        if isinstance(exc, GHLTransportError):
-            return error_response(app, 502, "ghl_unreachable", "GHL could not be reached", details)
-        return error_response(app, 502, "ghl_error", f"GHL answered with an error ({exc.status})", details)
-
-    @app.exception_handler(StoreUnavailableError)  # type: ignore[untyped-decorator]
-    def _store_down(exc: StoreUnavailableError) -> Response[Any]:
-        logger.error("Token store unavailable", extra={"error": type(exc).__name__})
-        return error_response(app, 503, "store_unavailable", "The token store is unavailable; retry later")
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _any_error(exc: Exception) -> Response[Any]:
+        reply = describe(exc)
+        log_error(exc, reply)
+        return reply_response(reply, request_id(app))
 
     @app.not_found
     def _not_found(exc: NotFoundError) -> Response[Any]:
         return error_response(app, 404, "route_not_found", "No such route")
-
-    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
-    def _unexpected(exc: Exception) -> Response[Any]:
-        logger.exception("Unhandled error")
-        return error_response(app, 500, "internal_error", "Something went wrong on our side")
 
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:

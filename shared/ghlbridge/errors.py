@@ -60,3 +60,57 @@ class TokenRefreshError(AppError):
 
     status = 503
     code = "token_refresh_unavailable"
+
+
+# --- the toolkit API ---------------------------------------------------------------------------
+
+
+class ResourceNotFoundError(AppError):
+    """The resource exists in GHL but not in the caller's location (an opportunity of another
+    location looks exactly like one that does not exist)."""
+
+    status = 404
+    code = "not_found"
+
+
+class CursorInvalidError(AppError):
+    """A list cursor that we did not issue, was altered, or was issued for other filters."""
+
+    status = 400
+    code = "invalid_cursor"
+
+
+class IdempotencyKeyRequiredError(AppError):
+    """A toolkit POST without an `Idempotency-Key` header: without it a retry could send twice."""
+
+    status = 400
+    code = "idempotency_key_required"
+
+
+class RequestInProgressError(AppError):
+    """The same Idempotency-Key is being processed by another request right now."""
+
+    status = 409
+    code = "request_in_progress"
+
+
+class IdempotencyKeyReusedError(AppError):
+    """The Idempotency-Key was already used for a different request (another body or resource)."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class OutcomeUnknownError(AppError):
+    """A send reached GHL but its outcome is unknown (timeout, 5xx, unreadable answer). This answer
+    is stored under the Idempotency-Key: a retry with the same key gets it again, never a resend."""
+
+    status = 504
+    code = "outcome_unknown"
+
+
+class UnsupportedMediaTypeError(AppError):
+    """A request body that is not JSON (the toolkit API reads nothing else)."""
+
+    status = 415
+    code = "unsupported_media_type"

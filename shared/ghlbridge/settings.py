@@ -72,6 +72,13 @@ class Settings(BaseModel):
     # The toolkit front end
     toolkit_url: str = "http://localhost:5173"
 
+    # The toolkit API (functions/opportunities, functions/outreach)
+    ghl_call_provider_id: str = ""  # the app's Call conversation provider; empty: calls are logged as notes only
+    booking_url_base: str = "https://api.leadconnectorhq.com/widget/booking"  # + "/<calendarId>"
+    pipelines_cache_seconds: int = Field(default=300, ge=0)  # per container and location; 0 turns it off
+    membership_cache_seconds: int = Field(default=60, ge=0)  # a membership that holds, per container
+    idempotency_ttl_seconds: int = Field(default=86400, ge=60)  # how long a write's answer is replayed
+
     # Token store: "supabase" (PostgREST) in AWS, "sqlite" for local runs
     token_store: Literal["supabase", "sqlite"] = "supabase"  # noqa: S105 (a kind of store, not a secret)
     supabase_url: str = ""

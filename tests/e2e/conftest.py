@@ -50,6 +50,10 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         return httpx.post(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
 
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return httpx.put(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
+
     def sign_webhook(self, raw: bytes) -> str:
         return base64.b64encode(WEBHOOK_KEY.sign(raw)).decode()
 

@@ -205,3 +205,12 @@ def test_the_gateway_edges_behave_like_api_gateway(stack: Stack) -> None:
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
     big = httpx.post(f"{stack.api}/webhooks/ghl", content=b"x" * (10 * 1024 * 1024 + 1), timeout=60)
     assert big.status_code == 413
+
+
+def test_the_local_stack_serves_the_api_document_and_swagger_ui(stack: Stack) -> None:
+    doc = httpx.get(f"{stack.api}/_local/openapi.json", timeout=10)
+    page = httpx.get(f"{stack.api}/_local/docs", timeout=10)
+
+    assert doc.status_code == 200 and doc.json()["servers"] == [{"url": stack.api, "description": "make dev"}]
+    assert "/locations/{locationId}/opportunities" in doc.json()["paths"]
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 
@@ -44,7 +45,9 @@ def http_routes() -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(("name", "method", "path"), http_routes())
 def test_every_api_route_is_served_by_its_handler(name: str, method: str, path: str) -> None:
-    """Each template route is a route of the function's resolver (not its 404)."""
+    """Each template route is a route of the function's resolver (not its 404). A template path
+    parameter `{name}` is the resolver's `<name>`."""
     module = importlib.import_module(FUNCTIONS[name]["Properties"]["Handler"].rsplit(".", 1)[0])
     served = {(r.method, r.rule.pattern) for r in module.app._static_routes + module.app._dynamic_routes}
-    assert any(m == method and module.app._compile_regex(path).pattern == p for m, p in served)
+    rule = re.sub(r"\{(\w+)\}", r"<\1>", path)
+    assert any(m == method and module.app._compile_regex(rule).pattern == p for m, p in served)

@@ -204,7 +204,7 @@ class GHLClient:
         status = response.status_code if response is not None else None
         fields: dict[str, Any] = {"method": method, "path": path, "status": status, "attempt": attempt}
         fields |= {"trace_id": trace_id, "error": error, "retry_in": retry_in}
-        if response is not None:
+        if response is not None and hasattr(response, "_elapsed"):  # not set by every transport (MockTransport)
             fields["elapsed_ms"] = round(response.elapsed.total_seconds() * 1000)
         level = logger.debug if response is not None and response.is_success else logger.info
         level(f"GHL {method} {path} -> {status or error}", extra=fields)

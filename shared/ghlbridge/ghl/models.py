@@ -31,6 +31,7 @@ class GHLModel(BaseModel):
         extra="allow",
         frozen=True,
         hide_input_in_errors=True,  # a ValidationError must not quote a token back
+        defer_build=True,  # validators are built on first use: a function pays only for the models it uses
     )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -1,0 +1,42 @@
+"""Move an opportunity to another pipeline stage (the toolkit's drag and drop)."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ghlbridge import deadline
+from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.observability import logger, metrics, traced
+from ghlbridge.toolkit import opportunities
+from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange
+from ghlbridge.toolkit.params import LocationId, OpportunityId
+from ghlbridge.toolkit.resolver import UPDATE_ERRORS, make_resolver, request_context
+
+app = make_resolver()
+
+
+@app.put(
+    "/locations/<locationId>/opportunities/<opportunityId>/stage",
+    summary="Move the opportunity to a stage",
+    description=(
+        "The stage must belong to `pipelineId`, or to the opportunity's own pipeline when it is absent: "
+        "otherwise 400, and nothing is sent to GHL. Setting a stage twice is harmless, so no Idempotency-Key."
+    ),
+    tags=["opportunities"],
+    security=BEARER,
+    responses=responses(200, Opportunity, *UPDATE_ERRORS),
+)
+def change_stage(
+    locationId: LocationId, opportunityId: OpportunityId, change: Annotated[StageChange, Body()]
+) -> Opportunity:
+    return opportunities.change_stage(request_context(app), locationId, opportunityId, change)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@traced
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deadline.start(context)
+    return app.resolve(event, context)

@@ -1,0 +1,63 @@
+"""Calendars for the toolkit API: booking links, free slots, and booking an appointment."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ghlbridge import deadline
+from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.observability import logger, metrics, traced
+from ghlbridge.toolkit import calendars
+from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, CalendarPage, FreeSlots
+from ghlbridge.toolkit.params import CalendarId, Day, IdempotencyKey, LocationId, TimeZone
+from ghlbridge.toolkit.resolver import READ_ERRORS, REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
+
+app = make_resolver()
+
+
+@app.get(
+    "/locations/<locationId>/calendars",
+    summary="The location's calendars, each with its booking link",
+    tags=["calendars"],
+    security=BEARER,
+    responses=responses(200, CalendarPage, *READ_ERRORS),
+)
+def list_calendars(locationId: LocationId) -> CalendarPage:
+    return calendars.list_calendars(request_context(app), locationId)
+
+
+@app.get(
+    "/locations/<locationId>/calendars/<calendarId>/free-slots",
+    summary="Free slots of a calendar between two dates",
+    description="`start` and `end` are dates in `timezone`, both included, at most 31 days apart.",
+    tags=["calendars"],
+    security=BEARER,
+    responses=responses(200, FreeSlots, *READ_ERRORS),
+)
+def free_slots(locationId: LocationId, calendarId: CalendarId, start: Day, end: Day, timezone: TimeZone) -> FreeSlots:
+    return calendars.free_slots(request_context(app), locationId, calendarId, start=start, end=end, timezone=timezone)
+
+
+@app.post(
+    "/locations/<locationId>/appointments",
+    status_code=201,
+    summary="Book an appointment for a contact",
+    tags=["calendars"],
+    security=BEARER,
+    responses=responses(201, Appointment, *SEND_ERRORS, description="The appointment", headers=REPLAY_HEADERS),
+)
+def book_appointment(
+    locationId: LocationId, appointment: Annotated[AppointmentCreate, Body()], idempotencyKey: IdempotencyKey
+) -> Response[dict[str, Any]]:
+    return respond(calendars.book(request_context(app, idempotencyKey), locationId, appointment))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@traced
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deadline.start(context)
+    return app.resolve(event, context)

@@ -1,0 +1,120 @@
+"""Calendars: the location's calendars with a booking link, free slots, and booking an appointment
+(an idempotent write: one Idempotency-Key, at most one appointment).
+
+Booking links: GHL's calendar has no booking URL, only slugs; the widely used form is
+`{BOOKING_URL_BASE}/{calendarId}` (GHL-NOTES §5, not in the official docs), hence the setting.
+
+Free slots: `start` and `end` are dates (both included) in `timezone`, at most 31 days apart. GHL
+refuses ranges over 31 days (in epoch milliseconds), and 31 days apart with both ends included
+(or a daylight-saving change) is slightly more; such a range is asked in two windows and merged,
+so the caller never has to know.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from ghlbridge import ghl
+from ghlbridge.errors import RequestInvalidError
+from ghlbridge.ghl.calendars import MAX_FREE_SLOTS_RANGE
+from ghlbridge.settings import get_settings
+from ghlbridge.toolkit.access import open_location
+from ghlbridge.toolkit.idempotent import IdempotentWrite
+from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, Calendar, CalendarPage, FreeSlots
+from ghlbridge.toolkit.resolver import Outcome, RequestContext
+
+MAX_DAYS_APART: Final = 31
+_MS: Final = timedelta(milliseconds=1)
+_BOOK = IdempotentWrite("appointments.book", "POST /locations/{locationId}/appointments")
+
+
+def list_calendars(ctx: RequestContext, location_id: str) -> CalendarPage:
+    clients = open_location(ctx.caller, location_id)
+    base = get_settings().booking_url_base.rstrip("/")
+    return CalendarPage(items=[_calendar(item, base) for item in clients.calendars.list(location_id)])
+
+
+def free_slots(
+    ctx: RequestContext, location_id: str, calendar_id: str, *, start: date, end: date, timezone: str
+) -> FreeSlots:
+    """Every free slot start from `start` to `end` (both included), in `timezone`, in time order."""
+    if end < start:
+        raise RequestInvalidError("end must not be before start", details=[_problem("end", "end is before start")])
+    if (end - start).days > MAX_DAYS_APART:
+        message = f"start and end must be at most {MAX_DAYS_APART} days apart"
+        raise RequestInvalidError(message, details=[_problem("end", message)])
+    clients = open_location(ctx.caller, location_id)
+    zone = ZoneInfo(timezone)
+    first = datetime.combine(start, time.min, zone).astimezone(UTC)
+    last = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC) - _MS
+    by_day: dict[str, list[str]] = {}
+    for window_start, window_end in _windows(first, last):
+        found = clients.calendars.free_slots(calendar_id, start=window_start, end=window_end, timezone=timezone)
+        for day, slots in found.items():
+            by_day.setdefault(day, []).extend(slots)
+    wanted = {(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)}
+    slots = [slot for day in sorted(by_day) if day in wanted for slot in by_day[day]]
+    return FreeSlots(timezone=timezone, slots=list(dict.fromkeys(slots)))
+
+
+def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) -> Outcome:
+    clients = open_location(ctx.caller, location_id)
+
+    def send() -> Outcome:
+        created = clients.calendars.book_appointment(
+            location_id=location_id,
+            calendar_id=appointment.calendar_id,
+            contact_id=appointment.contact_id,
+            start_time=appointment.start_time,
+            end_time=appointment.end_time,
+            title=appointment.title,
+        )
+        return Outcome(201, _appointment(created).model_dump(mode="json"))
+
+    request = {"body": appointment.model_dump(mode="json", by_alias=True)}
+    return _BOOK.run(ctx, location_id=location_id, request=request, send=send)
+
+
+def _windows(first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
+    """[first, last] in pieces GHL accepts (each at most 31 days)."""
+    windows = []
+    while first <= last:
+        window_end = min(first + MAX_FREE_SLOTS_RANGE, last)
+        windows.append((first, window_end))
+        first = window_end + _MS
+    return windows
+
+
+def _calendar(item: ghl.Calendar, base: str) -> Calendar:
+    return Calendar(
+        id=item.id,
+        name=item.name,
+        description=item.description,
+        calendar_type=item.calendarType,
+        is_active=item.isActive,
+        slot_duration=item.slotDuration,
+        slot_duration_unit=item.slotDurationUnit,
+        booking_url=f"{base}/{quote(item.id, safe='')}",
+    )
+
+
+def _appointment(item: ghl.Appointment) -> Appointment:
+    return Appointment(
+        id=item.id,
+        calendar_id=item.calendarId,
+        contact_id=item.contactId,
+        start_time=item.startTime,
+        end_time=item.endTime,
+        title=item.title,
+        appointment_status=item.appointmentStatus,
+        assigned_user_id=item.assignedUserId,
+        address=item.address,
+        meeting_location_type=item.meetingLocationType,
+    )
+
+
+def _problem(field: str, message: str) -> dict[str, str]:
+    return {"in": "query", "field": field, "type": "value_error", "message": message}

@@ -1,0 +1,87 @@
+"""Opaque list cursors: GHL's search position (`startAfter`, `startAfterId`), signed and bound to
+the location and filters it was issued for.
+
+Why signed: a cursor is the one piece of list state a caller hands back, so an altered one must be
+recognised (400 `invalid_cursor`) rather than passed on to GHL. Why bound: a cursor replayed with
+other filters would silently page through a different list from the wrong place. The key is
+derived from the app's state-signing secret for this purpose only (HMAC of a fixed label), so a
+cursor can never pass for an OAuth state or the other way round.
+
+Format: `base64url(JSON payload) "." base64url(HMAC-SHA256(key, payload)[:16])`; the payload is
+`{"v": 1, "a": startAfter, "i": startAfterId, "b": binding}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from ghlbridge.errors import CursorInvalidError
+from ghlbridge.ghl import OpportunityCursor
+
+_LABEL: Final = b"ghlbridge/toolkit/list-cursor/v1"
+_MAC_BYTES: Final = 16
+_POSITION_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NOT_OURS: Final = "The cursor was not issued by this API or was altered; start again without it"
+_OTHER_FILTERS: Final = "The cursor was issued for other filters; start again without it"
+
+
+def cursor_key(state_signing_key: bytes) -> bytes:
+    """The cursor MAC key: the state-signing secret, domain-separated."""
+    return hmac.new(state_signing_key, _LABEL, hashlib.sha256).digest()
+
+
+def binding(location_id: str, filters: Mapping[str, str | None]) -> str:
+    """A short digest of the location and the filters a cursor belongs to."""
+    canonical = json.dumps({"location": location_id, **filters}, sort_keys=True, separators=(",", ":"))
+    return _b64(hashlib.sha256(canonical.encode()).digest()[:12])
+
+
+def encode(key: bytes, position: OpportunityCursor, bound_to: str) -> str:
+    payload = {"v": 1, "a": position.startAfter, "i": position.startAfterId, "b": bound_to}
+    text = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    return f"{text}.{_mac(key, text)}"
+
+
+def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
+    """The position in `cursor`, or `CursorInvalidError` if it is not ours, altered, or bound elsewhere."""
+    text, _, mac = cursor.partition(".")
+    if not text or not hmac.compare_digest(mac.encode(), _mac(key, text).encode()):
+        raise CursorInvalidError(_NOT_OURS)
+    try:
+        payload = json.loads(_unb64(text))
+    except (ValueError, binascii.Error):
+        raise CursorInvalidError(_NOT_OURS) from None
+    if not isinstance(payload, dict):
+        raise CursorInvalidError(_NOT_OURS)
+    after, after_id = payload.get("a"), payload.get("i")
+    valid = (
+        payload.get("v") == 1
+        and isinstance(after, int)
+        and not isinstance(after, bool)
+        and isinstance(after_id, str)
+        and _POSITION_ID.fullmatch(after_id)
+    )
+    if not valid:
+        raise CursorInvalidError(_NOT_OURS)
+    if not hmac.compare_digest(str(payload.get("b")), bound_to):
+        raise CursorInvalidError(_OTHER_FILTERS)
+    return OpportunityCursor(startAfter=after, startAfterId=after_id)
+
+
+def _mac(key: bytes, text: str) -> str:
+    return _b64(hmac.new(key, text.encode(), hashlib.sha256).digest()[:_MAC_BYTES])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

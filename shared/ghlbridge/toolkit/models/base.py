@@ -1,0 +1,100 @@
+"""What every toolkit model shares: the bases, the limits and the checked string types.
+
+The toolkit's JSON models are request bodies (`<Noun>Create`, ...) and answers (`<Noun>`,
+`<Noun>Page`), one module per resource, so a function defines only the models its routes use
+(cold start). Why they look like this:
+
+- camelCase on the wire (`alias_generator=to_camel`), snake_case in Python.
+- Request bodies REJECT unknown fields (`extra="forbid"`): a misspelt `pipelineStageID` must be a
+  400, not a silently ignored field. Only the camelCase names are accepted.
+- Every string and list is bounded, so nothing a caller sends can make us build a huge GHL request;
+  the limits are the constants below (the README lists them).
+- Answers are our own shapes, not GHL's: a GHL field rename breaks one mapping function, not the toolkit.
+- `defer_build`: a model's schema is built when first used, so a function builds only the schemas
+  of the routes its container actually serves (cold start).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+# --- limits (README "Toolkit API") ------------------------------------------------------------
+GHL_ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
+"""GHL record ids (locations, contacts, opportunities, pipelines, calendars, messages): alphanumerics."""
+STAGE_ID_PATTERN = r"^[A-Za-z0-9-]{1,64}$"
+"""Pipeline stage ids are UUIDs."""
+NOTE_BODY_MAX = 20_000
+TITLE_MAX = 200
+TAGS_MAX = 50
+TAG_MAX = 100
+CALL_SUMMARY_MAX = 10_000
+CALL_NEXT_STEPS_MAX = 5_000
+CALL_DURATION_MAX = 86_400
+CALL_FUTURE_SKEW = timedelta(minutes=5)
+SUBJECT_MAX = 998  # RFC 5322's line limit
+EMAIL_HTML_MAX = 500_000
+EMAIL_TEXT_MAX = 100_000
+RECIPIENTS_MAX = 10
+EMAIL_ADDRESS_MAX = 254
+APPOINTMENT_MAX = timedelta(hours=24)
+
+# The WHATWG (HTML form) e-mail grammar, with a dot required in the domain.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def one_line(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be a single line")  # a subject is a mail header: no header injection
+    return value
+
+
+def email_address(value: str) -> str:
+    if len(value) > EMAIL_ADDRESS_MAX or not _EMAIL.match(value):
+        raise ValueError("must be an e-mail address")
+    return value
+
+
+def distinct[T](values: list[T]) -> list[T]:
+    if len(set(values)) != len(values):
+        raise ValueError("must not repeat an entry")
+    return values
+
+
+GhlId = Annotated[str, Field(pattern=GHL_ID_PATTERN)]
+StageId = Annotated[str, Field(pattern=STAGE_ID_PATTERN)]
+Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX), AfterValidator(not_blank)]
+EmailAddress = Annotated[str, AfterValidator(email_address)]
+Recipients = Annotated[list[EmailAddress], Field(max_length=RECIPIENTS_MAX), AfterValidator(distinct)]
+CallOutcome = Literal["completed", "answered", "busy", "no-answer", "failed", "canceled", "voicemail"]
+"""GHL's call statuses, less `pending` (a logged call is over)."""
+
+
+class Input(BaseModel):
+    """A request body: camelCase only, unknown fields refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_alias=True, validate_by_name=False, extra="forbid", frozen=True,
+        defer_build=True,
+    )  # fmt: skip
+
+
+class Output(BaseModel):
+    """An answer: serialized camelCase."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
+    )

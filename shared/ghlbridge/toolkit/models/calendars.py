@@ -1,0 +1,60 @@
+"""Calendars, free slots and appointments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+
+from ghlbridge.toolkit.models.base import APPOINTMENT_MAX, TITLE_MAX, GhlId, Input, Output
+
+
+class Calendar(Output):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    calendar_type: str | None = None
+    is_active: bool | None = None
+    slot_duration: float | None = None
+    slot_duration_unit: str | None = None
+    booking_url: str
+
+
+class CalendarPage(Output):
+    items: list[Calendar]
+    next_cursor: str | None = None
+
+
+class FreeSlots(Output):
+    timezone: str
+    slots: list[str] = Field(description="Slot start times, ISO 8601 with the offset of `timezone`")
+
+
+class Appointment(Output):
+    id: str
+    calendar_id: str | None = None
+    contact_id: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    title: str | None = None
+    appointment_status: str | None = None
+    assigned_user_id: str | None = None
+    address: str | None = None
+    meeting_location_type: str | None = None
+
+
+class AppointmentCreate(Input):
+    calendar_id: GhlId
+    contact_id: GhlId
+    start_time: AwareDatetime
+    end_time: AwareDatetime | None = None
+    title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
+
+    @field_validator("end_time")
+    @classmethod
+    def _a_sane_length(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start_time")  # absent when startTime itself was refused
+        if value is not None and start is not None and not start < value <= start + APPOINTMENT_MAX:
+            raise ValueError("endTime must be after startTime, by at most 24 hours")
+        return value

@@ -1,0 +1,66 @@
+"""Pipelines and opportunities: answers, and the stage change."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ghlbridge.toolkit.models.base import GhlId, Input, Output, StageId
+from ghlbridge.toolkit.models.contacts import Contact, ContactSummary, CustomFieldValue, Note
+
+
+class Stage(Output):
+    id: str
+    name: str | None = None
+    position: int | None = None
+
+
+class Pipeline(Output):
+    id: str
+    name: str | None = None
+    stages: list[Stage]
+
+
+class PipelinePage(Output):
+    items: list[Pipeline]
+    next_cursor: str | None = None
+
+
+class Opportunity(Output):
+    id: str
+    name: str | None = None
+    monetary_value: float | None = None
+    status: str | None = None
+    source: str | None = None
+    pipeline_id: str | None = None
+    pipeline_name: str | None = Field(default=None, description="From the location's pipelines (cached 5 min)")
+    pipeline_stage_id: str | None = None
+    stage_name: str | None = Field(default=None, description="From the location's pipelines (cached 5 min)")
+    assigned_to: str | None = None
+    contact_id: str | None = None
+    contact: ContactSummary | None = None
+    custom_fields: list[CustomFieldValue] = Field(default_factory=list)
+    lost_reason_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    last_stage_change_at: str | None = None
+    last_status_change_at: str | None = None
+
+
+class OpportunityPage(Output):
+    items: list[Opportunity]
+    next_cursor: str | None = Field(description="Pass as `cursor` (with the same filters) for the next page")
+
+
+class OpportunityDetail(Output):
+    """Everything research and outreach planning need, in one answer."""
+
+    opportunity: Opportunity
+    contact: Contact | None
+    notes: list[Note] = Field(description="The contact's latest notes, newest first")
+
+
+class StageChange(Input):
+    """Move an opportunity to `pipelineStageId`, a stage of `pipelineId` (default: its own pipeline)."""
+
+    pipeline_stage_id: StageId
+    pipeline_id: GhlId | None = None

@@ -1,0 +1,47 @@
+"""A contact's notes and tags. Writing a note and adding tags are idempotent writes (see
+`ghlbridge.toolkit.idempotent`): tags too, because every toolkit POST follows one rule, and a replayed
+add answers with GHL's first answer instead of a second call.
+
+Tags are ADDED with GHL's add-tags endpoint, never through `PUT /contacts/{id}`, which would
+overwrite all of the contact's tags.
+"""
+
+from __future__ import annotations
+
+from ghlbridge.toolkit.access import open_location
+from ghlbridge.toolkit.idempotent import IdempotentWrite
+from ghlbridge.toolkit.models.contacts import Note
+from ghlbridge.toolkit.models.notes import NoteCreate, NotePage, TagList, TagsAdd
+from ghlbridge.toolkit.resolver import Outcome, RequestContext
+
+_CREATE_NOTE = IdempotentWrite("notes.create", "POST /locations/{locationId}/contacts/{contactId}/notes")
+_ADD_TAGS = IdempotentWrite("tags.add", "POST /locations/{locationId}/contacts/{contactId}/tags")
+
+
+def list_notes(ctx: RequestContext, location_id: str, contact_id: str) -> NotePage:
+    """All of the contact's notes, newest first (GHL has no paging for notes: one page)."""
+    clients = open_location(ctx.caller, location_id)
+    return NotePage(items=Note.newest_first(clients.contacts.notes(contact_id)))
+
+
+def create_note(ctx: RequestContext, location_id: str, contact_id: str, note: NoteCreate) -> Outcome:
+    clients = open_location(ctx.caller, location_id)
+
+    def send() -> Outcome:
+        created = clients.contacts.create_note(contact_id, body=note.body, title=note.title)
+        return Outcome(201, Note.from_ghl(created).model_dump(mode="json"))
+
+    request = {"contactId": contact_id, "body": note.model_dump(mode="json", by_alias=True)}
+    return _CREATE_NOTE.run(ctx, location_id=location_id, request=request, send=send)
+
+
+def add_tags(ctx: RequestContext, location_id: str, contact_id: str, tags: TagsAdd) -> Outcome:
+    clients = open_location(ctx.caller, location_id)
+    wanted = list(dict.fromkeys(tag.strip() for tag in tags.tags))  # trimmed, each once, in order
+
+    def send() -> Outcome:
+        answered = clients.contacts.add_tags(contact_id, wanted)
+        return Outcome(200, TagList(tags=answered).model_dump(mode="json"))
+
+    request = {"contactId": contact_id, "body": tags.model_dump(mode="json", by_alias=True)}
+    return _ADD_TAGS.run(ctx, location_id=location_id, request=request, send=send)

@@ -1,0 +1,166 @@
+"""Opportunities for the toolkit: the pipelines, a filtered and paged search, one opportunity with
+everything research needs, and moving it to another stage.
+
+GHL quirks handled here: an opportunity id is global, so `GET /opportunities/{id}` with this
+location's token is checked against the location (another location's opportunity is a 404); GHL's
+opportunity carries no notes (issue #305), so they are fetched from the contact; a stage move is
+checked against the pipeline BEFORE the PUT (GHL documents no such rule, and a stage of another
+pipeline would leave the opportunity in limbo).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+
+from ghlbridge import ghl
+from ghlbridge.errors import RequestInvalidError, ResourceNotFoundError
+from ghlbridge.ghl.resources_models import OpportunitySearchStatus
+from ghlbridge.secrets import get_secrets
+from ghlbridge.toolkit import cursor, pipelines
+from ghlbridge.toolkit.access import LocationClients, open_location
+from ghlbridge.toolkit.models.contacts import Contact, ContactSummary, CustomFieldValue, Note
+from ghlbridge.toolkit.models.opportunities import (
+    Opportunity,
+    OpportunityDetail,
+    OpportunityPage,
+    PipelinePage,
+    StageChange,
+)
+from ghlbridge.toolkit.resolver import RequestContext
+
+NOTES_IN_DETAIL: Final = 10
+
+
+class OpportunityQuery(BaseModel):
+    """The filters and page of `GET /locations/{locationId}/opportunities` (validated by the route)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    pipeline_id: str | None = None
+    stage_id: str | None = None
+    status: OpportunitySearchStatus | None = None
+    q: str | None = None
+    assigned_to: str | None = None
+    limit: int = 20
+    cursor: str | None = None
+
+    def filters(self) -> dict[str, str | None]:
+        """What a cursor is bound to (everything but the page)."""
+        return self.model_dump(exclude={"limit", "cursor"})
+
+
+def list_pipelines(ctx: RequestContext, location_id: str) -> PipelinePage:
+    return pipelines.page(open_location(ctx.caller, location_id))
+
+
+def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> OpportunityPage:
+    """One page of the location's opportunities, each with its pipeline and stage names."""
+    clients = open_location(ctx.caller, location_id)
+    key = cursor.cursor_key(get_secrets().state_signing_key.get_secret_value().encode())
+    bound_to = cursor.binding(location_id, query.filters())
+    position = cursor.decode(key, query.cursor, bound_to) if query.cursor else None
+    page = clients.opportunities.search(
+        location_id,
+        pipeline_id=query.pipeline_id,
+        pipeline_stage_id=query.stage_id,
+        status=query.status,
+        q=query.q,
+        assigned_to=query.assigned_to,
+        limit=query.limit,
+        start_after=position.startAfter if position else None,
+        start_after_id=position.startAfterId if position else None,
+    )
+    names = pipelines.load(clients) if page.opportunities else None
+    next_position = page.next_cursor
+    return OpportunityPage(
+        items=[opportunity(item, names) for item in page.opportunities],
+        next_cursor=cursor.encode(key, next_position, bound_to) if next_position else None,
+    )
+
+
+def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> OpportunityDetail:
+    """The opportunity, its contact in full and the contact's latest notes (newest first)."""
+    clients = open_location(ctx.caller, location_id)
+    found = _get_in_location(clients, opportunity_id)
+    contact: Contact | None = None
+    notes: list[Note] = []
+    if found.contactId:
+        try:
+            contact = Contact.from_ghl(clients.contacts.get(found.contactId))
+        except ghl.GHLNotFoundError:  # the contact was deleted: the opportunity is still worth showing
+            contact = None
+        if contact is not None:
+            notes = Note.newest_first(clients.contacts.notes(found.contactId))[:NOTES_IN_DETAIL]
+    return OpportunityDetail(opportunity=opportunity(found, pipelines.load(clients)), contact=contact, notes=notes)
+
+
+def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, change: StageChange) -> Opportunity:
+    """Move the opportunity to a stage of `change.pipeline_id` (default: its own pipeline)."""
+    clients = open_location(ctx.caller, location_id)
+    found = _get_in_location(clients, opportunity_id)
+    pipeline_id = change.pipeline_id or found.pipelineId
+    if not pipeline_id:
+        raise RequestInvalidError("The opportunity has no pipeline: give pipelineId", details=[_problem("pipelineId")])
+    known = pipelines.load(clients)
+    if known.stage(pipeline_id, change.pipeline_stage_id) is None and not known.fresh:
+        known = pipelines.load(clients, refresh=True)  # the cached copy may predate the stage
+    if known.pipeline(pipeline_id) is None:
+        problem = _problem("pipelineId", "unknown_pipeline", "No such pipeline in this location")
+        raise RequestInvalidError("No such pipeline in this location", details=[problem])
+    if known.stage(pipeline_id, change.pipeline_stage_id) is None:
+        message = f"pipelineStageId is not a stage of pipeline {pipeline_id}"
+        raise RequestInvalidError(message, details=[_problem("pipelineStageId", "stage_not_in_pipeline", message)])
+    updated = clients.opportunities.update(
+        opportunity_id, pipeline_id=pipeline_id, pipeline_stage_id=change.pipeline_stage_id
+    )
+    return opportunity(updated, known)
+
+
+# --- GHL → toolkit -----------------------------------------------------------------------------
+
+
+def opportunity(item: ghl.Opportunity, names: pipelines.Pipelines | None) -> Opportunity:
+    pipeline_name, stage_name = names.names(item.pipelineId, item.pipelineStageId) if names else (None, None)
+    summary = item.contact
+    return Opportunity(
+        id=item.id,
+        name=item.name,
+        monetary_value=item.monetaryValue,
+        status=item.status,
+        source=item.source,
+        pipeline_id=item.pipelineId,
+        pipeline_name=pipeline_name,
+        pipeline_stage_id=item.pipelineStageId,
+        stage_name=stage_name,
+        assigned_to=item.assignedTo,
+        contact_id=item.contactId,
+        contact=ContactSummary(
+            id=summary.id,
+            name=summary.name,
+            company_name=summary.companyName,
+            email=summary.email,
+            phone=summary.phone,
+            tags=summary.tags,
+        )
+        if summary
+        else None,
+        custom_fields=[CustomFieldValue(id=f.id, value=f.fieldValue) for f in item.customFields],
+        lost_reason_id=item.lostReasonId,
+        created_at=item.createdAt,
+        updated_at=item.updatedAt,
+        last_stage_change_at=item.lastStageChangeAt,
+        last_status_change_at=item.lastStatusChangeAt,
+    )
+
+
+def _get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
+    found = clients.opportunities.get(opportunity_id)
+    if found.locationId != clients.location_id:
+        raise ResourceNotFoundError("No such opportunity in this location")
+    return found
+
+
+def _problem(field: str, kind: str = "missing", message: str = "Field required") -> dict[str, str]:
+    return {"in": "body", "field": field, "type": kind, "message": message}

@@ -1,0 +1,74 @@
+"""Path, query and header parameters of the toolkit routes, checked by Powertools' validation before
+a route runs (400 `invalid_request` naming the parameter) and documented in the OpenAPI document.
+
+Path ids must look like GHL ids (alphanumerics): an id goes into a GHL URL, so `..`, `/` or `%2F`
+must never get that far (the GHL clients also encode each id as one path segment).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from pydantic import AfterValidator
+
+from ghlbridge.toolkit.models.base import GHL_ID_PATTERN, STAGE_ID_PATTERN
+
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+"""1 to 255 visible ASCII characters (a UUID is the usual choice)."""
+SEARCH_TEXT_MAX = 200
+CURSOR_MAX = 1024
+TIMEZONE_MAX = 64
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100  # GHL's search maximum
+
+
+def _iana_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like key such as "../x"
+        raise ValueError("must be an IANA time zone name, e.g. America/Chicago") from None
+    return name
+
+
+def _ghl_id_path(what: str) -> Path:
+    return Path(pattern=GHL_ID_PATTERN, description=f"GHL {what} id", examples=["ve9EPM428h8vShlRW1KT"])
+
+
+LocationId = Annotated[str, _ghl_id_path("location (sub-account)")]
+OpportunityId = Annotated[str, _ghl_id_path("opportunity")]
+ContactId = Annotated[str, _ghl_id_path("contact")]
+CalendarId = Annotated[str, _ghl_id_path("calendar")]
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description=(
+            "Required on every POST. A repeat with the same key within 24 h gets the first answer and sends "
+            "nothing; the same key with another body is a 422. Use a new key (e.g. a UUID) per intended write."
+        ),
+    ),
+]
+
+PipelineFilter = Annotated[str | None, Query(pattern=GHL_ID_PATTERN, description="Only this pipeline")]
+StageFilter = Annotated[str | None, Query(pattern=STAGE_ID_PATTERN, description="Only this pipeline stage")]
+StatusFilter = Annotated[
+    Literal["open", "won", "lost", "abandoned", "all"] | None, Query(description="Only this status")
+]
+SearchText = Annotated[str | None, Query(max_length=SEARCH_TEXT_MAX, description="GHL's free-text search")]
+AssigneeFilter = Annotated[str | None, Query(pattern=GHL_ID_PATTERN, description="Only this GHL user's")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=CURSOR_MAX, description="`nextCursor` of the previous page, with the same filters"),
+]
+Day = Annotated[date, Query(description="A date, YYYY-MM-DD (inclusive)")]
+TimeZone = Annotated[
+    str,
+    Query(max_length=TIMEZONE_MAX, description="IANA time zone the slots are computed and shown in"),
+    AfterValidator(_iana_zone),
+]

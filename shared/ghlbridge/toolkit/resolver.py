@@ -1,0 +1,154 @@
+"""The resolver of every toolkit function, and what a route hands to the layer.
+
+Powertools validation is on (`enable_validation=True`): path, query, header and body parameters are
+parsed into the declared types and models before a route runs, and the OpenAPI document is generated
+from the same declarations. Its request-validation middleware runs FIRST in Powertools' stack, so
+the toolkit resolver replaces it with one that does three cheap checks before validating:
+
+1. the caller's Supabase JWT (401), so nobody learns anything about a route without one;
+2. the body size (413), so a huge body is refused before it is parsed;
+3. on a POST, the presence of `Idempotency-Key` (400 `idempotency_key_required`): every toolkit POST
+   is a write that must not happen twice.
+
+Membership (403) is checked next, by the layer (`access.open_location`), before any GHL call.
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+
+from ghlbridge import api
+from ghlbridge.errors import (
+    IdempotencyKeyRequiredError,
+    PayloadTooLargeError,
+    RequestInvalidError,
+    UnsupportedMediaTypeError,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from ghlbridge.auth import Caller
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""Request bodies above 1 MiB are refused (413) unparsed; the largest valid one, an e-mail with
+500,000 characters of HTML, fits even JSON-escaped."""
+REPLAYED_HEADER: Final = "Idempotency-Replayed"
+
+# Error codes each kind of route can answer with (documented per route, see `ghlbridge.apidoc`).
+_ACCESS = ("invalid_request", "unauthenticated", "forbidden", "installation_not_found", "reauthorization_required")
+_GHL = ("rate_limited", "ghl_error", "ghl_unreachable", "ghl_timeout")
+_DEPENDENCIES = ("store_unavailable", "secrets_unavailable", "token_refresh_unavailable")
+READ_ERRORS: Final = (*_ACCESS, "not_found", *_GHL, *_DEPENDENCIES)
+LIST_ERRORS: Final = (*READ_ERRORS, "invalid_cursor")
+UPDATE_ERRORS: Final = (*READ_ERRORS, "payload_too_large", "unsupported_media_type")
+SEND_ERRORS: Final = (
+    *UPDATE_ERRORS,
+    "idempotency_key_required",
+    "request_in_progress",
+    "idempotency_key_reused",
+    "outcome_unknown",
+)
+REPLAY_HEADERS: Final[dict[str, Any]] = {
+    REPLAYED_HEADER: {
+        "description": "`true` when this is the stored answer of an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking, and what the layer needs of the invocation."""
+
+    caller: Caller
+    request_id: str | None
+    lambda_context: LambdaContext | None = field(default=None, repr=False)
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer of a write: what is stored under its Idempotency-Key and replayed."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
+    """Caller (401), body size (413) and Idempotency-Key presence (400), then Powertools' validation."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        assert isinstance(app, APIGatewayHttpResolver)
+        app.context["caller"] = api.current_caller(app)  # cleared by Powertools after each request
+        event = app.current_event
+        _check_body(event)
+        if event.request_context.http.method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
+            raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
+        return super().handler(app, next_middleware)
+
+
+class ToolkitResolver(APIGatewayHttpResolver):
+    """`APIGatewayHttpResolver(enable_validation=True)` whose validation starts with `_CheckThenValidate`."""
+
+    def __init__(self) -> None:
+        super().__init__(enable_validation=True)
+        self._request_validation_middleware = _CheckThenValidate()
+
+
+def make_resolver() -> ToolkitResolver:
+    app = ToolkitResolver()
+    api.register_error_handlers(app)
+    return app
+
+
+def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = None) -> RequestContext:
+    """This request's context; the caller was authenticated before validation."""
+    caller: Caller = app.context.get("caller") or api.current_caller(app)
+    return RequestContext(caller, api.request_id(app), app.lambda_context, idempotency_key)
+
+
+def respond(outcome: Outcome) -> Response[dict[str, Any]]:
+    """The HTTP answer of a write's outcome (fresh or replayed)."""
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
+    return Response(outcome.status, content_types.APPLICATION_JSON, outcome.body, headers=headers)
+
+
+def _check_body(event: APIGatewayProxyEventV2) -> None:
+    """413 above `MAX_BODY_BYTES`; 415 unless JSON; 400 for a JSON body that cannot be read (not UTF-8, not JSON,
+    nested past Python's recursion limit, an integer past its digit limit): Powertools' parse would
+    let the last two through as 500s. Parsed once here; validation reuses the parse."""
+    body = event.body
+    if not body:
+        return
+    size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode())
+    if size > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES // 1024} KiB")
+    content_type = event.headers.get("content-type", "").strip().lower()
+    if content_type and not content_type.startswith("application/json"):
+        # Powertools would also parse forms and multipart (and answer a malformed multipart with a 500).
+        raise UnsupportedMediaTypeError("Send the request body as application/json")
+    try:
+        event.json_body  # noqa: B018 - a cached property: validation reads this very parse
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unreadable("body_encoding", "The body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise _unreadable("body_too_deep", "The body's JSON is nested too deeply") from None
+    except ValueError:  # JSONDecodeError, and the int-digits limit json.loads enforces
+        raise _unreadable("json_invalid", "The body is not valid JSON") from None
+
+
+def _unreadable(kind: str, message: str) -> RequestInvalidError:
+    return RequestInvalidError(message, details=[{"in": "body", "field": None, "type": kind, "message": message}])

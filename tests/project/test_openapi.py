@@ -1,0 +1,100 @@
+"""docs/openapi.json: generated from the routes (`scripts/openapi.py`), fresh, valid OpenAPI 3.1,
+and documenting what the API promises: the bearer requirement, the Idempotency-Key on every POST,
+the error envelope on every error answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.template_yaml import ROOT
+
+ENVELOPE = "#/components/schemas/ErrorEnvelope"
+PUBLIC = {("get", "/oauth/callback"), ("post", "/webhooks/ghl")}
+
+
+@cache
+def document() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "docs" / "openapi.json").read_text()))
+
+
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method, path, op) for path, item in document()["paths"].items() for method, op in item.items()]
+
+
+def test_the_document_is_generated_from_the_routes_and_fresh() -> None:
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "openapi.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_it_is_valid_openapi_3_1() -> None:
+    assert document()["openapi"].startswith("3.1")
+    validate(document())
+
+
+@pytest.mark.parametrize(("method", "path", "op"), operations(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_error_answer_is_the_envelope(method: str, path: str, op: dict[str, Any]) -> None:
+    errors = {status: r for status, r in op["responses"].items() if int(status) >= 400}
+
+    assert errors, f"{method} {path} documents no error"
+    for status, response in errors.items():
+        assert response["content"]["application/json"]["schema"] == {"$ref": ENVELOPE}, status
+        assert "`" in response["description"], f"{status}: name the codes"
+
+
+@pytest.mark.parametrize(("method", "path", "op"), operations(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_caller_route_needs_the_bearer_jwt(method: str, path: str, op: dict[str, Any]) -> None:
+    if (method, path) in PUBLIC:
+        assert "security" not in op
+        return
+    assert op["security"] == [{"supabaseJwt": []}]
+    assert "401" in op["responses"]
+    assert document()["components"]["securitySchemes"]["supabaseJwt"]["scheme"] == "bearer"
+
+
+def toolkit_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m, p, op) for m, p, op in operations() if p.startswith("/locations/")]
+
+
+@pytest.mark.parametrize(("method", "path", "op"), toolkit_operations(), ids=lambda v: v if isinstance(v, str) else "")
+def test_toolkit_routes(method: str, path: str, op: dict[str, Any]) -> None:
+    responses = op["responses"]
+    assert {"400", "401", "403", "409", "429", "502", "503", "504"} <= set(responses)
+    success = [s for s in responses if s.startswith("2")]
+    assert len(success) == 1 and "$ref" in responses[success[0]]["content"]["application/json"]["schema"]
+    headers = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "header"}
+    if method == "post":
+        assert headers["Idempotency-Key"]["required"] is True
+        assert {"422"} <= set(responses) and "idempotency_key_reused" in responses["422"]["description"]
+        assert "outcome_unknown" in responses["504"]["description"]
+        assert "Idempotency-Replayed" in responses[success[0]]["headers"]
+    else:
+        assert "Idempotency-Key" not in headers
+    for parameter in op["parameters"]:
+        if parameter["in"] == "path":
+            assert parameter["schema"]["pattern"] == "^[A-Za-z0-9]{1,64}$"
+
+
+def test_request_bodies_refuse_unknown_fields() -> None:
+    schemas = document()["components"]["schemas"]
+    bodies = [
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        for _, path, op in toolkit_operations()
+        if "requestBody" in op
+    ]
+
+    assert len(bodies) == 6
+    assert all(schemas[name]["additionalProperties"] is False for name in bodies)
+
+
+def test_the_rate_limit_answer_documents_retry_after() -> None:
+    for _, _, op in toolkit_operations():
+        assert "Retry-After" in op["responses"]["429"]["headers"]

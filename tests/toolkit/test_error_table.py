@@ -1,0 +1,100 @@
+"""`ghlbridge.api.describe`, the one error table: every error a request can meet has a status, a
+stable code and a message without secrets, and every code is documented (`ghlbridge.apidoc`)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import httpx
+import pytest
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+import ghlbridge
+from ghlbridge import api, errors
+from ghlbridge.apidoc import ERROR_CODES
+from ghlbridge.ghl import errors as ghl_errors
+from ghlbridge.secrets import SecretsUnavailableError
+from ghlbridge.store import StoreUnavailableError
+from tests.ghl.ghl_testkit import ACCESS_TOKEN
+
+
+def all_app_errors() -> list[type[errors.AppError]]:
+    for module in pkgutil.walk_packages(ghlbridge.__path__, "ghlbridge."):
+        importlib.import_module(module.name)
+    found: list[type[errors.AppError]] = []
+    pending = list(errors.AppError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending += cls.__subclasses__()
+    return found
+
+
+def ghl_error(status: int, body: object = None, headers: dict[str, str] | None = None) -> ghl_errors.GHLStatusError:
+    request = httpx.Request("POST", "https://services.leadconnectorhq.com/contacts/c1/notes")
+    request.headers["Authorization"] = f"Bearer {ACCESS_TOKEN}"
+    return ghl_errors.make_status_error(httpx.Response(status, json=body or {}, headers=headers, request=request))
+
+
+@pytest.mark.parametrize("cls", all_app_errors(), ids=lambda cls: cls.__name__)
+def test_every_app_error_code_is_documented_with_its_status(cls: type[errors.AppError]) -> None:
+    assert cls.code in ERROR_CODES, f"{cls.__name__}.code {cls.code!r} is not in ghlbridge.apidoc.ERROR_CODES"
+    assert ERROR_CODES[cls.code][0] == cls.status
+
+
+CASES = [
+    (ghl_error(404, {"message": "Not Found", "traceId": "t-1"}), 404, "not_found"),
+    (ghl_error(403, {"message": "The token does not have access to this location."}), 404, "not_found"),
+    (ghl_error(429, {"message": "slow"}, {"Retry-After": "12"}), 429, "rate_limited"),
+    (ghl_error(400, {"message": "Bad Request"}), 502, "ghl_error"),
+    (ghl_error(401, {"message": "Invalid JWT"}), 502, "ghl_error"),
+    (ghl_error(422, {"message": ["a", "b"]}), 502, "ghl_error"),
+    (ghl_error(500, {"message": "boom"}), 502, "ghl_error"),
+    (ghl_errors.GHLTimeoutError("no answer", method="GET", path="/x"), 504, "ghl_timeout"),
+    (ghl_errors.GHLConnectError("refused", method="GET", path="/x"), 502, "ghl_unreachable"),
+    (ghl_errors.GHLInvalidResponseError("not JSON", status=200), 502, "ghl_error"),
+    (StoreUnavailableError("down"), 503, "store_unavailable"),
+    (SecretsUnavailableError("extension down"), 503, "secrets_unavailable"),
+    (
+        RequestValidationError([{"loc": ("query", "limit"), "type": "int_parsing", "msg": "m", "input": "x"}]),
+        400,
+        "invalid_request",
+    ),
+    (errors.OutcomeUnknownError("unknown"), 504, "outcome_unknown"),
+]
+
+
+@pytest.mark.parametrize(("exc", "status", "code"), CASES, ids=[type(c[0]).__name__ + str(c[1]) for c in CASES])
+def test_the_table(exc: Exception, status: int, code: str) -> None:
+    reply = api.describe(exc)
+
+    assert (reply.status, reply.code) == (status, code)
+    assert ERROR_CODES[code][0] == status
+    assert ACCESS_TOKEN not in f"{reply.message} {reply.details}"
+
+
+def test_a_rate_limit_without_a_hint_still_says_when_to_retry() -> None:
+    assert api.describe(ghl_error(429)).headers == {"Retry-After": "10"}
+
+
+def test_validation_details_never_echo_the_input() -> None:
+    exc = RequestValidationError(
+        [{"loc": ("body", "html"), "type": "string_too_long", "msg": "too long", "input": "SECRET-INPUT"}]
+    )
+
+    assert api.describe(exc).details == [
+        {"in": "body", "field": "html", "type": "string_too_long", "message": "too long"}
+    ]
+
+
+def test_ghl_details_keep_status_messages_and_trace_id() -> None:
+    reply = api.describe(ghl_error(422, {"message": ["x must be y"], "traceId": "t-9"}))
+
+    assert reply.details == {"ghlTraceId": "t-9", "ghlStatus": 422, "ghlMessages": ["x must be y"]}
+
+
+def test_anything_else_is_a_500_without_its_text() -> None:
+    reply = api.describe(RuntimeError("db password is hunter2"))
+
+    assert (reply.status, reply.code) == (500, "internal_error") and "hunter2" not in reply.message

@@ -376,3 +376,29 @@ def test_no_supabase_url_means_no_jwks_source(monkeypatch: pytest.MonkeyPatch) -
 def test_verification_key_repr_hides_the_secret() -> None:
     key = HmacKeySource(lambda: __import__("pydantic").SecretStr(JWT_SECRET)).resolve({"alg": "HS256"})
     assert key is not None and JWT_SECRET not in repr(key)
+
+
+def test_a_verified_token_is_remembered_until_it_expires(jwks: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-container cache of verified tokens: one signature check, and never past `exp`."""
+    import ghlbridge.auth
+
+    verifications = 0
+    real = ghlbridge.auth.CallerVerifier.verify_until
+
+    def counting(self: CallerVerifier, authorization: str | None) -> tuple[Caller, float]:
+        nonlocal verifications
+        verifications += 1
+        return real(self, authorization)
+
+    monkeypatch.setattr(ghlbridge.auth.CallerVerifier, "verify_until", counting)
+    soon = int(time.time()) + 2
+    short_lived = token(exp=soon)
+
+    for _ in range(5):
+        assert verify_caller(bearer(short_lived)).user_id == USER_ID
+    assert verifications == 1
+    assert_rejected(bearer(short_lived[:-2] + "xx"))  # another header value: checked, and refused
+
+    monkeypatch.setattr(ghlbridge.auth.time, "time", lambda: soon + 1)  # the cache's clock passes `exp`
+    verify_caller(bearer(short_lived))  # (PyJWT's own clock, with its leeway, still accepts it)
+    assert verifications == 3  # the refused one above, and this one: not answered from the cache

@@ -1,0 +1,68 @@
+"""Membership is remembered per container while it holds, so a warm request with a fresh token
+makes no store round trip; a refusal is never remembered."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.toolkit.kit import LOCATION, USER, Toolkit
+
+
+def patch_store(monkeypatch: pytest.MonkeyPatch, counting: Counting) -> None:
+    from ghlbridge import factories
+
+    def get_store() -> Counting:
+        return counting
+
+    get_store.cache_clear = lambda: None  # type: ignore[attr-defined]  # factories.reset() calls it
+    monkeypatch.setattr(factories, "get_store", get_store)
+
+
+class Counting:
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.calls = inner, 0
+
+    def get_membership(self, location_id: str, user_id: str) -> Any:
+        self.calls += 1
+        return self.inner.get_membership(location_id, user_id)
+
+
+def test_a_membership_is_read_once_then_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge import factories
+    from ghlbridge.toolkit import access
+
+    counting = Counting(factories.get_store())
+    patch_store(monkeypatch, counting)
+
+    assert all(access.is_member(USER, LOCATION) for _ in range(5))
+    assert counting.calls == 1
+
+
+def test_a_refusal_is_not_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge import factories
+    from ghlbridge.toolkit import access
+
+    stranger = str(uuid.uuid4())
+    store = factories.get_store()
+    assert access.is_member(stranger, LOCATION) is False
+
+    store.add_member(LOCATION, stranger, "member")  # e.g. they just installed the app
+
+    assert access.is_member(stranger, LOCATION) is True
+
+
+def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge import factories
+    from ghlbridge.toolkit import access
+
+    counting = Counting(factories.get_store())
+    patch_store(monkeypatch, counting)
+    assert access.is_member(USER, LOCATION)
+    later = access.time.monotonic() + factories.get_settings().membership_cache_seconds + 1
+    monkeypatch.setattr(access.time, "monotonic", lambda: later)
+
+    assert access.is_member(USER, LOCATION)
+    assert counting.calls == 2

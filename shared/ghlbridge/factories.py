@@ -4,15 +4,17 @@ warm, reset by tests. Nothing here runs at import time."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from ghlbridge.ghl.client import GHLClient
-from ghlbridge.ghl.oauth import OAuthAPI
-from ghlbridge.parking import DirectoryParking, Parking, SQSParking
-from ghlbridge.refresh import Refresher
-from ghlbridge.secrets import get_cipher, get_secrets, reset_secrets
 from ghlbridge.settings import get_settings, reset_settings
-from ghlbridge.store import TokenStore
-from ghlbridge.tokens import TokenProvider
+
+if TYPE_CHECKING:  # each factory imports what it builds: a function pays only for what it uses
+    from ghlbridge.ghl.client import GHLClient
+    from ghlbridge.ghl.oauth import OAuthAPI
+    from ghlbridge.parking import Parking
+    from ghlbridge.refresh import Refresher
+    from ghlbridge.store import TokenStore
+    from ghlbridge.tokens import TokenProvider
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +24,7 @@ def get_store() -> TokenStore:
         from ghlbridge.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.sqlite_path)
+    from ghlbridge.secrets import get_secrets
     from ghlbridge.store.supabase import SupabaseStore
 
     key = get_secrets().supabase_service_role_key
@@ -32,12 +35,17 @@ def get_store() -> TokenStore:
 
 @lru_cache(maxsize=1)
 def get_ghl_client() -> GHLClient:
+    from ghlbridge.ghl.client import GHLClient
+
     settings = get_settings()
     return GHLClient(base_url=settings.ghl_base_url, timeout=settings.ghl_timeout_seconds)
 
 
 @lru_cache(maxsize=1)
 def get_oauth_api() -> OAuthAPI:
+    from ghlbridge.ghl.oauth import OAuthAPI
+    from ghlbridge.secrets import get_secrets
+
     return OAuthAPI(
         get_ghl_client(),
         client_id=get_settings().ghl_client_id,
@@ -47,6 +55,8 @@ def get_oauth_api() -> OAuthAPI:
 
 @lru_cache(maxsize=1)
 def get_parking() -> Parking:
+    from ghlbridge.parking import DirectoryParking, SQSParking
+
     settings = get_settings()
     if settings.parking_queue_url:
         return SQSParking(settings.parking_queue_url)
@@ -55,6 +65,9 @@ def get_parking() -> Parking:
 
 @lru_cache(maxsize=1)
 def get_refresher() -> Refresher:
+    from ghlbridge.refresh import Refresher
+    from ghlbridge.secrets import get_cipher
+
     settings = get_settings()
     return Refresher(
         get_store(),
@@ -69,6 +82,8 @@ def get_refresher() -> Refresher:
 
 @lru_cache(maxsize=1)
 def get_token_provider() -> TokenProvider:
+    from ghlbridge.tokens import TokenProvider
+
     return TokenProvider(get_refresher(), get_oauth_api())
 
 
@@ -76,5 +91,7 @@ def reset() -> None:
     """For tests: forget every cached object, settings and secrets included."""
     for factory in (get_store, get_ghl_client, get_oauth_api, get_parking, get_refresher, get_token_provider):
         factory.cache_clear()
+    from ghlbridge.secrets import reset_secrets
+
     reset_settings()
     reset_secrets()

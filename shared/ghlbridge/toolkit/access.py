@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING
 
 from ghlbridge import factories
 from ghlbridge.errors import CallerForbiddenError
-from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
-from ghlbridge.tokens import GHLAuth
 
 if TYPE_CHECKING:
-    from ghlbridge.auth import Caller  # PyJWT loads with the first caller check, not at import
+    from ghlbridge.auth import Caller
+    from ghlbridge.ghl import (  # PyJWT loads with the first caller check, not at import
+        CalendarsAPI,
+        ContactsAPI,
+        ConversationsAPI,
+        OpportunitiesAPI,
+    )
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
     if not is_member(caller.user_id, location_id):
         logger.info("Caller is not a member of the location", extra={"location_id": location_id})
         raise CallerForbiddenError("You are not a member of this location")
+    # Imported here, not at module import: the resource models and the token machinery load with
+    # the first request that needs GHL, not with every cold start (validation errors never do).
+    from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI
+    from ghlbridge.tokens import GHLAuth
+
     auth = GHLAuth(factories.get_token_provider(), location_id)
     client = factories.get_ghl_client()
     return LocationClients(

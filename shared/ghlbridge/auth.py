@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +28,7 @@ from ghlbridge import deadline
 from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.observability import logger
 from ghlbridge.settings import Settings, get_settings
+from ghlbridge.store.base import canonical_user_id
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 JWKS_MIN_REFETCH_SECONDS = 60.0  # an unknown kid triggers at most one refetch a minute
@@ -41,14 +41,6 @@ _REJECTED = "Missing or invalid credentials."
 
 _build_lock = threading.Lock()
 _built: tuple[Settings, CallerVerifier] | None = None
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class Caller(BaseModel):
@@ -178,7 +170,7 @@ class CallerVerifier:
         """The caller and the token's `exp` (epoch seconds)."""
         claims = self._claims(_bearer_token(authorization))
         sub, email, role = claims["sub"], claims.get("email"), claims.get("role")
-        if not isinstance(sub, str) or not _is_uuid(sub):  # Supabase Auth user ids are UUIDs
+        if not isinstance(sub, str) or canonical_user_id(sub) is None:  # Supabase Auth user ids are UUIDs
             _reject("bad_sub")
         caller = Caller(
             user_id=sub,

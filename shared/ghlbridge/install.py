@@ -15,7 +15,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from ghlbridge.ghl.errors import GHLError
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.refresh import aad
+from ghlbridge.refresh import aad, utcnow
 from ghlbridge.settings import Settings
 from ghlbridge.store import Installation, InstallationKind, TokenStore
 
@@ -180,10 +180,6 @@ def error_redirect(toolkit_url: str, reason: CallbackReason) -> str:
 
 def _with_query(url: str, params: Mapping[str, str]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- entry points for the OAuth function (wired to the container's cached objects) ----------------

@@ -384,3 +384,61 @@ def test_base_url_is_configurable(sleeps: list[float]) -> None:
 
 def test_bearer_auth_hides_its_token() -> None:
     assert ACCESS_TOKEN not in repr(BearerAuth(ACCESS_TOKEN))
+
+
+WIRE_CASES = [
+    ("GET", "/opportunities/search", VERSION_2021_07_28, {"location_id": "l1", "limit": 20, "q": "Acme & Sons, 50%"}),
+    (
+        "GET",
+        "/opportunities/search",
+        VERSION_2021_07_28,
+        {"startAfter": 1793000000000, "startAfterId": "o", "on": True},
+    ),
+    ("GET", "/calendars/c1/free-slots", VERSION_2021_04_15, {"userIds": ["u1", "u2"], "timezone": "Europe/Berlin"}),
+    ("GET", "/contacts/c%2F1/notes", VERSION_2021_07_28, None),
+    ("PUT", "/opportunities/o1", VERSION_2021_07_28, None),
+    ("POST", "/oauth/token", None, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "version", "params"), WIRE_CASES)
+@pytest.mark.parametrize("base_url", ["https://services.leadconnectorhq.com", "http://127.0.0.1:3001/v2/"])
+def test_builds_the_request_httpx_would(
+    method: str, path: str, version: str | None, params: dict[str, object] | None, base_url: str
+) -> None:
+    """`GHLClient` builds its requests itself (a third of the cost): the wire request must be httpx's own."""
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200))
+    body = {"json": {"pipelineStageId": "s1"}} if method == "PUT" else {}
+    body |= {"data": {"grant_type": "refresh_token"}} if path == "/oauth/token" else {}
+    with GHLClient(base_url=base_url, timeout=7.0, transport=transport) as client:
+        client.request(method, path, version=version, params=params, **body)  # type: ignore[arg-type]
+    reference = httpx.Client(base_url=base_url, headers={"Accept": "application/json"}).build_request(
+        method, path, params=params, headers={"Version": version} if version else None, timeout=7.0, **body
+    )
+
+    (request,) = sent
+    assert (request.method, request.url) == (reference.method, reference.url)
+    assert request.headers.multi_items() == reference.headers.multi_items()
+    assert request.read() == reference.read()
+    assert request.extensions["timeout"] == reference.extensions["timeout"]
+
+
+def test_a_path_must_be_absolute(client: GHLClient) -> None:
+    with pytest.raises(ValueError, match="starts with '/'"):
+        client.request("GET", "opportunities/search", version=VERSION_2021_07_28)
+
+
+def test_a_cookie_set_by_one_answer_is_never_sent_again(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
+    """One client serves every location of the container: no cookie may carry over between them."""
+    route = ghl_mock.get("/opportunities/pipelines").respond(
+        200, json=PIPELINES, headers={"Set-Cookie": "__cf_bm=location-a-session; Path=/; Secure"}
+    )
+
+    get_pipelines(client)
+    get_pipelines(client)
+
+    assert [call.request.headers.get("Cookie") for call in route.calls] == [None, None]
+    assert not client._http.cookies
+    with pytest.raises(AttributeError):
+        client._http.cookies = {"a": "b"}  # type: ignore[assignment]

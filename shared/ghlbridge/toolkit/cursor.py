@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -32,9 +33,10 @@ _NOT_OURS: Final = "The cursor was not issued by this API or was altered; start 
 _OTHER_FILTERS: Final = "The cursor was issued for other filters; start again without it"
 
 
+@functools.lru_cache(maxsize=4)
 def cursor_key(state_signing_key: bytes) -> bytes:
     """The cursor MAC key: the state-signing secret, domain-separated."""
-    return hmac.new(state_signing_key, _LABEL, hashlib.sha256).digest()
+    return hmac.digest(state_signing_key, _LABEL, "sha256")
 
 
 def binding(location_id: str, filters: Mapping[str, str | None]) -> str:
@@ -76,7 +78,7 @@ def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
 
 
 def _mac(key: bytes, text: str) -> str:
-    return _b64(hmac.new(key, text.encode(), hashlib.sha256).digest()[:_MAC_BYTES])
+    return _b64(hmac.digest(key, text.encode(), "sha256")[:_MAC_BYTES])
 
 
 def _b64(data: bytes) -> str:

@@ -10,7 +10,7 @@ pipeline would leave the opportunity in limbo).
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +20,7 @@ from ghlbridge.ghl.resources_models import OpportunitySearchStatus
 from ghlbridge.secrets import get_secrets
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
-from ghlbridge.toolkit.models.contacts import Contact, ContactSummary, CustomFieldValue, Note
+from ghlbridge.toolkit.models.contacts import Contact, Note
 from ghlbridge.toolkit.models.opportunities import (
     Opportunity,
     OpportunityDetail,
@@ -74,9 +74,11 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> Op
     )
     names = pipelines.load(clients) if page.opportunities else None
     next_position = page.next_cursor
-    return OpportunityPage(
-        items=[opportunity(item, names) for item in page.opportunities],
-        next_cursor=cursor.encode(key, next_position, bound_to) if next_position else None,
+    return OpportunityPage.model_validate(
+        {
+            "items": [opportunity_fields(item, names) for item in page.opportunities],
+            "nextCursor": cursor.encode(key, next_position, bound_to) if next_position else None,
+        }
     )
 
 
@@ -122,37 +124,43 @@ def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, cha
 
 
 def opportunity(item: ghl.Opportunity, names: pipelines.Pipelines | None) -> Opportunity:
+    return Opportunity.model_validate(opportunity_fields(item, names))
+
+
+def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None) -> dict[str, Any]:
+    """The toolkit's `Opportunity` of a GHL one, as the fields to validate (camelCase). A page
+    validates all of its items in one call: a third cheaper than building them one by one."""
     pipeline_name, stage_name = names.names(item.pipelineId, item.pipelineStageId) if names else (None, None)
     summary = item.contact
-    return Opportunity(
-        id=item.id,
-        name=item.name,
-        monetary_value=item.monetaryValue,
-        status=item.status,
-        source=item.source,
-        pipeline_id=item.pipelineId,
-        pipeline_name=pipeline_name,
-        pipeline_stage_id=item.pipelineStageId,
-        stage_name=stage_name,
-        assigned_to=item.assignedTo,
-        contact_id=item.contactId,
-        contact=ContactSummary(
-            id=summary.id,
-            name=summary.name,
-            company_name=summary.companyName,
-            email=summary.email,
-            phone=summary.phone,
-            tags=summary.tags,
-        )
+    return {
+        "id": item.id,
+        "name": item.name,
+        "monetaryValue": item.monetaryValue,
+        "status": item.status,
+        "source": item.source,
+        "pipelineId": item.pipelineId,
+        "pipelineName": pipeline_name,
+        "pipelineStageId": item.pipelineStageId,
+        "stageName": stage_name,
+        "assignedTo": item.assignedTo,
+        "contactId": item.contactId,
+        "contact": {
+            "id": summary.id,
+            "name": summary.name,
+            "companyName": summary.companyName,
+            "email": summary.email,
+            "phone": summary.phone,
+            "tags": summary.tags,
+        }
         if summary
         else None,
-        custom_fields=[CustomFieldValue(id=f.id, value=f.fieldValue) for f in item.customFields],
-        lost_reason_id=item.lostReasonId,
-        created_at=item.createdAt,
-        updated_at=item.updatedAt,
-        last_stage_change_at=item.lastStageChangeAt,
-        last_status_change_at=item.lastStatusChangeAt,
-    )
+        "customFields": [{"id": f.id, "value": f.fieldValue} for f in item.customFields],
+        "lostReasonId": item.lostReasonId,
+        "createdAt": item.createdAt,
+        "updatedAt": item.updatedAt,
+        "lastStageChangeAt": item.lastStageChangeAt,
+        "lastStatusChangeAt": item.lastStatusChangeAt,
+    }
 
 
 def _get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:

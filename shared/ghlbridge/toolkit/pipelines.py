@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ghlbridge import ghl
 from ghlbridge.settings import Settings, get_settings
@@ -42,8 +43,16 @@ class Pipelines:
         return next((s for s in pipeline.stages if s.id == stage_id), None) if pipeline else None
 
     def names(self, pipeline_id: str | None, stage_id: str | None) -> tuple[str | None, str | None]:
-        pipeline, stage = self.pipeline(pipeline_id), self.stage(pipeline_id, stage_id)
-        return (pipeline.name if pipeline else None, stage.name if stage else None)
+        """The pipeline's and the stage's names (None for what is unknown); a page asks once per item."""
+        found = self._names.get((pipeline_id, stage_id))
+        if found is not None:
+            return found
+        pipeline = self.pipeline(pipeline_id)
+        return (pipeline.name if pipeline else None, None)
+
+    @cached_property
+    def _names(self) -> dict[tuple[str | None, str | None], tuple[str | None, str | None]]:
+        return {(p.id, s.id): (p.name, s.name) for p in self.items for s in p.stages}
 
 
 class PipelineCache:

@@ -3,6 +3,7 @@ opportunity with everything research needs."""
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,7 +24,7 @@ from ghlbridge.toolkit.params import (
     StageFilter,
     StatusFilter,
 )
-from ghlbridge.toolkit.resolver import LIST_ERRORS, READ_ERRORS, make_resolver, request_context
+from ghlbridge.toolkit.resolver import LIST_ERRORS, READ_ERRORS, make_resolver, request_context, written
 
 app = make_resolver()
 
@@ -57,11 +58,11 @@ def search_opportunities(
     assignedTo: AssigneeFilter = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> OpportunityPage:
+) -> Response[OpportunityPage]:
     query = opportunities.OpportunityQuery(
         pipeline_id=pipelineId, stage_id=stageId, status=status, q=q, assigned_to=assignedTo, limit=limit, cursor=cursor
     )
-    return opportunities.search(request_context(app), locationId, query)
+    return written(opportunities.search(request_context(app), locationId, query))
 
 
 @app.get(

@@ -135,11 +135,14 @@ _remember_scalar_checks()
 
 
 class _SerializeAnswer(OpenAPIResponseValidationMiddleware):
-    """A route's answer, when it is an instance of the route's declared answer model, is serialized
-    once by pydantic (`model_dump_json`). It was validated when it was built; Powertools would
-    validate it again, turn it into a dict and `json.dumps` that (three passes over every item of a
-    page, most of the warm time of a list). Anything else (a `Response`, a dict) goes through
-    Powertools' validation as before."""
+    """How a route's answer becomes JSON:
+
+    - an instance of the route's declared answer model is serialized once by pydantic
+      (`model_dump_json`). It was validated when it was built; Powertools would validate it again,
+      turn it into a dict and `json.dumps` that (three passes over every item of a page);
+    - a JSON answer the layer wrote itself (`written`) goes out as it is;
+    - anything else (a `Response` with a dict body) goes through Powertools' validation as before.
+    """
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         route = app.context["_route"]
@@ -147,6 +150,8 @@ class _SerializeAnswer(OpenAPIResponseValidationMiddleware):
         answer_type = route.dependant.return_param.type_ if route.dependant.return_param else None
         if isinstance(response.body, BaseModel) and type(response.body) is answer_type:
             response.body = response.body.model_dump_json(by_alias=True)
+            return response
+        if isinstance(response.body, str) and response.is_json():
             return response
         return self._handle_response(route=route, response=response)  # type: ignore[no-any-return]
 
@@ -171,6 +176,11 @@ def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = N
     """This request's context; the caller was authenticated before validation."""
     caller: Caller = app.context.get("caller") or api.current_caller(app)
     return RequestContext(caller, api.request_id(app), app.lambda_context, idempotency_key)
+
+
+def written(body: str) -> Response[Any]:
+    """A 200 whose JSON the layer wrote itself, sent as it is (its shape is the layer's promise)."""
+    return Response(200, content_types.APPLICATION_JSON, body)
 
 
 def respond(outcome: Outcome) -> Response[dict[str, Any]]:

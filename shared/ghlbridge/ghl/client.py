@@ -18,6 +18,8 @@ status, attempt and GHL's traceId; never headers or bodies, which carry tokens a
 
 from __future__ import annotations
 
+import functools
+import logging
 import random
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -62,6 +64,14 @@ class BearerAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(token='**********')"
+
+
+@functools.lru_cache(maxsize=512)
+def _url(base_url: str, path: str, query: tuple[tuple[str, Any], ...]) -> httpx.URL:
+    """The parsed URL of a request. Parsing and normalizing a URL is the costliest step of building
+    an httpx request, and a container asks for the same few URLs again and again (a location's
+    search, pipelines, calendars): they are remembered. `httpx.URL` is immutable."""
+    return httpx.URL(f"{base_url}{path}?{httpx.QueryParams(dict(query))}" if query else f"{base_url}{path}")
 
 
 class _NoCookies(httpx.Cookies):
@@ -151,8 +161,7 @@ class GHLClient:
             else:
                 self._record_rate_limit(response)
                 if response.is_success:
-                    trace_id = trace_id_from_headers(response.headers)
-                    self._log(method, url_path, attempt, response=response, trace_id=trace_id)
+                    self._log(method, url_path, attempt, response=response)
                     return response
                 status_error = make_status_error(response)
                 delay = self._retry_delay(attempt, method, response.status_code, None, response.headers)
@@ -188,9 +197,8 @@ class GHLClient:
         """What `self._http.build_request(method, path, params=..., headers={"Version": ...}, ...)` builds."""
         if not path.startswith("/"):
             raise ValueError(f"a GHL path starts with '/', got {path!r}")
-        url = self._base_url + path
-        if params:
-            url = f"{url}?{httpx.QueryParams(params)}"
+        query = tuple((name, tuple(v) if isinstance(v, list | tuple) else v) for name, v in (params or {}).items())
+        url = _url(self._base_url, path, query)
         headers = self._http.headers.copy()
         if version is not None:
             headers["Version"] = version
@@ -247,10 +255,15 @@ class GHLClient:
         error: str | None = None,
         retry_in: float | None = None,
     ) -> None:
+        success = response is not None and response.is_success
+        if success and logger.log_level > logging.DEBUG:
+            return  # the usual case: nothing to build
+        if success and response is not None:
+            trace_id = trace_id_from_headers(response.headers)
         status = response.status_code if response is not None else None
         fields: dict[str, Any] = {"method": method, "path": path, "status": status, "attempt": attempt}
         fields |= {"trace_id": trace_id, "error": error, "retry_in": retry_in}
         if response is not None and hasattr(response, "_elapsed"):  # not set by every transport (MockTransport)
             fields["elapsed_ms"] = round(response.elapsed.total_seconds() * 1000)
-        level = logger.debug if response is not None and response.is_success else logger.info
+        level = logger.debug if success else logger.info
         level(f"GHL {method} {path} -> {status or error}", extra=fields)

@@ -31,6 +31,8 @@ _MAC_BYTES: Final = 16
 _POSITION_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NOT_OURS: Final = "The cursor was not issued by this API or was altered; start again without it"
 _OTHER_FILTERS: Final = "The cursor was issued for other filters; start again without it"
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"))
+_CANONICAL: Final = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
 @functools.lru_cache(maxsize=4)
@@ -41,13 +43,18 @@ def cursor_key(state_signing_key: bytes) -> bytes:
 
 def binding(location_id: str, filters: Mapping[str, str | None]) -> str:
     """A short digest of the location and the filters a cursor belongs to."""
-    canonical = json.dumps({"location": location_id, **filters}, sort_keys=True, separators=(",", ":"))
+    return _binding(location_id, tuple(sorted(filters.items())))
+
+
+@functools.lru_cache(maxsize=1024)  # a rep pages through the same list: the same few bindings
+def _binding(location_id: str, filters: tuple[tuple[str, str | None], ...]) -> str:
+    canonical = _CANONICAL.encode({"location": location_id, **dict(filters)})
     return _b64(hashlib.sha256(canonical.encode()).digest()[:12])
 
 
 def encode(key: bytes, position: OpportunityCursor, bound_to: str) -> str:
     payload = {"v": 1, "a": position.startAfter, "i": position.startAfterId, "b": bound_to}
-    text = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    text = _b64(_COMPACT.encode(payload).encode())
     return f"{text}.{_mac(key, text)}"
 
 

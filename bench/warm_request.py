@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,8 +48,9 @@ def environment(tmp: Path) -> dict[str, str]:
         "TOKEN_KEYS": json.dumps(keys),
         "SUPABASE_URL": SUPABASE_URL,
         "SUPABASE_JWT_SECRET": JWT_SECRET,
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_METRICS_DISABLED": "true",
+        # As deployed (template.yaml): INFO logs, metrics flushed as EMF on every invocation.
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_METRICS_NAMESPACE": "GHLBridge",
         "POWERTOOLS_SERVICE_NAME": "bench",
     }
 
@@ -120,14 +122,15 @@ def load_handler(function_file: Path) -> Any:
     return module.handler
 
 
-def event(token: str) -> dict[str, Any]:
+def event(token: str, search: str | None = None) -> dict[str, Any]:
     path = f"/locations/{LOCATION}/opportunities"
+    query = {"limit": "20"} | ({"q": search} if search else {})
     return {
         "version": "2.0",
         "routeKey": "GET /locations/{locationId}/opportunities",
         "rawPath": path,
-        "rawQueryString": "limit=20",
-        "queryStringParameters": {"limit": "20"},
+        "rawQueryString": "&".join(f"{name}={value}" for name, value in query.items()),
+        "queryStringParameters": query,
         "pathParameters": {"locationId": LOCATION},
         "headers": {"authorization": f"Bearer {token}", "host": "bench.local"},
         "requestContext": {
@@ -207,40 +210,61 @@ def main(argv: list[str] | None = None) -> int:
     )
     handler = load_handler(ROOT / "functions" / "opportunities" / "opportunities.py")
     context = Context()
-    warm = handler(event(token), context)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        warm = handler(event(token), context)
     if warm["statusCode"] != 200:
         print(f"warm-up request failed: {warm['statusCode']} {warm['body'][:300]}", file=sys.stderr)
         return 2
 
+    # Two kinds of warm request: the same list again (what a container has seen before, e.g. the
+    # GHL URL, is reused) and a new search each time (`q` differs: nothing can be reused).
     counting.calls = 0
-    through: list[float] = []
-    for _ in range(args.requests):
-        started = time.perf_counter()
-        handler(event(token), context)
-        through.append(time.perf_counter() - started)
+    again = timed(handler, context, [event(token) for _ in range(args.requests)])
     round_trips = counting.calls / args.requests
+    searches = [f"deal{i}" for i in range(args.requests)]
+    new = timed(handler, context, [event(token, search) for search in searches])
 
     bare_client = httpx.Client(transport=transport, base_url="https://services.leadconnectorhq.com")
     bare: list[float] = []
-    for _ in range(args.requests):
+    for search in searches:
         started = time.perf_counter()
         bare_client.get(
             "/opportunities/search",
-            params={"location_id": LOCATION, "limit": 20},
+            params={"location_id": LOCATION, "limit": 20, "q": search},
             headers={"Authorization": "Bearer x", "Version": "2021-07-28"},
         ).json()
         bare.append(time.perf_counter() - started)
 
-    handler_us, bare_us = statistics.median(through) * 1e6, statistics.median(bare) * 1e6
-    ratio = handler_us / bare_us
+    bare_us = statistics.median(bare) * 1e6
+    rows = [
+        ("the same list again", statistics.median(again) * 1e6),
+        ("a new search each time", statistics.median(new) * 1e6),
+    ]
     print(f"Warm requests, median of {args.requests}, GHL answered in-process (httpx.MockTransport)\n")
     print("| measure | value | target | verdict |")
     print("|---|---:|---|---|")
-    print(f"| handler `GET /locations/{{id}}/opportunities` | {handler_us:.0f} µs | | |")
     print(f"| bare httpx call to the same transport | {bare_us:.0f} µs | | |")
-    print(f"| handler / bare | {ratio:.1f}x | ≤ 2x | {'pass' if ratio <= 2 else 'FAIL'} |")
+    passed = round_trips == 0
+    for name, handler_us in rows:
+        ratio = handler_us / bare_us
+        passed = passed and ratio <= 2
+        print(f"| handler `GET /locations/{{id}}/opportunities`, {name} | {handler_us:.0f} µs | | |")
+        print(f"| … / bare | {ratio:.2f}x | ≤ 2x | {'pass' if ratio <= 2 else 'FAIL'} |")
     print(f"| store round trips per warm request | {round_trips:.2f} | 0 | {'pass' if round_trips == 0 else 'FAIL'} |")
-    return 0 if ratio <= 2 and round_trips == 0 else 1
+    return 0 if passed else 1
+
+
+def timed(handler: Any, context: Context, events: list[dict[str, Any]]) -> list[float]:
+    """Seconds per request; events are built beforehand (Lambda hands the handler a parsed event),
+    and the EMF lines the handler prints go where Lambda's stdout would."""
+    seconds: list[float] = []
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for each in events:
+            started = time.perf_counter()
+            answer = handler(each, context)
+            seconds.append(time.perf_counter() - started)
+            assert answer["statusCode"] == 200, answer
+    return seconds
 
 
 if __name__ == "__main__":

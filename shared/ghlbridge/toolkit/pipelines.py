@@ -61,7 +61,7 @@ class PipelineCache:
     def __init__(self, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, tuple[ghl.Pipeline, ...]]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, Pipelines]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, location_id: str, fetch: Callable[[], list[ghl.Pipeline]], *, refresh: bool = False) -> Pipelines:
@@ -69,11 +69,11 @@ class PipelineCache:
         with self._lock:
             entry = self._entries.get(location_id)
         if entry is not None and not refresh and now - entry[0] < self._ttl:
-            return Pipelines(entry[1], fresh=False)
+            return entry[1]  # the same object while it lasts, so its name index is built once
         items = tuple(fetch())
         if self._ttl > 0:
             with self._lock:
-                self._entries[location_id] = (now, items)
+                self._entries[location_id] = (now, Pipelines(items, fresh=False))
                 self._entries.move_to_end(location_id)
                 while len(self._entries) > MAX_LOCATIONS:
                     self._entries.popitem(last=False)

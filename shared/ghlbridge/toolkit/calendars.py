@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from ghlbridge import ghl
 from ghlbridge.errors import RequestInvalidError
-from ghlbridge.ghl.calendars import MAX_FREE_SLOTS_RANGE
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit.access import open_location
 from ghlbridge.toolkit.idempotent import IdempotentWrite
@@ -80,6 +79,8 @@ def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) 
 
 def _windows(first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
     """[first, last] in pieces GHL accepts (each at most 31 days)."""
+    from ghlbridge.ghl.calendars import MAX_FREE_SLOTS_RANGE  # the GHL models load with the first request
+
     windows = []
     while first <= last:
         window_end = min(first + MAX_FREE_SLOTS_RANGE, last)

@@ -21,10 +21,12 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ghlbridge.errors import CursorInvalidError
-from ghlbridge.ghl import OpportunityCursor
+
+if TYPE_CHECKING:
+    from ghlbridge.ghl import OpportunityCursor
 
 _LABEL: Final = b"ghlbridge/toolkit/list-cursor/v1"
 _MAC_BYTES: Final = 16
@@ -81,6 +83,8 @@ def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
         raise CursorInvalidError(_NOT_OURS)
     if not hmac.compare_digest(str(payload.get("b")), bound_to):
         raise CursorInvalidError(_OTHER_FILTERS)
+    from ghlbridge.ghl import OpportunityCursor  # the GHL models load with the first request, not at import
+
     return OpportunityCursor(startAfter=after, startAfterId=after_id)
 
 

@@ -11,14 +11,12 @@ pipeline would leave the opportunity in limbo).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
 
 from ghlbridge import ghl
 from ghlbridge.errors import RequestInvalidError, ResourceNotFoundError
-from ghlbridge.ghl.resources_models import OpportunitySearchStatus
-from ghlbridge.secrets import get_secrets
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.models.contacts import Contact, Note
@@ -29,6 +27,9 @@ from ghlbridge.toolkit.models.opportunities import (
     StageChange,
 )
 from ghlbridge.toolkit.resolver import RequestContext
+
+if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
+    from ghlbridge.ghl.resources_models import OpportunitySearchStatus
 
 NOTES_IN_DETAIL: Final = 10
 
@@ -69,6 +70,8 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
     (`tests/toolkit/test_opportunity_fields.py`, over the sandbox's 200 varied opportunities).
     Validating 20 such items again and serializing the model was a third of the route's own time.
     """
+    from ghlbridge.secrets import get_secrets
+
     clients = open_location(ctx.caller, location_id)
     key = cursor.cursor_key(get_secrets().state_signing_key.get_secret_value().encode())
     bound_to = cursor.binding(location_id, query.filters())

@@ -5,9 +5,9 @@ rate-limit bookkeeping and typed errors. Resource modules (`oauth.py`, ...) call
 (`ghlbridge.ghl.errors`), after the retries that `retry_delay` (a pure function) allows. Sleep and
 jitter are injected, so tests never wait.
 
-Requests are built once per attempt as `httpx.Request`s with the full URL (base + path + encoded
-query, so httpx parses one URL instead of merging three) and sent with the client's `send`: the
-same wire request as `httpx.Client.build_request` makes, at a third of its cost
+Requests are built once per attempt as `httpx.Request`s on the full URL (base + path + encoded
+query, parsed once and remembered: `_url`) and sent with the client's `send`: the same wire
+request as `httpx.Client.build_request` makes, at a fraction of its cost
 (`tests/ghl/test_ghl_client.py` compares the two). The client keeps no cookies: one container
 serves many locations, and a cookie set on one location's answer must never ride along on
 another location's request.

@@ -112,7 +112,7 @@ def _remember_scalar_checks() -> None:
     Its request validation calls `is_scalar_field` for every declared query and header parameter of
     the route on every request, and the answer (a walk over the parameter's type annotation) can
     only change when the route does. On the opportunity search (seven query parameters) that walk
-    was a quarter of the warm time spent outside GHL. The check is pure, so remembering it per
+    took about 50 µs a request, an eighth of the warm time spent outside GHL. The check is pure, so remembering it per
     parameter object changes nothing else; `tests/toolkit/test_resolver.py` checks that the
     patched name still exists and answers as Powertools' own.
     """

@@ -67,7 +67,7 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
 
     Why not build the model: every item comes from a GHL answer `parse_response` just validated,
     through `opportunity_fields`, whose output is exactly the validated model's JSON
-    (`tests/toolkit/test_opportunity_fields.py`, over the sandbox's 200 varied opportunities).
+    (`tests/toolkit/test_opportunity_fields.py`, over the sandbox's 210 seeded opportunities).
     Validating 20 such items again and serializing the model was a third of the route's own time.
     """
     from ghlbridge.secrets import get_secrets

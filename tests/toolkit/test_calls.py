@@ -204,6 +204,24 @@ def test_an_unconfirmed_call_message_is_unknown(toolkit: Toolkit, ghl_api: respx
     assert outbound.call_count == 1
 
 
+def test_a_conversation_that_could_not_be_opened_is_a_failed_call_message(
+    toolkit: Toolkit, ghl_api: respx.MockRouter, provider: str
+) -> None:
+    """A timeout creating the conversation sent no Call message: `failed`, not `unknown`."""
+    note_route(ghl_api)
+    contact_route(ghl_api)
+    ghl_api.get(SEARCH).mock(return_value=spec_response("GET", SEARCH, 200, conversation_search_body([])))
+    create = ghl_api.post(CREATE).mock(side_effect=httpx.ReadTimeout("no answer"))
+
+    reply = log(toolkit)
+
+    assert reply.status == 201
+    assert reply.body["callMessage"]["status"] == "failed"
+    assert reply.body["callMessage"]["error"]["code"] == "ghl_timeout"
+    assert create.call_count == 1
+    assert OUTBOUND not in [call.request.url.path for call in ghl_api.calls]
+
+
 def test_an_unconfirmed_note_is_a_stored_504_and_no_call_message(
     toolkit: Toolkit, ghl_api: respx.MockRouter, provider: str
 ) -> None:

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from ghlbridge.auth import Caller
 
 _LOG_CALL = IdempotentWrite("calls.log", "POST /locations/{locationId}/contacts/{contactId}/calls")
-_OUTBOUND_PATH = "/conversations/messages/outbound"
 
 
 def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallLogCreate) -> Outcome:
@@ -88,6 +87,9 @@ def _call_message(
         conversation_id = conversations.search_conversation(
             clients.location_id, contact_id
         ) or conversations.create_conversation(clients.location_id, contact_id)
+    except Exception as exc:  # nothing of the Call message was sent
+        return _failed(exc, ctx, unknown=False)
+    try:
         logged = conversations.log_outbound_call(
             conversation_id=conversation_id,
             conversation_provider_id=provider_id,
@@ -95,13 +97,17 @@ def _call_message(
             to=phone,
             date=call.called_at,
         )
-    except Exception as exc:  # any failure after the note is reported, not raised (see the docstring)
-        reply = api.describe(exc)
-        api.log_error(exc, reply)
-        unknown = is_outcome_unknown(exc) and getattr(exc, "path", None) == _OUTBOUND_PATH
-        return CallMessage(
-            status="unknown" if unknown else "failed",
-            reason="GHL did not confirm the Call message" if unknown else "The Call message could not be added",
-            error=api.error_body(reply, ctx.request_id)["error"],
-        )
+    except Exception as exc:  # the message may or may not be in GHL now
+        return _failed(exc, ctx, unknown=is_outcome_unknown(exc))
     return CallMessage(status="logged", conversation_id=logged.conversationId, message_id=logged.messageId)
+
+
+def _failed(exc: Exception, ctx: RequestContext, *, unknown: bool) -> CallMessage:
+    """A Call message that did not go through is reported, not raised: the note is already written."""
+    reply = api.describe(exc)
+    api.log_error(exc, reply)
+    return CallMessage(
+        status="unknown" if unknown else "failed",
+        reason="GHL did not confirm the Call message" if unknown else "The Call message could not be added",
+        error=api.error_body(reply, ctx.request_id)["error"],
+    )

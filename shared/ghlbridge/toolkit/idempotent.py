@@ -43,7 +43,6 @@ from ghlbridge.toolkit.resolver import Outcome, RequestContext
 # Only after `ghlbridge.idempotency`, which imports Powertools' idempotency package without boto3.
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
-    IdempotencyKeyError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
@@ -139,8 +138,6 @@ class IdempotentWrite:
             raise IdempotencyKeyReusedError(
                 "This Idempotency-Key was used for a different request; use a new key for a new write"
             ) from None
-        except IdempotencyKeyError:
-            raise IdempotencyKeyRequiredError("Send an Idempotency-Key header with every POST") from None
         except IdempotencyPersistenceLayerError as exc:
             if ran:  # the write happened; only its record failed. Answering an error would invite a resend.
                 cause = type(exc.__cause__).__name__

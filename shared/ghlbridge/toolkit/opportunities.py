@@ -26,6 +26,7 @@ from ghlbridge.toolkit.models.opportunities import (
     PipelinePage,
     StageChange,
 )
+from ghlbridge.toolkit.params import DEFAULT_LIMIT
 from ghlbridge.toolkit.resolver import RequestContext
 
 if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
@@ -43,7 +44,7 @@ class OpportunityQuery:
     status: OpportunitySearchStatus | None = None
     q: str | None = None
     assigned_to: str | None = None
-    limit: int = 20
+    limit: int = DEFAULT_LIMIT
     cursor: str | None = None
 
     def filters(self) -> dict[str, str | None]:
@@ -106,8 +107,8 @@ def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> Opport
         try:
             contact = Contact.from_ghl(clients.contacts.get(found.contactId))
         except ghl.GHLNotFoundError:  # the contact was deleted: the opportunity is still worth showing
-            contact = None
-        if contact is not None:
+            pass
+        else:
             notes = Note.newest_first(clients.contacts.notes(found.contactId))[:NOTES_IN_DETAIL]
     return OpportunityDetail(opportunity=opportunity(found, pipelines.load(clients)), contact=contact, notes=notes)
 

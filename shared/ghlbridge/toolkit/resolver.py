@@ -173,8 +173,8 @@ def make_resolver() -> ToolkitResolver:
 
 
 def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = None) -> RequestContext:
-    """This request's context; the caller was authenticated before validation."""
-    caller: Caller = app.context.get("caller") or api.current_caller(app)
+    """This request's context; the caller was authenticated before validation (`_CheckThenValidate`)."""
+    caller: Caller = app.context["caller"]
     return RequestContext(caller, api.request_id(app), app.lambda_context, idempotency_key)
 
 

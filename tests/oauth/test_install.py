@@ -14,6 +14,7 @@ from tests.ghl_spec import assert_request_conforms
 from tests.lambda_events import FakeContext, http_event
 
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+OTHER_USER = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:
@@ -255,9 +256,12 @@ def test_the_state_is_bound_to_the_user_who_asked(app_env: AppEnv) -> None:
     good = state_from(authorize(USER))
     payload = json.loads(__import__("base64").urlsafe_b64decode(good.split(".")[0] + "=="))
     key = get_secrets().state_signing_key.get_secret_value().encode()
-    other = sign_state(key, payload["n"], "someone-else", datetime.fromtimestamp(payload["e"], UTC))
+    other = sign_state(key, payload["n"], OTHER_USER, datetime.fromtimestamp(payload["e"], UTC))
 
     _, query, _ = callback({"code": app_env.ghl.issue_code(), "state": other})
 
     assert query["reason"] == ["replayed_state"]
-    assert factories.get_store().get_membership("loc1", "someone-else") is None
+    assert factories.get_store().get_membership("loc1", OTHER_USER) is None
+    _, query, _ = callback({"code": app_env.ghl.issue_code(), "state": good})  # still the owner's to use
+    assert query["ghl"] == ["connected"]
+    assert factories.get_store().get_membership("loc1", USER) is not None

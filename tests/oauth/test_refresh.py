@@ -64,7 +64,7 @@ def parts(app_env: AppEnv) -> Any:
             )
             return refresh
 
-        def provider(self, store: Any = None, *, lease: float = 1.0) -> Any:
+        def provider(self, store: Any = None, *, lease: float = 1.0, parking: Any = None) -> Any:
             from ghlbridge.refresh import Refresher
             from ghlbridge.tokens import TokenProvider
 
@@ -72,7 +72,7 @@ def parts(app_env: AppEnv) -> Any:
                 store or self.store,
                 factories.get_oauth_api(),
                 self.cipher,
-                factories.get_parking(),
+                parking or factories.get_parking(),
                 lease_seconds=lease,
             )
             return TokenProvider(refresher, factories.get_oauth_api())
@@ -259,7 +259,8 @@ def test_the_store_failing_after_ghl_rotated_parks_the_pair_then_restores_it(par
 
 
 def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts: Any) -> None:
-    """A pair parked by another container is found even when its holder's lease already expired."""
+    """A pair parked by another container while our refresh was out is found before the
+    installation is marked needs_reauth (the lot was empty when we looked before calling GHL)."""
     from ghlbridge import factories
     from ghlbridge.parking import ParkedPair
     from ghlbridge.refresh import aad, utcnow
@@ -276,9 +277,25 @@ def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts:
         expires_at=utcnow() + timedelta(hours=20),
         parked_at=utcnow(),
     )
-    factories.get_parking().park(parked)
+    lot = factories.get_parking()
 
-    assert parts.provider().access_token("loc1") == "at-parked"
+    class ParkedMeanwhile:
+        """Empty at the first look (before GHL is asked); the pair is parked while the call is out."""
+
+        looks = 0
+
+        def park(self, pair: ParkedPair) -> None:
+            lot.park(pair)
+
+        def drain(self) -> Any:
+            self.looks += 1
+            if self.looks == 1:
+                lot.park(parked)
+                return iter(())
+            return lot.drain()
+
+    assert parts.provider(parking=ParkedMeanwhile()).access_token("loc1") == "at-parked"
+    assert parts.ghl.token_posts("refresh_token") == 1  # GHL said invalid_grant to the spent token
     assert parts.store.get_installation("loc1").status.value == "active"
     assert stored_tokens(parts.store, parts.cipher, "loc1") == ("at-parked", live)
 

@@ -330,7 +330,7 @@ def test_find_company_for_location(store: TokenStore) -> None:
     found = store.find_company_for_location("loc2")
 
     assert found is not None and found.id == "comp1" and found.approved_locations == ["loc1", "loc2"]
-    assert (store.find_company_for_location("loc1") or found).id == "comp1"  # not the location's own row
+    assert store.find_company_for_location("loc1") == found  # the company, not the location's own row
     assert store.find_company_for_location("loc3") is None
     store.mark_needs_reauth("comp1", 1, "invalid_grant")
     assert store.find_company_for_location("loc2") is None  # active ones only

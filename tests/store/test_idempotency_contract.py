@@ -8,6 +8,7 @@ expiries well in the past or future of it, so no test depends on timing.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,13 +86,14 @@ def test_an_expired_record_is_taken_over(store: TokenStore, status: IdempotencyS
     assert store.update_idempotency_record(KEY, status, hours(-1), '{"id": "old"}')
     old = stored(store)
     fresh = record(payload_hash="hash-b", in_progress_expires_at=None)
+    time.sleep(0.01)  # so a fresh created_at is a later one on any clock
 
     assert store.put_idempotency_record(fresh) is None
 
     held = stored(store)
     assert caller_fields(held) == caller_fields(fresh)  # a new record: no response, no old deadline
     assert held.response_data is None
-    assert held.created_at is not None and old.created_at is not None and held.created_at >= old.created_at
+    assert held.created_at is not None and old.created_at is not None and held.created_at > old.created_at
 
 
 def test_an_in_progress_record_whose_invocation_died_is_taken_over(store: TokenStore) -> None:

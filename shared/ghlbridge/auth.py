@@ -244,14 +244,14 @@ def reset_auth() -> None:
 def _build_verifier(settings: Settings) -> CallerVerifier:
     issuer = f"{settings.supabase_url.rstrip('/')}/auth/v1"
     sources: list[KeySource] = []
-    if settings.supabase_url:  # without it there is no JWKS (and no issuer a token could match)
-        sources.append(JwksKeySource(f"{issuer}/.well-known/jwks.json", settings.supabase_jwks_ttl_seconds))
-    sources.append(HmacKeySource(_legacy_secret))
-    if settings.dev_jwt_public_key:
+    if settings.dev_jwt_public_key:  # first: the JWKS source would otherwise fetch for the dev kid
         if settings.aws_lambda_function_name:
             logger.error("DEV_JWT_PUBLIC_KEY is set inside Lambda: ignored; dev tokens are for local runs only")
         else:
             sources.append(DevKeySource(settings.dev_jwt_public_key))
+    if settings.supabase_url:  # without it there is no JWKS (and no issuer a token could match)
+        sources.append(JwksKeySource(f"{issuer}/.well-known/jwks.json", settings.supabase_jwks_ttl_seconds))
+    sources.append(HmacKeySource(_legacy_secret))
     return CallerVerifier(sources=tuple(sources), issuer=issuer, audience=settings.supabase_jwt_audience)
 
 

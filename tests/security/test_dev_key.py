@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 
 import jwt
 import pytest
+import respx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests import leak_guard
 
 KEY = ec.generate_private_key(ec.SECP256R1())
+JWKS_URL = "https://projref.supabase.co/auth/v1/.well-known/jwks.json"
 PUBLIC_PEM = (
     KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 )
@@ -35,7 +38,8 @@ def dev_token(**overrides: object) -> str:
 
 
 @pytest.fixture
-def dev_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def dev_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
+    """Local-run settings; Supabase's JWKS answered (with no keys) instead of the internet."""
     from ghlbridge.auth import reset_auth
     from ghlbridge.settings import reset_settings
 
@@ -44,17 +48,20 @@ def dev_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     reset_settings()
     reset_auth()
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+        yield mock.get(JWKS_URL).respond(200, json={"keys": []})
 
 
-def test_a_dev_token_is_accepted_in_local_runs(dev_env: None) -> None:
+def test_a_dev_token_is_accepted_in_local_runs(dev_env: respx.Route) -> None:
     from ghlbridge.auth import verify_caller
 
     user = str(uuid.uuid4())
 
     assert verify_caller(f"Bearer {dev_token(sub=user)}").user_id == user
+    assert dev_env.call_count == 0  # the dev key answers first: no JWKS fetch for a dev token
 
 
-def test_inside_lambda_the_dev_key_is_ignored(dev_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inside_lambda_the_dev_key_is_ignored(dev_env: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
     from ghlbridge.auth import reset_auth, verify_caller
     from ghlbridge.errors import CallerUnauthenticatedError
     from ghlbridge.settings import reset_settings
@@ -71,7 +78,9 @@ def test_inside_lambda_the_dev_key_is_ignored(dev_env: None, monkeypatch: pytest
     "claims",
     [{"iss": "https://projref.supabase.co/auth/v1"}, {"aud": "anon"}, {"exp": 1_700_000_000, "iat": 1_699_990_000}],
 )
-def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(dev_env: None, claims: dict[str, object]) -> None:
+def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(
+    dev_env: respx.Route, claims: dict[str, object]
+) -> None:
     from ghlbridge.auth import verify_caller
     from ghlbridge.errors import CallerUnauthenticatedError
 
@@ -79,7 +88,7 @@ def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(dev_env: None,
         verify_caller(f"Bearer {dev_token(**claims)}")
 
 
-def test_the_dev_kid_does_not_open_hs256(dev_env: None) -> None:
+def test_the_dev_kid_does_not_open_hs256(dev_env: respx.Route) -> None:
     import base64
     import hashlib
     import hmac

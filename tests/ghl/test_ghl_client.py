@@ -80,21 +80,6 @@ def test_sends_a_json_body(ghl_mock: respx.MockRouter, client: GHLClient) -> Non
     assert_request_conforms(request)
 
 
-def test_conversations_use_their_own_version(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
-    route = ghl_mock.get("/calendars/").respond(200, json={"calendars": []})
-
-    client.request(
-        "GET",
-        "/calendars/",
-        version=VERSION_2021_04_15,
-        params={"locationId": "loc1"},
-        auth=BearerAuth(ACCESS_TOKEN),
-    )
-
-    assert route.calls.last.request.headers["Version"] == "2021-04-15"
-    assert_request_conforms(route.calls.last.request)
-
-
 def test_no_version_header_when_none(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
     route = ghl_mock.get("/ping").respond(200)
 

@@ -115,7 +115,6 @@ def test_status_picks_the_class_and_keeps_ghls_details(
     error = make_status_error(answer(status, body))
 
     assert type(error) is cls
-    assert isinstance(error, GHLStatusError) and isinstance(error, GHLError)
     assert error.status == status
     assert error.message == message
     assert error.trace_id == body["traceId"]

@@ -153,7 +153,6 @@ def test_location_token(ghl_mock: respx.MockRouter, oauth: OAuthAPI, status: int
     assert isinstance(answer, LocationTokenResponse)
     assert answer.access_token.get_secret_value() == location_token_body()["access_token"]
     assert (answer.locationId, answer.appId) == ("l1C08ntBrFjLS0elLIYU", "6578278e879ad2646715ba9c")
-    assert "refresh_token" not in LocationTokenResponse.model_fields
 
 
 @pytest.mark.parametrize("status", [400, 401])

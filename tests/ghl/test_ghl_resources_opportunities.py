@@ -124,7 +124,7 @@ def test_search_defaults_send_only_the_location_and_limit(ghl_mock: respx.MockRo
 def test_search_sends_the_cursor_pair(ghl_mock: respx.MockRouter, api: OpportunitiesAPI) -> None:
     route = ghl_mock.get(SEARCH).mock(return_value=spec_response("GET", SEARCH, 200, opportunity_search_body()))
 
-    api.search(LOCATION_ID, start_after=1625203104328, start_after_id=OPPORTUNITY_ID)
+    api.search(LOCATION_ID, after=OpportunityCursor(startAfter=1625203104328, startAfterId=OPPORTUNITY_ID))
 
     request = route.calls.last.request
     assert_sent(request, "GET", "/opportunities/search")
@@ -169,7 +169,6 @@ def test_search_parses_the_page(ghl_mock: respx.MockRouter, api: OpportunitiesAP
     assert page.aggregations == {}
     assert page.meta.nextPageUrl is not None and "startAfter=1625203104328" in page.meta.nextPageUrl
     assert page.next_cursor == OpportunityCursor(startAfter=1625203104328, startAfterId=OPPORTUNITY_ID)
-    assert page.has_next_page
 
 
 @pytest.mark.parametrize(
@@ -187,7 +186,6 @@ def test_the_last_page_has_no_cursor(body: dict[str, Any]) -> None:
     page = OpportunityPage.model_validate(body)
 
     assert page.next_cursor is None
-    assert not page.has_next_page
 
 
 def test_a_missing_meta_means_no_next_page() -> None:
@@ -196,50 +194,11 @@ def test_a_missing_meta_means_no_next_page() -> None:
     assert page.next_cursor is None
 
 
-def test_search_pages_follows_the_cursor_and_stops_on_the_last_page(
-    ghl_mock: respx.MockRouter, api: OpportunitiesAPI
-) -> None:
-    route = ghl_mock.get(SEARCH)
-    route.side_effect = [
-        spec_response("GET", SEARCH, 200, opportunity_search_body([opportunity_body(id=id_)], **meta))
-        for id_, meta in [
-            ("o1", {"startAfter": 111, "startAfterId": "o1"}),
-            ("o2", {"startAfter": 222, "startAfterId": "o2"}),
-            ("o3", {"without_meta": ("nextPage",)}),
-        ]
-    ]
-
-    pages = list(api.search_pages(LOCATION_ID, status="open", max_pages=10))
-
-    assert [[o.id for o in page.opportunities] for page in pages] == [["o1"], ["o2"], ["o3"]]
-    sent = [dict(call.request.url.params) for call in route.calls]
-    assert [(p.get("startAfter"), p.get("startAfterId")) for p in sent] == [(None, None), ("111", "o1"), ("222", "o2")]
-    assert all(p["status"] == "open" and p["limit"] == "100" and p["location_id"] == LOCATION_ID for p in sent)
-    for call in route.calls:
-        assert_request_conforms(call.request)
-
-
-def test_search_pages_needs_a_positive_bound(ghl_mock: respx.MockRouter, api: OpportunitiesAPI) -> None:
-    with pytest.raises(ValueError, match="max_pages"):
-        next(api.search_pages(LOCATION_ID, max_pages=0))
-
-
-def test_search_pages_is_bounded(ghl_mock: respx.MockRouter, api: OpportunitiesAPI) -> None:
-    route = ghl_mock.get(SEARCH).mock(return_value=spec_response("GET", SEARCH, 200, opportunity_search_body()))
-
-    pages = list(api.search_pages(LOCATION_ID, max_pages=2))
-
-    assert len(pages) == 2
-    assert route.call_count == 2
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"limit": 101}, "limit"),
         ({"limit": 0}, "limit"),
-        ({"start_after": 1625203104328}, "together"),
-        ({"start_after_id": OPPORTUNITY_ID}, "together"),
     ],
 )
 def test_search_refuses_what_ghl_would_refuse(

@@ -8,9 +8,10 @@ jitter are injected, so tests never wait.
 Requests are built once per attempt as `httpx.Request`s on the full URL (base + path + encoded
 query, parsed once and remembered: `_url`) and sent with the client's `send`: the same wire
 request as `httpx.Client.build_request` makes, at a fraction of its cost
-(`tests/ghl/test_ghl_client.py` compares the two). The client keeps no cookies: one container
-serves many locations, and a cookie set on one location's answer must never ride along on
-another location's request.
+(`tests/ghl/test_ghl_client.py` compares the two). No cookie rides along: these requests are not
+built by the client, so its jar is never merged in (one container serves many locations, and a
+cookie set on one location's answer must never reach another's), and the jar takes none anyway,
+which spares parsing `Set-Cookie` on every answer.
 
 Logging: one line per attempt (DEBUG when 2xx, INFO otherwise) with method, path (no query string),
 status, attempt and GHL's traceId; never headers or bodies, which carry tokens and personal data.

@@ -12,13 +12,12 @@ Spec quirks this module follows on purpose:
   (a stage move is `{"pipelineStageId": ...}` alone). Its `status` enum also lists "all", copied
   from the search filter; `update()` does not offer it.
 
-Thin on purpose: no business rules; one method per GHL operation, plus `search_pages`, the bounded
-iterator over `search`.
+Thin on purpose: no business rules; one method per GHL operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from ghlbridge.ghl.client import VERSION_2021_07_28, GHLClient
 from ghlbridge.ghl.models import parse_response
 from ghlbridge.ghl.resources_models import (
     Opportunity,
+    OpportunityCursor,
     OpportunityEnvelope,
     OpportunityPage,
     OpportunitySearchStatus,
@@ -59,15 +59,11 @@ class OpportunitiesAPI:
         assigned_to: str | None = None,
         contact_id: str | None = None,
         limit: int = 20,
-        start_after: int | None = None,
-        start_after_id: str | None = None,
+        after: OpportunityCursor | None = None,
     ) -> OpportunityPage:
-        """One page of `GET /opportunities/search`. Pass the previous page's `next_cursor`
-        (`start_after` in epoch ms, `start_after_id`) for the next one; both or neither."""
+        """One page of `GET /opportunities/search`; `after` is the previous page's `next_cursor`."""
         if not 1 <= limit <= MAX_SEARCH_LIMIT:
             raise ValueError(f"limit must be 1..{MAX_SEARCH_LIMIT}, got {limit}")
-        if (start_after is None) != (start_after_id is None):
-            raise ValueError("start_after and start_after_id go together (both from meta of the previous page)")
         query: dict[str, str | int | None] = {
             "location_id": location_id,
             "pipeline_id": pipeline_id,
@@ -77,51 +73,13 @@ class OpportunitiesAPI:
             "assigned_to": assigned_to,
             "contact_id": contact_id,
             "limit": limit,
-            "startAfter": start_after,
-            "startAfterId": start_after_id,
+            "startAfter": after.startAfter if after else None,
+            "startAfterId": after.startAfterId if after else None,
         }
         response = self._client.request(
             "GET", "/opportunities/search", version=VERSION_2021_07_28, params=present(query), auth=self._auth
         )
         return parse_response(response, OpportunityPage)
-
-    def search_pages(
-        self,
-        location_id: str,
-        *,
-        max_pages: int,
-        pipeline_id: str | None = None,
-        pipeline_stage_id: str | None = None,
-        status: OpportunitySearchStatus | None = None,
-        q: str | None = None,
-        assigned_to: str | None = None,
-        contact_id: str | None = None,
-        limit: int = MAX_SEARCH_LIMIT,
-    ) -> Iterator[OpportunityPage]:
-        """Search pages one after the other by cursor, at most `max_pages` of them (each is one call
-        against GHL's rate limit, so the caller must choose the bound)."""
-        if max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
-        start_after: int | None = None
-        start_after_id: str | None = None
-        for _ in range(max_pages):
-            page = self.search(
-                location_id,
-                pipeline_id=pipeline_id,
-                pipeline_stage_id=pipeline_stage_id,
-                status=status,
-                q=q,
-                assigned_to=assigned_to,
-                contact_id=contact_id,
-                limit=limit,
-                start_after=start_after,
-                start_after_id=start_after_id,
-            )
-            yield page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
-            start_after, start_after_id = cursor.startAfter, cursor.startAfterId
 
     def pipelines(self, location_id: str) -> list[Pipeline]:
         """`GET /opportunities/pipelines` (camelCase `locationId`, unlike search)."""

@@ -161,10 +161,6 @@ class OpportunityPage(GHLModel):
             return None
         return OpportunityCursor(startAfter=meta.startAfter, startAfterId=meta.startAfterId)
 
-    @property
-    def has_next_page(self) -> bool:
-        return self.next_cursor is not None
-
 
 class PipelineStage(GHLModel):
     """A pipeline stage (the spec leaves its shape out: "array of arrays")."""

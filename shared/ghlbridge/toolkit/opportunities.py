@@ -85,8 +85,7 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
         q=query.q,
         assigned_to=query.assigned_to,
         limit=query.limit,
-        start_after=position.startAfter if position else None,
-        start_after_id=position.startAfterId if position else None,
+        after=position,
     )
     names = pipelines.load(clients) if page.opportunities else None
     next_position = page.next_cursor

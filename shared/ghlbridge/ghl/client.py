@@ -36,7 +36,14 @@ from ghlbridge.ghl.errors import (
     make_transport_error,
     trace_id_from_headers,
 )
-from ghlbridge.ghl.retry import RateLimit, RetryPolicy, TransportErrorKind, retry_delay
+from ghlbridge.ghl.retry import (
+    DEADLINE_RESERVE_SECONDS,
+    MIN_ATTEMPT_SECONDS,
+    RateLimit,
+    RetryPolicy,
+    TransportErrorKind,
+    retry_delay,
+)
 from ghlbridge.observability import MetricUnit, count, logger, metrics
 
 VERSION_2021_07_28: Final = "2021-07-28"
@@ -44,10 +51,6 @@ VERSION_2021_07_28: Final = "2021-07-28"
 VERSION_2021_04_15: Final = "2021-04-15"
 """`Version` header for Conversations and Calendars."""
 
-DEADLINE_RESERVE_SECONDS: Final = 0.5
-"""Kept free after a request's timeout, so the caller can still answer before the deadline."""
-MIN_ATTEMPT_SECONDS: Final = 0.5
-"""Below this timeout an attempt is hopeless (and a POST's outcome would be unknown): don't send."""
 
 type PrimitiveData = str | int | float | bool | None
 type QueryParams = Mapping[str, PrimitiveData | Sequence[PrimitiveData]]

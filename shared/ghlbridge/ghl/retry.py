@@ -20,25 +20,31 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Final, Literal
 
 TransportErrorKind = Literal["connect", "timeout"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+DEADLINE_RESERVE_SECONDS: Final = 0.5
+"""Kept free after a request's timeout, so the caller can still answer before the deadline."""
+MIN_ATTEMPT_SECONDS: Final = 0.5
+"""Below this timeout an attempt is hopeless (and a POST's outcome would be unknown): don't send."""
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How many tries and how long between them.
 
-    `deadline_margin` is the time a retry must leave before the deadline: enough for the retried
-    request to run (see `ghlbridge.ghl.client.MIN_ATTEMPT_SECONDS` and `DEADLINE_RESERVE_SECONDS`).
+    `deadline_margin` is the time a retry must leave before the deadline: what the client keeps
+    free after an attempt plus the shortest attempt it will send, so a retry it waits for is sent.
     """
 
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
-    deadline_margin: float = 1.0
+    deadline_margin: float = DEADLINE_RESERVE_SECONDS + MIN_ATTEMPT_SECONDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 from ghlbridge import deadline
 from ghlbridge.crypto import TokenCipher
@@ -57,8 +57,9 @@ class AccessToken:
     expires_at: datetime
     generation: int
 
-    def fresh(self, now: datetime, leeway_seconds: float) -> bool:
-        return self.expires_at - now > timedelta(seconds=leeway_seconds)
+    def usable(self, now: datetime, leeway_seconds: float, *, rejected: str | None = None) -> bool:
+        """Fresh for at least `leeway_seconds`, and not the token GHL just rejected."""
+        return self.expires_at - now > timedelta(seconds=leeway_seconds) and self.value != rejected
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,7 @@ class Refresher:
     def usable(self, inst: Installation, *, rejected: str | None = None) -> AccessToken | None:
         """The installation's stored token if it is fresh and not the one GHL just rejected."""
         token = self.token_of(inst)
-        if token is None or not token.fresh(self._clock(), self.leeway_seconds):
-            return None
-        if rejected is not None and token.value == rejected:
+        if token is None or not token.usable(self._clock(), self.leeway_seconds, rejected=rejected):
             return None
         return token
 
@@ -193,7 +192,7 @@ class Refresher:
         saved = self._save(inst, holder, access_enc, refresh_enc, expires_at, answer.scopes, lease_until)
         if saved is not None:
             logger.info("GHL token refreshed", extra={"installation_id": inst.id, "generation": saved.generation})
-            return RefreshResult(AccessToken(inst.id, token.value, expires_at, saved.generation), "refreshed")
+            return RefreshResult(token, "refreshed")  # the CAS made saved.generation inst.generation + 1
         self._park(
             ParkedPair(
                 installation_id=inst.id,
@@ -299,14 +298,7 @@ def restore_parked(store: TokenStore, parking: Parking, *, only: str | None = No
 
 
 RunOutcome = Literal["refreshed", "already_refreshed", "restored", "needs_reauth", "failed", "not_attempted"]
-RUN_OUTCOMES: tuple[RunOutcome, ...] = (
-    "refreshed",
-    "already_refreshed",
-    "restored",
-    "needs_reauth",
-    "failed",
-    "not_attempted",
-)
+RUN_OUTCOMES: tuple[RunOutcome, ...] = get_args(RunOutcome)
 SCHEDULE_METRICS: dict[str, str] = {
     "refreshed": "RefreshSucceeded",
     "already_refreshed": "RefreshSkipped",

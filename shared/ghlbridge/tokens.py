@@ -41,9 +41,9 @@ class TokenProvider:
 
     def _cached(self, installation_id: str, rejected: str | None = None) -> AccessToken | None:
         token = self._cache.get(installation_id)
-        if token is None or not token.fresh(self._clock(), self._refresher.leeway_seconds):
+        if token is None or not token.usable(self._clock(), self._refresher.leeway_seconds, rejected=rejected):
             return None
-        return None if rejected is not None and token.value == rejected else token
+        return token
 
     def access_token(self, location_id: str) -> str:
         """A valid access token for the location (or company) `location_id`."""
@@ -61,9 +61,6 @@ class TokenProvider:
                 return token.value  # another thread already replaced it
             self._cache.pop(location_id, None)
             return self._load(location_id, rejected=rejected).value
-
-    def forget(self, installation_id: str) -> None:
-        self._cache.pop(installation_id, None)
 
     def _load(self, installation_id: str, *, rejected: str | None) -> AccessToken:
         inst = self._store.get_installation(installation_id)

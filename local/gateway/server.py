@@ -73,7 +73,6 @@ class Gateway:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._env_set: dict[str, str] | None = None  # what _apply_environment set, once applied
-        self._serving = threading.Event()
         for warning in self.template.warnings:
             log.warning("template: %s", warning)
         self.add_local_route("POST", REFRESH_PATH, self._refresh_route)
@@ -232,46 +231,28 @@ class Gateway:
         port = self._server.server_address[1] if self._server is not None else self.port
         return f"http://{self.host}:{port}"
 
-    def _bind(self) -> _Server:
-        if self._server is None:
-            self._server = _Server((self.host, self.port), self)
-        return self._server
-
     def start(self) -> Gateway:
         """Serve on a background thread; returns once the port is bound."""
         if self._thread is not None:
             raise RuntimeError("the gateway is already serving")
-        server = self._bind()
+        server = self._server = _Server((self.host, self.port), self)
         self._apply_environment()
-        self._serving.set()
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
         )
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Serve on this thread until `stop()` is called from another one."""
-        server = self._bind()
-        self._apply_environment()
-        self._serving.set()
-        try:
-            server.serve_forever(poll_interval=0.1)
-        finally:
-            self._serving.clear()
-            server.server_close()
-
     def stop(self) -> None:
         """Stop serving, close the port, and take back the environment defaults it set."""
         server, thread = self._server, self._thread
         if server is not None:
-            if self._serving.is_set():
+            if thread is not None:
                 server.shutdown()  # returns once serve_forever has left its loop
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
         self._server = self._thread = None
-        self._serving.clear()
         self._restore_environment()
 
     def __enter__(self) -> Gateway:

@@ -86,10 +86,9 @@ check-arch:
 	if [ "$$has" != "$$ext" ]; then \
 	  echo "template.yaml: ParamsSecretsExtensionArn default is not the $$want extension layer" >&2; exit 1; fi
 
-lint: $(STAMP) check-arch
+lint: $(STAMP) check-arch check-requirements
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/mypy
-	$(VENV_PY) scripts/layer_requirements.py --check
 	$(VENV_BIN)/cfn-lint template.yaml
 
 # PostgreSQL 15 server programs for the `postgres` tests (they start their own server),

@@ -16,6 +16,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ghlbridge.auth import DevKeySource
+
 
 @dataclass(frozen=True)
 class DevSecrets:
@@ -31,13 +33,13 @@ class DevSecrets:
         claims = {
             "sub": self.dev_user_id,
             "aud": "authenticated",
-            "iss": "local-dev",
+            "iss": DevKeySource.ISSUER,
             "iat": now,
             "exp": now + hours * 3600,
             "role": "authenticated",
             "email": "dev@localhost",
         }
-        return jwt.encode(claims, self.jwt_private_pem, algorithm="ES256", headers={"kid": "local-dev"})
+        return jwt.encode(claims, self.jwt_private_pem, algorithm="ES256", headers={"kid": DevKeySource.KID})
 
 
 def load_or_create(directory: Path) -> DevSecrets:

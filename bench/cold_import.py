@@ -22,9 +22,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 100.0
@@ -45,27 +42,6 @@ print(json.dumps({{"seconds": elapsed, "boto3": "boto3" in sys.modules}}))
 """
 
 
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...)."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
-
-
-CfnLoader.add_multi_constructor("!", _cfn_tag)
-
-
 @dataclass
 class Function:
     name: str
@@ -83,61 +59,25 @@ class Function:
         return base.with_suffix(".py") if base.with_suffix(".py").exists() else base / "__init__.py"
 
 
-def _resolve(value: Any, params: dict[str, Any], conditions: dict[str, bool]) -> str | None:
-    """A template value as a string when it is knowable without deploying, else None."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str | int | float):
-        return str(value)
-    if isinstance(value, dict) and len(value) == 1:
-        ((fn, arg),) = value.items()
-        if fn == "Ref" and arg in params and "Default" in params[arg]:
-            return _resolve(params[arg]["Default"], params, conditions)
-        if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and arg[0] in conditions:
-            chosen = arg[1] if conditions[arg[0]] else arg[2]
-            if chosen == {"Ref": "AWS::NoValue"}:
-                return None
-            return _resolve(chosen, params, conditions)
-    return None
-
-
-def _conditions(template: dict[str, Any], params: dict[str, Any]) -> dict[str, bool]:
-    """Evaluate the simple `!Not [!Equals [!Ref P, ""]]` / `!Equals` conditions at parameter defaults."""
-    out: dict[str, bool] = {}
-    for name, cond in (template.get("Conditions") or {}).items():
-        negate = False
-        if isinstance(cond, dict) and "Fn::Not" in cond:
-            negate, cond = True, cond["Fn::Not"][0]
-        if isinstance(cond, dict) and "Fn::Equals" in cond:
-            left, right = (_resolve(v, params, {}) for v in cond["Fn::Equals"])
-            if left is not None and right is not None:
-                out[name] = (left == right) != negate
-    return out
-
-
 def functions(template_path: Path) -> list[Function]:
-    template = yaml.load(template_path.read_text(), Loader=CfnLoader)  # noqa: S506 (SafeLoader subclass)
-    params = template.get("Parameters") or {}
-    conditions = _conditions(template, params)
-    globals_fn = (template.get("Globals") or {}).get("Function") or {}
-    global_env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
+    """Every function of the template, read by the local gateway's reader (`local/gateway/template.py`,
+    the one reader of template.yaml), with the environment values knowable without deploying."""
+    sys.path.insert(0, str(ROOT / "local"))
+    from gateway.template import NO_VALUE, Template, Unresolvable
+
+    template = Template.read(template_path)
     found = []
-    for name, resource in (template.get("Resources") or {}).items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        props = resource.get("Properties") or {}
-        code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))
-        handler = props.get("Handler", globals_fn.get("Handler"))
-        if not isinstance(code_uri, str) or not isinstance(handler, str):
-            print(f"skipping {name}: CodeUri/Handler not local strings", file=sys.stderr)
-            continue
-        variables = {**global_env, **(((props.get("Environment") or {}).get("Variables")) or {})}
+    for spec in template.functions.values():
         env = {}
-        for key, value in variables.items():
-            resolved = _resolve(value, params, conditions)
-            if resolved is not None:
-                env[key] = resolved
-        found.append(Function(name, code_uri.rstrip("/"), handler, env))
+        for key, node in spec.environment.items():
+            try:
+                value = template.resolver.value(node)
+            except Unresolvable:
+                continue
+            if value is not NO_VALUE:
+                env[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        code_uri = spec.code_dir.relative_to(template.root).as_posix()
+        found.append(Function(spec.name, code_uri, spec.handler, env))
     return found
 
 

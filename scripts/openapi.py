@@ -25,8 +25,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "openapi.json"
 TITLE = "ghl-sales-bridge API"
@@ -61,31 +59,17 @@ _STOCK_422_REF = "#/components/schemas/HTTPValidationError"
 _STOCK_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !Sub, ...) as plain values."""
-
-
-_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def http_functions() -> dict[str, tuple[Path, set[tuple[str, str]]]]:
-    """Each function with HttpApi events: its handler module file and its (method, path) routes."""
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader)
-    globals_fn = template.get("Globals", {}).get("Function", {})
+    """Each function with HttpApi events: its handler module file and its (method, path) routes,
+    as the local gateway reads them (`local/gateway/template.py`, the one reader of template.yaml)."""
+    sys.path.insert(0, str(ROOT / "local"))
+    from gateway.template import Template
+
+    template = Template.read(ROOT / "template.yaml")
     found: dict[str, tuple[Path, set[tuple[str, str]]]] = {}
-    for name, resource in template["Resources"].items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        props = resource["Properties"]
-        routes = {
-            (event["Properties"]["Method"].lower(), event["Properties"]["Path"])
-            for event in props.get("Events", {}).values()
-            if event.get("Type") == "HttpApi"
-        }
-        if routes:
-            code_uri = props.get("CodeUri", globals_fn.get("CodeUri"))
-            module = props.get("Handler", globals_fn.get("Handler")).rsplit(".", 1)[0]
-            found[name] = (ROOT / code_uri / f"{module}.py", routes)
+    for route in template.routes:
+        module_path = template.functions[route.function].module_path
+        found.setdefault(route.function, (module_path, set()))[1].add((route.method.lower(), route.path))
     return found
 
 

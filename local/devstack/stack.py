@@ -39,6 +39,7 @@ class DevStack:
     def __init__(self, config: StackConfig | None = None, environ: Mapping[str, str] | None = None) -> None:
         self.config = config or StackConfig()
         self._environ = dict(os.environ if environ is None else environ)
+        self._replaced: dict[str, str | None] = {}  # what `start` set in os.environ, and what was there
         self.sandbox: Any = None
         self.gateway: Any = None
         self.secrets: DevSecrets | None = None
@@ -103,7 +104,9 @@ class DevStack:
         )
         self.gateway.start()
         add_docs_routes(self.gateway, self.config.root / "docs" / "openapi.json", self.gateway.url)
-        os.environ.update(self.app_environment())  # after the gateway knows its port
+        env = self.app_environment()  # after the gateway knows its port
+        self._replaced = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
         from ghlbridge import factories
 
         factories.reset()
@@ -117,6 +120,15 @@ class DevStack:
             self._save_sandbox_tokens()
             self.sandbox.stop()
             self.sandbox = None
+        for name, value in self._replaced.items():  # the environment as it was before `start`
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._replaced = {}
+        from ghlbridge import factories
+
+        factories.reset()
 
     def __enter__(self) -> DevStack:
         return self.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +69,8 @@ def start_stack(tmp: Path, **sandbox: Any) -> Stack:
 
 @pytest.fixture
 def make_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """`make_stack(**sandbox_config)` starts a fresh stack; everything stops and the environment is
-    restored afterwards."""
-    from ghlbridge import factories
-
-    saved = dict(os.environ)
+    """`make_stack(**sandbox_config)` starts a fresh stack; everything stops afterwards (and the
+    stack puts the environment back)."""
     monkeypatch.setenv("GHL_WEBHOOK_ED25519_PUBLIC_KEY", WEBHOOK_PUBLIC_PEM)
     monkeypatch.setenv("REFRESH_LEASE_SECONDS", "5")
     started: list[Stack] = []
@@ -86,9 +82,6 @@ def make_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     yield make
     for stack in started:
         stack.stack.stop()
-    os.environ.clear()
-    os.environ.update(saved)
-    factories.reset()
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, start_stack
 
 
 def stored(stack: Stack) -> Any:
@@ -214,3 +216,13 @@ def test_the_local_stack_serves_the_api_document_and_swagger_ui(stack: Stack) ->
     assert doc.status_code == 200 and doc.json()["servers"] == [{"url": stack.api, "description": "make dev"}]
     assert "/locations/{locationId}/opportunities" in doc.json()["paths"]
     assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+
+
+def test_stopping_the_stack_puts_the_environment_back(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    stack = start_stack(tmp_path)
+    assert os.environ["SQLITE_PATH"].startswith(str(tmp_path))  # the functions' settings were set
+
+    stack.stack.stop()
+
+    assert dict(os.environ) == before

@@ -11,8 +11,6 @@ Nothing here ever puts key material, plaintext or a blob into a message or a rep
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import re
@@ -20,6 +18,8 @@ from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ghlbridge.encoding import b64url, unb64, unb64url
 
 VERSION = "v1"
 KEY_BYTES = 32
@@ -65,10 +65,12 @@ class TokenCipher:
             raise ValueError('token keys need a string "current" key id')
         keys: dict[str, bytes] = {}
         for kid, encoded in data["keys"].items():
-            key = _b64decode(encoded) if isinstance(encoded, str) else None
-            if key is None:
+            if not isinstance(encoded, str):
                 raise ValueError(f"token key {kid!r} must be a base64 string")
-            keys[kid] = key
+            try:
+                keys[kid] = unb64(encoded)
+            except ValueError:
+                raise ValueError(f"token key {kid!r} must be a base64 string") from None
         return cls(keys, current)
 
     @property
@@ -79,7 +81,7 @@ class TokenCipher:
         prefix = f"{VERSION}.{self._current}"
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead[self._current].encrypt(nonce, plaintext.encode(), _aad(prefix, aad))
-        return f"{prefix}.{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
+        return f"{prefix}.{b64url(nonce + sealed)}"
 
     def decrypt(self, blob: str, *, aad: str) -> str:
         parts = blob.split(".")
@@ -89,8 +91,11 @@ class TokenCipher:
         aead = self._aead.get(kid)
         if aead is None:
             raise TokenDecryptError("token ciphertext names an unknown key id")
-        raw = _b64url_decode(body)
-        if raw is None or len(raw) < NONCE_BYTES + TAG_BYTES:
+        try:
+            raw = unb64url(body)
+        except ValueError:
+            raise TokenDecryptError("token ciphertext is malformed") from None
+        if len(raw) < NONCE_BYTES + TAG_BYTES:
             raise TokenDecryptError("token ciphertext is malformed")
         try:
             plain = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(f"{VERSION}.{kid}", aad))
@@ -108,19 +113,3 @@ def _aad(prefix: str, aad: str) -> bytes:
     if not aad:
         raise ValueError("aad must name the row and field the token belongs to")
     return f"{prefix}.{aad}".encode()
-
-
-def _b64decode(text: str) -> bytes | None:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _b64url_decode(text: str) -> bytes | None:
-    if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
-        return None
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
-        return None

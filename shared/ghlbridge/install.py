@@ -9,7 +9,6 @@ state.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -22,6 +21,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ValidationError
 
 from ghlbridge.crypto import TokenCipher
+from ghlbridge.encoding import b64url, unb64url
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import GHLError
 from ghlbridge.ghl.models import TokenResponse
@@ -58,17 +58,9 @@ class _StatePayload(BaseModel):
     e: int  # expiry, epoch seconds
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def sign_state(key: bytes, nonce: str, user_id: str, expires_at: datetime) -> str:
-    payload = _b64(json.dumps({"n": nonce, "u": user_id, "e": int(expires_at.timestamp())}).encode())
-    mac = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+    payload = b64url(json.dumps({"n": nonce, "u": user_id, "e": int(expires_at.timestamp())}).encode())
+    mac = b64url(hmac.new(key, payload.encode(), hashlib.sha256).digest())
     return f"{payload}.{mac}"
 
 
@@ -76,10 +68,10 @@ def verify_state(key: bytes, state: str, *, now: datetime) -> _StatePayload:
     """Check the MAC and the expiry (no store access: a bad state changes nothing)."""
     try:
         payload, mac = state.split(".")
-        expected = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+        expected = b64url(hmac.new(key, payload.encode(), hashlib.sha256).digest())
         if not hmac.compare_digest(mac, expected):
             raise ValueError("bad mac")
-        parsed = _StatePayload.model_validate_json(_unb64(payload))
+        parsed = _StatePayload.model_validate_json(unb64url(payload))
     except (ValueError, ValidationError) as exc:
         raise InstallCallbackError("invalid_state", "The OAuth state is not valid") from exc
     if parsed.e < now.timestamp():

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from ghlbridge.encoding import unb64
 from ghlbridge.errors import AppError, PayloadTooLargeError, RequestInvalidError, WebhookSignatureError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
@@ -227,24 +228,21 @@ def _check_fresh(timestamp: datetime, now: datetime) -> None:
 
 def _verify_ed25519(pem: str, signature: str, body: bytes) -> bool:
     key = _public_key(pem)
-    sig = _b64(signature)
-    if not isinstance(key, Ed25519PublicKey) or sig is None:
-        return False
-    try:
-        key.verify(sig, body)
-    except InvalidSignature:
-        return False
-    return True
+    return isinstance(key, Ed25519PublicKey) and _verified(lambda sig: key.verify(sig, body), signature)
 
 
 def _verify_rsa(pem: str, signature: str, body: bytes) -> bool:
     key = _public_key(pem)
-    sig = _b64(signature)
-    if not isinstance(key, RSAPublicKey) or sig is None:
-        return False
+    return isinstance(key, RSAPublicKey) and _verified(
+        lambda sig: key.verify(sig, body, padding.PKCS1v15(), hashes.SHA256()), signature
+    )
+
+
+def _verified(verify: Callable[[bytes], None], signature: str) -> bool:
+    """`verify` (a key's) accepts the base64 `signature`; False for a bad one or bad base64."""
     try:
-        key.verify(sig, body, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
+        verify(unb64(signature))
+    except (InvalidSignature, ValueError):
         return False
     return True
 
@@ -256,13 +254,6 @@ def _public_key(pem: str) -> object:
         return serialization.load_pem_public_key(pem.replace("\\n", "\n").strip().encode())
     except (ValueError, TypeError):
         logger.error("webhook public key setting is not a valid PEM public key")
-        return None
-
-
-def _b64(value: str) -> bytes | None:
-    try:
-        return base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
         return None
 
 

@@ -13,8 +13,6 @@ Format: `base64url(JSON payload) "." base64url(HMAC-SHA256(key, payload)[:16])`;
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
 import hmac
@@ -23,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
+from ghlbridge.encoding import b64url, unb64url
 from ghlbridge.errors import CursorInvalidError
 
 if TYPE_CHECKING:
@@ -51,12 +50,12 @@ def binding(location_id: str, filters: Mapping[str, str | None]) -> str:
 @functools.lru_cache(maxsize=1024)  # a rep pages through the same list: the same few bindings
 def _binding(location_id: str, filters: tuple[tuple[str, str | None], ...]) -> str:
     canonical = _CANONICAL.encode({"location": location_id, **dict(filters)})
-    return _b64(hashlib.sha256(canonical.encode()).digest()[:12])
+    return b64url(hashlib.sha256(canonical.encode()).digest()[:12])
 
 
 def encode(key: bytes, position: OpportunityCursor, bound_to: str) -> str:
     payload = {"v": 1, "a": position.startAfter, "i": position.startAfterId, "b": bound_to}
-    text = _b64(_COMPACT.encode(payload).encode())
+    text = b64url(_COMPACT.encode(payload).encode())
     return f"{text}.{_mac(key, text)}"
 
 
@@ -66,8 +65,8 @@ def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
     if not text or not hmac.compare_digest(mac.encode(), _mac(key, text).encode()):
         raise CursorInvalidError(_NOT_OURS)
     try:
-        payload = json.loads(_unb64(text))
-    except (ValueError, binascii.Error):
+        payload = json.loads(unb64url(text))
+    except ValueError:
         raise CursorInvalidError(_NOT_OURS) from None
     if not isinstance(payload, dict):
         raise CursorInvalidError(_NOT_OURS)
@@ -89,12 +88,4 @@ def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
 
 
 def _mac(key: bytes, text: str) -> str:
-    return _b64(hmac.digest(key, text.encode(), "sha256")[:_MAC_BYTES])
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64url(hmac.digest(key, text.encode(), "sha256")[:_MAC_BYTES])

@@ -18,6 +18,7 @@ from typing import cast
 
 import httpx
 from postgrest import APIError, SyncPostgrestClient
+from pydantic import BaseModel
 
 from ghlbridge.store.base import (
     IdempotencyRecord,
@@ -127,13 +128,14 @@ class SupabaseStore:
         except APIError as exc:  # a 4xx; `from None`: its text may carry the failing row
             raise StoreRejectedError(function, exc.code, exc.message) from None
 
-    def _installation(self, function: str, params: Mapping[str, object]) -> Installation | None:
+    def _one[M: BaseModel](self, function: str, params: Mapping[str, object], model: type[M]) -> M | None:
+        """A function answering one row (as `model`) or null."""
         data = self._rpc(function, params)
         if data is None:
             return None
         if not isinstance(data, dict):
             raise StoreUnavailableError(f"unexpected answer from {function}")
-        return Installation.model_validate(data)
+        return model.model_validate(data)
 
     def _bool(self, function: str, params: Mapping[str, object]) -> bool:
         data = self._rpc(function, params)
@@ -151,18 +153,20 @@ class SupabaseStore:
     def save_installation(self, inst: Installation) -> Installation:
         if inst.expires_at is not None:
             _iso(inst.expires_at)
-        saved = self._installation(
-            "save_installation", {"p_installation": inst.model_dump(mode="json", include=_SAVED_FIELDS)}
+        saved = self._one(
+            "save_installation",
+            {"p_installation": inst.model_dump(mode="json", include=_SAVED_FIELDS)},
+            Installation,
         )
         if saved is None:
             raise StoreUnavailableError("unexpected answer from save_installation")
         return saved
 
     def get_installation(self, installation_id: str) -> Installation | None:
-        return self._installation("get_installation", {"p_installation_id": installation_id})
+        return self._one("get_installation", {"p_installation_id": installation_id}, Installation)
 
     def find_company_for_location(self, location_id: str) -> Installation | None:
-        return self._installation("find_company_for_location", {"p_location_id": location_id})
+        return self._one("find_company_for_location", {"p_location_id": location_id}, Installation)
 
     def list_expiring(self, before: datetime) -> list[str]:
         return [str(i) for i in self._list("list_expiring", {"p_before": _iso(before)})]
@@ -171,9 +175,10 @@ class SupabaseStore:
     def claim_refresh_lease(self, installation_id: str, holder: str, ttl_seconds: float) -> Installation | None:
         if not ttl_seconds > 0 or not holder:
             raise ValueError("a lease needs a holder and a positive ttl")
-        return self._installation(
+        return self._one(
             "claim_refresh_lease",
             {"p_installation_id": installation_id, "p_holder": holder, "p_ttl_seconds": ttl_seconds},
+            Installation,
         )
 
     def complete_refresh(
@@ -186,7 +191,7 @@ class SupabaseStore:
         expires_at: datetime,
         scopes: list[str] | None = None,
     ) -> Installation | None:
-        return self._installation(
+        return self._one(
             "complete_refresh",
             {
                 "p_installation_id": installation_id,
@@ -197,6 +202,7 @@ class SupabaseStore:
                 "p_expires_at": _iso(expires_at),
                 "p_scopes": scopes,
             },
+            Installation,
         )
 
     def release_lease(self, installation_id: str, holder: str) -> None:
@@ -245,12 +251,7 @@ class SupabaseStore:
     def get_membership(self, location_id: str, user_id: str) -> Membership | None:
         if (uid := canonical_user_id(user_id)) is None:
             return None
-        data = self._rpc("get_membership", {"p_location_id": location_id, "p_user_id": uid})
-        if data is None:
-            return None
-        if not isinstance(data, dict):
-            raise StoreUnavailableError("unexpected answer from get_membership")
-        return Membership.model_validate(data)
+        return self._one("get_membership", {"p_location_id": location_id, "p_user_id": uid}, Membership)
 
     def list_memberships(self, user_id: str) -> list[Membership]:
         if (uid := canonical_user_id(user_id)) is None:
@@ -293,12 +294,7 @@ class SupabaseStore:
         raise StoreUnavailableError("unexpected answer from put_idempotency_record")
 
     def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        data = self._rpc("get_idempotency_record", {"p_key": key})
-        if data is None:
-            return None
-        if not isinstance(data, dict):
-            raise StoreUnavailableError("unexpected answer from get_idempotency_record")
-        return IdempotencyRecord.model_validate(data)
+        return self._one("get_idempotency_record", {"p_key": key}, IdempotencyRecord)
 
     def update_idempotency_record(
         self, key: str, status: IdempotencyStatus, expires_at: datetime, response_data: str | None

@@ -27,7 +27,7 @@ from ghlbridge.ghl.errors import GHLError
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.refresh import aad, utcnow
+from ghlbridge.refresh import seal, utcnow
 from ghlbridge.settings import Settings
 from ghlbridge.store import Installation, InstallationKind, TokenStore
 
@@ -140,7 +140,7 @@ def installation_from(answer: TokenResponse, *, installed_by: str, cipher: Token
     installation_id = answer.companyId if is_company else answer.locationId
     if not installation_id:
         raise InstallCallbackError("exchange_failed", "GHL's token answer names no location or company")
-    refresh = answer.refresh_token.get_secret_value() if answer.refresh_token else None
+    access_enc, refresh_enc = seal(cipher, installation_id, answer)
     return Installation(
         id=installation_id,
         kind=InstallationKind.COMPANY if is_company else InstallationKind.LOCATION,
@@ -148,9 +148,9 @@ def installation_from(answer: TokenResponse, *, installed_by: str, cipher: Token
         company_id=answer.companyId,
         scopes=answer.scopes,
         approved_locations=list(answer.approvedLocations or []) if is_company else [],
-        access_token_enc=cipher.encrypt(answer.access_token.get_secret_value(), aad=aad(installation_id, "access")),
-        refresh_token_enc=cipher.encrypt(refresh, aad=aad(installation_id, "refresh")) if refresh else None,
-        expires_at=now + timedelta(seconds=int(answer.expires_in)),
+        access_token_enc=access_enc,
+        refresh_token_enc=refresh_enc,
+        expires_at=answer.expires_at(now),
         installed_by=installed_by,
     )
 

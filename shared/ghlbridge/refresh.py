@@ -35,6 +35,7 @@ from ghlbridge import deadline
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.errors import InstallationNotFoundError, ReauthorizationRequiredError, TokenRefreshError
 from ghlbridge.ghl.errors import GHLError, GHLInvalidGrantError, GHLServerError, GHLTimeoutError
+from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
 from ghlbridge.parking import ParkedPair, Parking
@@ -71,6 +72,13 @@ class RefreshResult:
 def aad(installation_id: str, field_name: Literal["access", "refresh"]) -> str:
     """Binds a ciphertext to its installation and field: a swapped column does not decrypt."""
     return f"{installation_id}:{field_name}"
+
+
+def seal(cipher: TokenCipher, installation_id: str, answer: TokenResponse) -> tuple[str, str | None]:
+    """GHL's new access and refresh tokens, encrypted for the installation's two columns."""
+    access = cipher.encrypt(answer.access_token.get_secret_value(), aad=aad(installation_id, "access"))
+    refresh = answer.refresh_token.get_secret_value() if answer.refresh_token else None
+    return access, cipher.encrypt(refresh, aad=aad(installation_id, "refresh")) if refresh else None
 
 
 class Refresher:
@@ -184,10 +192,8 @@ class Refresher:
 
         # From here on the old pair is dead: the new one is saved or parked, never dropped.
         now = self._clock()
-        expires_at = now + timedelta(seconds=int(answer.expires_in))
-        access_enc = self._cipher.encrypt(answer.access_token.get_secret_value(), aad=aad(inst.id, "access"))
-        new_refresh = answer.refresh_token.get_secret_value() if answer.refresh_token else None
-        refresh_enc = self._cipher.encrypt(new_refresh, aad=aad(inst.id, "refresh")) if new_refresh else None
+        expires_at = answer.expires_at(now)
+        access_enc, refresh_enc = seal(self._cipher, inst.id, answer)
         token = AccessToken(inst.id, answer.access_token.get_secret_value(), expires_at, inst.generation + 1)
         saved = self._save(inst, holder, access_enc, refresh_enc, expires_at, answer.scopes, lease_until)
         if saved is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Generator
-from datetime import timedelta
 
 import httpx
 
@@ -86,7 +85,7 @@ class TokenProvider:
         except GHLUnauthorizedError:
             company_token = self.force_refresh(company.id, rejected=company_token)
             answer = self._oauth.location_token(company_token, company_id=company.id, location_id=location_id)
-        expires_at = self._clock() + timedelta(seconds=int(answer.expires_in))
+        expires_at = answer.expires_at(self._clock())
         return AccessToken(location_id, answer.access_token.get_secret_value(), expires_at, generation=-1)
 
 

@@ -16,6 +16,7 @@ Why they look like this:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -55,6 +56,9 @@ class _AccessToken(GHLModel):
     @property
     def scopes(self) -> list[str]:
         return self.scope.split()
+
+    def expires_at(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.expires_in)
 
 
 class TokenResponse(_AccessToken):

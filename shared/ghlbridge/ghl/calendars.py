@@ -27,8 +27,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from ghlbridge.ghl.client import VERSION_2021_04_15, GHLClient
-from ghlbridge.ghl.errors import GHLInvalidResponseError, trace_id_from_headers
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import invalid_response, parse_response
 from ghlbridge.ghl.resources_models import (
     Appointment,
     AppointmentStatus,
@@ -163,10 +162,5 @@ def _slots_by_date(response: httpx.Response) -> dict[str, builtins.list[str]]:
         body = _JSON_OBJECT.validate_json(response.content)
         return {day: DaySlots.model_validate(value).slots for day, value in body.items() if _DATE_KEY.fullmatch(day)}
     except ValidationError:
-        raise GHLInvalidResponseError(
-            "unexpected free-slots body (check: an object of YYYY-MM-DD -> {slots: [...]})",
-            status=response.status_code,
-            trace_id=trace_id_from_headers(response.headers),
-            method=response.request.method,
-            path=response.request.url.path,
-        ) from None
+        message = "unexpected free-slots body (check: an object of YYYY-MM-DD -> {slots: [...]})"
+        raise invalid_response(response, message) from None

@@ -96,10 +96,15 @@ def parse_response[M: BaseModel](response: httpx.Response, model: type[M]) -> M:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
         problems = sorted({".".join(str(part) for part in err["loc"]) or err["type"] for err in exc.errors()})
-        raise GHLInvalidResponseError(
-            f"unexpected {model.__name__} body (check: {', '.join(problems)})",
-            status=response.status_code,
-            trace_id=trace_id_from_headers(response.headers),
-            method=response.request.method,
-            path=response.request.url.path,
-        ) from None
+        raise invalid_response(response, f"unexpected {model.__name__} body (check: {', '.join(problems)})") from None
+
+
+def invalid_response(response: httpx.Response, message: str) -> GHLInvalidResponseError:
+    """The error for a 2xx answer whose body is not what the spec says (`message` names no values)."""
+    return GHLInvalidResponseError(
+        message,
+        status=response.status_code,
+        trace_id=trace_id_from_headers(response.headers),
+        method=response.request.method,
+        path=response.request.url.path,
+    )

@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from ghlbridge.errors import AppError
+from ghlbridge.errors import AppError, field_problem
 from ghlbridge.ghl.errors import (
     GHLError,
     GHLForbiddenError,
@@ -116,7 +116,7 @@ def field_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
         where = loc[0] if loc else "body"
         field = ".".join(loc[1:]) if error.get("type") != "json_invalid" else None
         message = "The body is not valid JSON" if error.get("type") == "json_invalid" else error.get("msg")
-        problems.append({"in": where, "field": field or None, "type": error.get("type"), "message": message})
+        problems.append(field_problem(where, field or None, error.get("type"), message))
     return problems
 
 

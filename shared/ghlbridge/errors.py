@@ -25,6 +25,12 @@ class RequestInvalidError(AppError):
     code = "invalid_request"
 
 
+def field_problem(where: str, field: str | None, kind: str, message: str) -> dict[str, Any]:
+    """One entry of an invalid request's `details`: where (`body`, `query`...), which field (None for
+    the whole), the kind of problem and a message. Never the offending value."""
+    return {"in": where, "field": field, "type": kind, "message": message}
+
+
 class CallerUnauthenticatedError(AppError):
     status = 401
     code = "unauthenticated"

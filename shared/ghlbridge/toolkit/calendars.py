@@ -18,7 +18,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from ghlbridge import ghl
-from ghlbridge.errors import RequestInvalidError
+from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit.access import open_location
 from ghlbridge.toolkit.idempotent import IdempotentWrite
@@ -41,10 +41,13 @@ def free_slots(
 ) -> FreeSlots:
     """Every free slot start from `start` to `end` (both included), in `timezone`, in time order."""
     if end < start:
-        raise RequestInvalidError("end must not be before start", details=[_problem("end", "end is before start")])
+        raise RequestInvalidError(
+            "end must not be before start",
+            details=[field_problem("query", "end", "value_error", "end is before start")],
+        )
     if (end - start).days > MAX_DAYS_APART:
         message = f"start and end must be at most {MAX_DAYS_APART} days apart"
-        raise RequestInvalidError(message, details=[_problem("end", message)])
+        raise RequestInvalidError(message, details=[field_problem("query", "end", "value_error", message)])
     clients = open_location(ctx.caller, location_id)
     zone = ZoneInfo(timezone)
     first = datetime.combine(start, time.min, zone).astimezone(UTC)
@@ -115,7 +118,3 @@ def _appointment(item: ghl.Appointment) -> Appointment:
         address=item.address,
         meeting_location_type=item.meetingLocationType,
     )
-
-
-def _problem(field: str, message: str) -> dict[str, str]:
-    return {"in": "query", "field": field, "type": "value_error", "message": message}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pydantic_core
 
 from ghlbridge import ghl
-from ghlbridge.errors import RequestInvalidError, ResourceNotFoundError
+from ghlbridge.errors import RequestInvalidError, ResourceNotFoundError, field_problem
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.models.contacts import Contact, Note
@@ -118,16 +118,21 @@ def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, cha
     found = _get_in_location(clients, opportunity_id)
     pipeline_id = change.pipeline_id or found.pipelineId
     if not pipeline_id:
-        raise RequestInvalidError("The opportunity has no pipeline: give pipelineId", details=[_problem("pipelineId")])
+        raise RequestInvalidError(
+            "The opportunity has no pipeline: give pipelineId",
+            details=[field_problem("body", "pipelineId", "missing", "Field required")],
+        )
     known = pipelines.load(clients)
     if known.stage(pipeline_id, change.pipeline_stage_id) is None and not known.fresh:
         known = pipelines.load(clients, refresh=True)  # the cached copy may predate the stage
     if known.pipeline(pipeline_id) is None:
-        problem = _problem("pipelineId", "unknown_pipeline", "No such pipeline in this location")
+        problem = field_problem("body", "pipelineId", "unknown_pipeline", "No such pipeline in this location")
         raise RequestInvalidError("No such pipeline in this location", details=[problem])
     if known.stage(pipeline_id, change.pipeline_stage_id) is None:
         message = f"pipelineStageId is not a stage of pipeline {pipeline_id}"
-        raise RequestInvalidError(message, details=[_problem("pipelineStageId", "stage_not_in_pipeline", message)])
+        raise RequestInvalidError(
+            message, details=[field_problem("body", "pipelineStageId", "stage_not_in_pipeline", message)]
+        )
     updated = clients.opportunities.update(
         opportunity_id, pipeline_id=pipeline_id, pipeline_stage_id=change.pipeline_stage_id
     )
@@ -182,7 +187,3 @@ def _get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Oppor
     if found.locationId != clients.location_id:
         raise ResourceNotFoundError("No such opportunity in this location")
     return found
-
-
-def _problem(field: str, kind: str = "missing", message: str = "Field required") -> dict[str, str]:
-    return {"in": "body", "field": field, "type": kind, "message": message}

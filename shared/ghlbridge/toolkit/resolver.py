@@ -33,6 +33,7 @@ from ghlbridge.errors import (
     PayloadTooLargeError,
     RequestInvalidError,
     UnsupportedMediaTypeError,
+    field_problem,
 )
 
 if TYPE_CHECKING:
@@ -214,4 +215,4 @@ def _check_body(event: APIGatewayProxyEventV2) -> None:
 
 
 def _unreadable(kind: str, message: str) -> RequestInvalidError:
-    return RequestInvalidError(message, details=[{"in": "body", "field": None, "type": kind, "message": message}])
+    return RequestInvalidError(message, details=[field_problem("body", None, kind, message)])

@@ -6,13 +6,14 @@ Every credential is distinctive, so "it is not in the log" is a meaningful asser
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
 from ghlbridge.observability import metrics
-from tests.ghl_spec import assert_response_conforms
+from tests.ghl_spec import assert_request_conforms, assert_response_conforms
 
 BASE_URL = "https://services.leadconnectorhq.com"
 
@@ -84,6 +85,25 @@ def log_text(caplog: pytest.LogCaptureFixture, *, logger_name: str | None = None
     """Everything the captured records (of one logger, if named) hold: messages and every extra field."""
     records = [r for r in caplog.records if logger_name is None or r.name == logger_name]
     return "\n".join(f"{record.getMessage()} {vars(record)!r}" for record in records)
+
+
+def assert_sent(
+    request: httpx.Request, method: str, path: str, *, version: str, params: dict[str, str] | None = None
+) -> None:
+    """What every resource call carries: the method and path, its group's `Version`, our bearer
+    (and, when given, exactly these query parameters); checked against GHL's spec."""
+    assert (request.method, request.url.path) == (method, path)
+    assert request.headers["Version"] == version
+    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    if params is not None:
+        assert dict(request.url.params) == params
+    assert_request_conforms(request)
+
+
+def json_of(request: httpx.Request) -> Any:
+    """The JSON body a request carried (and said it carried)."""
+    assert request.headers["Content-Type"] == "application/json"
+    return json.loads(request.read())
 
 
 def metric_values(name: str) -> list[float]:

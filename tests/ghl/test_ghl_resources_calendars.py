@@ -4,7 +4,6 @@ offsets), spec-shaped answers parsed into models, and the 401 refresh/replay."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.errors import GHLInvalidResponseError
 from ghlbridge.ghl.resources_models import Appointment, Calendar
 from ghlbridge.tokens import GHLAuth, TokenProvider
+from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     CALENDAR_ID,
@@ -30,6 +30,7 @@ from tests.ghl.ghl_testkit import (
     appointment_body,
     calendar_body,
     free_slots_body,
+    json_of,
     spec_response,
 )
 from tests.ghl_spec import assert_request_conforms, assert_response_conforms
@@ -49,15 +50,7 @@ def api(client: GHLClient) -> CalendarsAPI:
 
 
 def assert_sent(request: httpx.Request, method: str, path: str) -> None:
-    assert (request.method, request.url.path) == (method, path)
-    assert request.headers["Version"] == "2021-04-15"  # calendars are NOT on 2021-07-28
-    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert_request_conforms(request)
-
-
-def json_of(request: httpx.Request) -> Any:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.read())
+    ghl_testkit.assert_sent(request, method, path, version="2021-04-15")  # this group is NOT on 2021-07-28
 
 
 # --- list ---------------------------------------------------------------------------------------

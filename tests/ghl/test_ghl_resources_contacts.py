@@ -3,7 +3,6 @@ field, spec-shaped answers parsed into models that keep unknown fields, and the 
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 import httpx
@@ -15,6 +14,7 @@ from ghlbridge.ghl.contacts import ContactsAPI
 from ghlbridge.ghl.errors import GHLInvalidResponseError, GHLNotFoundError, GHLUnprocessableError
 from ghlbridge.ghl.resources_models import Contact, Note
 from ghlbridge.tokens import GHLAuth, TokenProvider
+from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     CONTACT_ID,
@@ -25,6 +25,7 @@ from tests.ghl.ghl_testkit import (
     USER_ID,
     FakeTokenProvider,
     contact_body,
+    json_of,
     note_body,
     spec_response,
 )
@@ -46,16 +47,7 @@ def api(client: GHLClient) -> ContactsAPI:
 
 
 def assert_sent(request: httpx.Request, method: str, path: str) -> None:
-    assert (request.method, request.url.path) == (method, path)
-    assert request.headers["Version"] == "2021-07-28"
-    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert not request.url.params
-    assert_request_conforms(request)
-
-
-def json_of(request: httpx.Request) -> Any:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.read())
+    ghl_testkit.assert_sent(request, method, path, version="2021-07-28", params={})
 
 
 # --- get ----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ a send, spec-shaped answers, no resend of an email, and the 401 refresh/replay."
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -17,6 +16,7 @@ from ghlbridge.ghl.conversations import ConversationsAPI
 from ghlbridge.ghl.errors import GHLServerError, GHLTimeoutError
 from ghlbridge.ghl.resources_models import LoggedCall, SentMessage
 from ghlbridge.tokens import GHLAuth, TokenProvider
+from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     CONTACT_ID,
@@ -27,6 +27,7 @@ from tests.ghl.ghl_testkit import (
     FakeTokenProvider,
     conversation_search_body,
     created_conversation_body,
+    json_of,
     logged_call_body,
     sent_message_body,
     spec_response,
@@ -46,15 +47,7 @@ def api(client: GHLClient) -> ConversationsAPI:
 
 
 def assert_sent(request: httpx.Request, method: str, path: str) -> None:
-    assert (request.method, request.url.path) == (method, path)
-    assert request.headers["Version"] == "2021-04-15"  # conversations are NOT on 2021-07-28
-    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert_request_conforms(request)
-
-
-def json_of(request: httpx.Request) -> Any:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.read())
+    ghl_testkit.assert_sent(request, method, path, version="2021-04-15")  # this group is NOT on 2021-07-28
 
 
 def rebuilt(request: httpx.Request, body: dict[str, Any]) -> httpx.Request:

@@ -4,7 +4,6 @@ answers are parsed into models that keep unknown fields."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 import httpx
@@ -16,6 +15,7 @@ from ghlbridge.ghl.errors import GHLNotFoundError, GHLUnauthorizedError, GHLUnpr
 from ghlbridge.ghl.opportunities import OpportunitiesAPI
 from ghlbridge.ghl.resources_models import Opportunity, OpportunityCursor, OpportunityPage, Pipeline
 from ghlbridge.tokens import GHLAuth, TokenProvider
+from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,
     CONTACT_ID,
@@ -30,6 +30,7 @@ from tests.ghl.ghl_testkit import (
     USER_ID,
     FakeTokenProvider,
     assert_no_secrets,
+    json_of,
     opportunity_body,
     opportunity_search_body,
     pipelines_body,
@@ -48,16 +49,7 @@ def api(client: GHLClient) -> OpportunitiesAPI:
 
 
 def assert_sent(request: httpx.Request, method: str, path: str) -> None:
-    """What every call must carry: the method and path, v2's opportunities Version, the bearer."""
-    assert (request.method, request.url.path) == (method, path)
-    assert request.headers["Version"] == "2021-07-28"
-    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
-    assert_request_conforms(request)
-
-
-def json_of(request: httpx.Request) -> Any:
-    assert request.headers["Content-Type"] == "application/json"
-    return json.loads(request.read())
+    ghl_testkit.assert_sent(request, method, path, version="2021-07-28")
 
 
 def test_fixtures_follow_the_spec() -> None:

@@ -91,7 +91,3 @@ def sent(route: respx.Route, index: int = -1) -> httpx.Request:
     assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
     assert_request_conforms(request)
     return request
-
-
-def json_of(request: httpx.Request) -> Any:
-    return json.loads(request.read())

@@ -16,9 +16,10 @@ from tests.ghl.ghl_testkit import (
     appointment_body,
     calendar_body,
     free_slots_body,
+    json_of,
     spec_response,
 )
-from tests.toolkit.kit import LOCATION, Toolkit, json_of, new_key, sent
+from tests.toolkit.kit import LOCATION, Toolkit, new_key, sent
 
 FN = "calendars"
 BASE = f"/locations/{LOCATION}"

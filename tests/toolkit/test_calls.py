@@ -18,11 +18,12 @@ from tests.ghl.ghl_testkit import (
     contact_body,
     conversation_search_body,
     created_conversation_body,
+    json_of,
     logged_call_body,
     note_body,
     spec_response,
 )
-from tests.toolkit.kit import LOCATION, Toolkit, json_of, new_key, sent
+from tests.toolkit.kit import LOCATION, Toolkit, new_key, sent
 
 FN = "calls"
 CALLS = f"/locations/{LOCATION}/contacts/{CONTACT_ID}/calls"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import respx
 
-from tests.ghl.ghl_testkit import CONTACT_ID, note_body, spec_response
-from tests.toolkit.kit import LOCATION, Toolkit, json_of, new_key, sent
+from tests.ghl.ghl_testkit import CONTACT_ID, json_of, note_body, spec_response
+from tests.toolkit.kit import LOCATION, Toolkit, new_key, sent
 
 FN = "notes"
 NOTES = f"/locations/{LOCATION}/contacts/{CONTACT_ID}/notes"

@@ -14,11 +14,12 @@ from tests.ghl.ghl_testkit import (
     PIPELINE_ID,
     STAGE_ID,
     UNPROCESSABLE_BODY,
+    json_of,
     opportunity_body,
     pipelines_body,
     spec_response,
 )
-from tests.toolkit.kit import LOCATION, Toolkit, json_of, sent
+from tests.toolkit.kit import LOCATION, Toolkit, sent
 
 FN = "stage"
 PATH = f"/locations/{LOCATION}/opportunities/{OPPORTUNITY_ID}/stage"

@@ -16,6 +16,7 @@ import pytest
 import respx
 
 from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.supabase import StoreRejectedError, SupabaseStore
 from tests.postgrest_double import SERVICE_ROLE_KEY, PostgrestDouble
 
@@ -150,6 +151,8 @@ def test_the_key_is_in_no_repr(store: SupabaseStore) -> None:
 def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_double: PostgrestDouble) -> None:
     user, when = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e", datetime(2026, 12, 1, tzinfo=UTC)
     inst = Installation(id="loc1", kind=InstallationKind.LOCATION, user_type="Location", refresh_token_enc="r")
+    record = IdempotencyRecord(key="k1", status=IdempotencyStatus.INPROGRESS, expires_at=when)
+    done = IdempotencyStatus.COMPLETED
     calls: list[tuple[str, Callable[[], object]]] = [
         ("save_installation", lambda: supabase_store.save_installation(inst)),
         ("get_installation", lambda: supabase_store.get_installation("loc1")),
@@ -167,6 +170,11 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         ("create_oauth_state", lambda: supabase_store.create_oauth_state("n", user, when)),
         ("consume_oauth_state", lambda: supabase_store.consume_oauth_state("n", user)),
         ("record_webhook", lambda: supabase_store.record_webhook("wh-1", "INSTALL")),
+        ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record)),
+        ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record)),  # the conflict too
+        ("get_idempotency_record", lambda: supabase_store.get_idempotency_record(record.key)),
+        ("update_idempotency_record", lambda: supabase_store.update_idempotency_record(record.key, done, when, "{}")),
+        ("delete_idempotency_record", lambda: supabase_store.delete_idempotency_record(record.key)),
     ]
     for function, call in calls:
         postgrest_double.reset()

@@ -41,6 +41,11 @@ class Stack:
     def sandbox(self) -> Any:
         return self.stack.sandbox
 
+    def ghl_requests(self, path_part: str = "") -> list[dict[str, Any]]:
+        """The requests the GHL sandbox received (its log), those whose path holds `path_part`."""
+        log = httpx.get(f"{self.ghl}/_sandbox/requests", timeout=10).json()["requests"]
+        return [r for r in log if path_part in r["path"]]
+
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         return httpx.get(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)

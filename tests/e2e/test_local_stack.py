@@ -183,12 +183,7 @@ def test_the_sandbox_rate_limit_makes_the_client_back_off_and_succeed(make_stack
     ]
 
     assert all(a.status_code == 200 for a in answers)
-    log = httpx.get(f"{stack.ghl}/_sandbox/requests", timeout=10).json()
-    statuses = [
-        r["status"]
-        for r in (log["requests"] if isinstance(log, dict) else log)
-        if r["path"] == "/opportunities/pipelines"
-    ]
+    statuses = [r["status"] for r in stack.ghl_requests() if r["path"] == "/opportunities/pipelines"]
     assert statuses.count(429) >= 1  # GHL said no, the client waited the window and retried
     assert statuses.count(200) == 12
 

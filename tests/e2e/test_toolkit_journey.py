@@ -15,21 +15,13 @@ import pytest
 from tests.e2e.conftest import Stack
 
 
-def ghl_requests(stack: Stack, path_part: str) -> list[dict[str, Any]]:
-    log = httpx.get(f"{stack.ghl}/_sandbox/requests", timeout=10).json()
-    entries = log["requests"] if isinstance(log, dict) else log
-    return [r for r in entries if path_part in r["path"]]
-
-
 def outbox(stack: Stack) -> list[dict[str, Any]]:
     return httpx.get(f"{stack.ghl}/_sandbox/outbox", timeout=10).json()["messages"]  # type: ignore[no-any-return]
 
 
 def pending_faults(stack: Stack, route: str) -> int:
-    """Fault rules on `route` not yet spent (a count-1 rule disappears once it fired; a stalled
-    request leaves no entry in the sandbox's request log, so this is how we see it happened)."""
-    faults = httpx.get(f"{stack.ghl}/_sandbox/faults", timeout=10).json()
-    rules = faults["faults"] if isinstance(faults, dict) else faults
+    """Fault rules on `route` not yet spent (a count-1 rule disappears once it fired)."""
+    rules = httpx.get(f"{stack.ghl}/_sandbox/faults", timeout=10).json()["faults"]
     return sum(1 for rule in rules if rule["route"] == route)
 
 
@@ -133,12 +125,12 @@ def test_the_whole_journey(stack: Stack) -> None:
 def test_another_users_location_is_403_with_no_ghl_call(stack: Stack) -> None:
     from ghlsandbox import OTHER_LOCATION_ID
 
-    before = len(ghl_requests(stack, "/opportunities"))
+    before = len(stack.ghl_requests("/opportunities"))
 
     answer = stack.get(f"/locations/{OTHER_LOCATION_ID}/opportunities")
 
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
-    assert len(ghl_requests(stack, "/opportunities")) == before
+    assert len(stack.ghl_requests("/opportunities")) == before
 
 
 def test_no_or_bad_jwt_is_401(stack: Stack) -> None:
@@ -169,7 +161,7 @@ def test_reads_survive_429_storms_and_5xx(make_stack: Any) -> None:
     answer = stack.get(f"/locations/{stack.location_id}/opportunities", params={"limit": 3})
 
     assert answer.status_code == 200, answer.text
-    statuses = [r["status"] for r in ghl_requests(stack, "/opportunities/search")]
+    statuses = [r["status"] for r in stack.ghl_requests("/opportunities/search")]
     assert statuses.count(429) == 2 and statuses[-1] == 200
 
 

@@ -182,12 +182,13 @@ class DevStack:
         return self.config.dev_dir / "sandbox-tokens.json"
 
     def _save_sandbox_tokens(self) -> None:
-        if hasattr(self.sandbox, "export_tokens"):
-            path = self._tokens_file()
-            path.write_text(self.sandbox.export_tokens())
-            path.chmod(0o600)
+        assert self.sandbox is not None
+        path = self._tokens_file()
+        path.write_text(self.sandbox.export_tokens())
+        path.chmod(0o600)
 
     def _restore_sandbox_tokens(self) -> None:
         path = self._tokens_file()
-        if path.exists() and hasattr(self.sandbox, "import_tokens"):
+        if path.exists():
+            assert self.sandbox is not None
             self.sandbox.import_tokens(path.read_text())

@@ -314,6 +314,7 @@ class Message:
     date_added: datetime
     email_message_id: str = ""
     thread_id: str = ""
+    user_id: str = ""  # the location user who sent it (an Email's `emailFrom`); "" when not said
 
 
 @dataclass

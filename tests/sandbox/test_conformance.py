@@ -169,6 +169,21 @@ CASES = [
     ),
     Case(
         "POST",
+        "/conversations/messages (emailFrom)",
+        200,
+        lambda sbx: sbx.post(
+            "/conversations/messages",
+            json={
+                "type": "Email",
+                "contactId": demo_contacts(sbx)[0].id,
+                "subject": "Hello",
+                "html": "<p>Hi!</p>",
+                "emailFrom": "marcus@sandbox-agency.example",
+            },
+        ),
+    ),
+    Case(
+        "POST",
         "/conversations/messages/outbound",
         200,
         lambda sbx: sbx.post(

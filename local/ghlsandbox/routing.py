@@ -22,7 +22,7 @@ from ghlsandbox.tokens import Grant, TokenStore
 from ghlsandbox.validation import Field
 
 VERSION_2021_07_28 = "2021-07-28"
-"""OAuth (locationToken), Opportunities, Contacts."""
+"""OAuth (locationToken), Opportunities, Contacts, Users."""
 VERSION_2021_04_15 = "2021-04-15"
 """Conversations, Calendars."""
 PUBLISHED_VERSIONS = ("2021-04-15", "2021-07-28", "2023-02-21")

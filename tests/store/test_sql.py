@@ -11,13 +11,14 @@ from psycopg import sql
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ["idempotency_records", "installations", "members", "oauth_states", "webhook_receipts"]
+TABLES = ["idempotency_records", "install_tickets", "installations", "members", "oauth_states", "webhook_receipts"]
 FUNCTIONS = [
-    "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_oauth_state",
-    "delete_idempotency_record", "find_company_for_location", "get_idempotency_record", "get_installation",
-    "get_membership", "list_expiring", "list_memberships", "mark_needs_reauth", "put_idempotency_record",
-    "record_webhook", "release_lease", "restore_parked", "save_installation", "uninstall_installation",
-    "update_idempotency_record",
+    "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_install_ticket",
+    "create_oauth_state", "delete_idempotency_record", "get_idempotency_record", "get_installation",
+    "get_membership", "get_token_source", "link_member", "list_expiring", "list_locations", "list_members",
+    "mark_needs_reauth", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
+    "release_lease", "remove_member", "restore_parked", "save_installation", "set_member_role",
+    "uninstall_installation", "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
 Conn = psycopg.Connection[Any]

@@ -452,7 +452,9 @@ begin
     update public.install_tickets as t
     set used_at = pg_catalog.clock_timestamp()
     where t.ticket_hash = p_ticket_hash;
-    select coalesce(pg_catalog.array_agg(distinct l.id order by l.id collate pg_catalog."C"), '{}') into v_locations
+    select coalesce(pg_catalog.array_agg(distinct l.id collate pg_catalog."C" order by l.id collate pg_catalog."C"),
+                    '{}')
+    into v_locations
     from pg_catalog.unnest(
         case when v_inst.kind = 'location' then array[v_inst.id] else v_inst.approved_locations end
     ) as l (id);

@@ -162,7 +162,9 @@ class IdempotencyRecord(BaseModel):
 class TokenStore(Protocol):
     """The operations the app needs. All times are timezone-aware UTC datetimes (a naive one is
     refused with ValueError). User ids are Supabase Auth user ids (UUIDs): writes refuse any
-    other string with ValueError; reads find nothing for it."""
+    other string with ValueError; reads find nothing for it (`redeem_install_ticket`: None). The
+    guarded member writes never raise for one: such an actor is `forbidden`, and such a user (when
+    the actor may act) `not_found`, `put_member` included."""
 
     # --- installations -------------------------------------------------------------------
     def save_installation(self, inst: Installation) -> Installation:

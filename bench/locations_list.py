@@ -34,7 +34,6 @@ LOCATIONS = 50
 
 def caller_token(user: str) -> str:
     import jwt
-
     from warm_request import JWT_SECRET, SUPABASE_URL
 
     now = int(time.time())
@@ -67,8 +66,16 @@ def seed(store: Any) -> None:
 
     cipher = get_cipher()
     approved = [f"BenchAgencyLoc{n:06d}" for n in range(LOCATIONS)]
-    seed_installation(store, cipher, "BenchCompany00000001", access="at-bench-company", refresh="rt-bench-company",
-                      expires_in=timedelta(hours=20), kind=InstallationKind.COMPANY, approved_locations=approved)  # fmt: skip
+    seed_installation(
+        store,
+        cipher,
+        "BenchCompany00000001",
+        access="at-bench-company",
+        refresh="rt-bench-company",
+        expires_in=timedelta(hours=20),
+        kind=InstallationKind.COMPANY,
+        approved_locations=approved,
+    )
     for location_id in approved:
         store.add_member(location_id, AGENCY_USER, MemberRole.OWNER)
     seed_installation(store, cipher, "BenchSingleLoc000001", access="at-bench-single", refresh="rt-bench-single",

@@ -40,9 +40,10 @@ def template_concurrency() -> int:
 def seed(sandbox: Any, store: Any, count: int) -> None:
     """`count` installations whose access token expires in an hour, each holding a refresh token the
     sandbox issued (so every refresh is a real, single-use rotation)."""
-    from ghlbridge.secrets import get_cipher
     from ghlsandbox import DEMO_CLIENT_ID
     from ghlsandbox.tokens import Grant
+
+    from ghlbridge.secrets import get_cipher
     from tests.seed import seed_installation
 
     cipher = get_cipher()
@@ -72,9 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(tmp) | {"POWERTOOLS_LOG_LEVEL": "WARNING"}
     os.environ.update(env)
 
+    from ghlsandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FaultRule, Sandbox, SandboxConfig
+
     from ghlbridge import deadline, factories
     from ghlbridge.refresh import run_scheduled_refresh
-    from ghlsandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FaultRule, Sandbox, SandboxConfig
 
     faults = (FaultRule("POST /oauth/token", "latency", value=LATENCY_SECONDS),)
     concurrency = template_concurrency()
@@ -109,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| GHL token calls | {token_calls} | exactly {args.installations} | {verdict} |")
     print(f"| store round trips per installation | {per_installation:.2f} | | |")
     outcomes = ", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("due", "failures") and v)
-    print(f"| outcomes | {outcomes} | all refreshed | {'pass' if summary['refreshed'] == args.installations else 'FAIL'} |")
+    all_refreshed = summary["refreshed"] == args.installations
+    print(f"| outcomes | {outcomes} | all refreshed | {'pass' if all_refreshed else 'FAIL'} |")
     return 0 if ok else 1
 
 

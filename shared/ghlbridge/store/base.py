@@ -296,9 +296,7 @@ class TokenStore(Protocol):
         ...
 
     # --- install tickets ---------------------------------------------------------------------
-    def create_install_ticket(
-        self, ticket_hash: str, user_id: str, installation_id: str, expires_at: datetime
-    ) -> bool:
+    def create_install_ticket(self, ticket_hash: str, user_id: str, installation_id: str, expires_at: datetime) -> bool:
         """Remember a single-use ticket (its SHA-256, never the ticket) that lets `user_id` finish the
         install of `installation_id` as stored now: it is bound to the installation's current
         `installed_at`, so a later uninstall or reinstall voids it. False (nothing stored) when the

@@ -310,7 +310,8 @@ class SQLiteStore:
 
     def get_token_source(self, location_id: str) -> Installation | None:
         source = _SOURCE_OF.format(location=":location")
-        rows = self._read(f"SELECT * FROM installations WHERE id = {source}", {"location": location_id})  # noqa: S608 - constants
+        query = f"SELECT * FROM installations WHERE id = {source}"  # noqa: S608 - a constant of this module
+        rows = self._read(query, {"location": location_id})
         return _installation(rows[0] if rows else None)
 
     def list_expiring(self, before: datetime) -> list[str]:

@@ -156,8 +156,6 @@ class TokenProvider:
 class GHLAuth(httpx.Auth):
     """Bearer auth for one location: on a 401 about the token, one other token and one replay."""
 
-    requires_response_body = True  # the 401's message says whether the token is the problem
-
     def __init__(self, provider: TokenProvider, location_id: str) -> None:
         self._provider = provider
         self._location_id = location_id
@@ -166,6 +164,9 @@ class GHLAuth(httpx.Auth):
         token = self._provider.access_token(self._location_id)
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
+        if response.status_code != 401:
+            return
+        response.read()  # the 401's message says whether the token is the problem (only 401s are read here)
         if not rejects_token(response):
             return
         replacement = self._provider.force_refresh(self._location_id, rejected=token)

@@ -64,11 +64,12 @@ class MembershipCache:
         self._entries: dict[tuple[str, str], tuple[float, Membership]] = {}
         self._lock = threading.Lock()
 
-    def get(self, user_id: str, location_id: str) -> Membership | None:
+    def get(self, user_id: str, location_id: str, *, fresh: bool = False) -> Membership | None:
+        """The membership, from the cache unless `fresh` (then from the store, and remembered)."""
         key = (user_id, location_id)
         with self._lock:
             hit = self._entries.get(key)
-        if hit is not None and hit[0] > time.monotonic():
+        if hit is not None and not fresh and hit[0] > time.monotonic():
             return hit[1]
         found = factories.get_store().get_membership(location_id, user_id)
         with self._lock:
@@ -97,9 +98,10 @@ def membership_cache() -> MembershipCache:
         return _cache[1]
 
 
-def membership(caller: Caller, location_id: str) -> Membership:
-    """The caller's membership of the location, or 403 `forbidden`."""
-    found = membership_cache().get(caller.user_id, location_id)
+def membership(caller: Caller, location_id: str, *, fresh: bool = False) -> Membership:
+    """The caller's membership of the location, or 403 `forbidden`. `fresh`: read from the store
+    (for decisions about the team itself: a just-promoted owner must not wait for the cache)."""
+    found = membership_cache().get(caller.user_id, location_id, fresh=fresh)
     if found is None:
         logger.info("Caller is not a member of the location", extra={"location_id": location_id})
         raise CallerForbiddenError("You are not a member of this location")

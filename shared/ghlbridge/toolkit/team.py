@@ -4,7 +4,8 @@
   owner's; a member may leave (remove themself). The last owner can neither leave nor be demoted or
   removed (409 `last_owner`). The owner check and the last-owner rule are decided again inside the
   store's transaction (`TokenStore.put_member` & co.), so two owners racing cannot both win; the
-  route's own check (from the membership cache) only answers early.
+  route's own check reads the caller's membership fresh from the store (not the cache: a member
+  promoted a second ago is an owner now) and only answers early.
 - A removed or demoted member is forgotten by this container's membership cache at once; other warm
   containers notice within `MEMBERSHIP_CACHE_SECONDS` (60 s).
 - Linking to a GHL user: an owner may link any member to any user of the location; a member may
@@ -67,14 +68,14 @@ def list_members(ctx: RequestContext, location_id: str) -> MemberPage:
 
 def add_member(ctx: RequestContext, location_id: str, body: MemberCreate) -> tuple[int, Member]:
     """201 with the new member; 200 when they were already a member with that role."""
-    require_owner(membership(ctx.caller, location_id))
+    require_owner(membership(ctx.caller, location_id, fresh=True))
     change = factories.get_store().put_member(location_id, ctx.caller.user_id, body.user_id, MemberRole(body.role))
     found = _settled(change)
     return (201 if change.outcome == "created" else 200), member(found)
 
 
 def update_member(ctx: RequestContext, location_id: str, user_id: str, body: MemberUpdate) -> Member:
-    caller = membership(ctx.caller, location_id)
+    caller = membership(ctx.caller, location_id, fresh=True)
     is_self = _same_user(user_id, ctx.caller.user_id)
     store = factories.get_store()
     found: Membership | None = None
@@ -94,7 +95,7 @@ def update_member(ctx: RequestContext, location_id: str, user_id: str, body: Mem
 
 
 def remove_member(ctx: RequestContext, location_id: str, user_id: str) -> None:
-    caller = membership(ctx.caller, location_id)
+    caller = membership(ctx.caller, location_id, fresh=True)
     if not _same_user(user_id, ctx.caller.user_id):
         require_owner(caller)
     _settled(factories.get_store().remove_member(location_id, ctx.caller.user_id, user_id))

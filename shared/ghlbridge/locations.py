@@ -15,7 +15,8 @@ from pydantic.alias_generators import to_camel
 
 from ghlbridge.store import InstallationKind, InstallationStatus, LocationAccess, MemberRole, TokenStore
 
-ConnectionStatus = Literal["connected", "needs_reauth", "uninstalled"]
+ConnectionStatus = Literal["connected", "needs_reauth"]
+"""An uninstalled location is not listed: its memberships ended with the installation."""
 
 
 class Location(BaseModel):
@@ -39,14 +40,13 @@ class LocationList(BaseModel):
 _STATUS: dict[InstallationStatus, ConnectionStatus] = {
     InstallationStatus.ACTIVE: "connected",
     InstallationStatus.NEEDS_REAUTH: "needs_reauth",
-    InstallationStatus.UNINSTALLED: "uninstalled",
 }
 
 
 def location(access: LocationAccess) -> Location | None:
     """The caller's view of one location; None when no installation serves it any more."""
     source, member = access.installation, access.membership
-    if source is None:
+    if source is None or source.status not in _STATUS:
         return None
     via = source.id if source.kind is InstallationKind.COMPANY else None
     return Location(

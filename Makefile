@@ -111,7 +111,9 @@ test: lint postgres-bin
 bench: $(STAMP)
 	$(VENV_PY) bench/cold_import.py --runs $(RUNS); cold=$$?; \
 	PYTHONPATH=shared $(VENV_PY) bench/warm_request.py; warm=$$?; \
-	exit $$((cold || warm))
+	PYTHONPATH=shared $(VENV_PY) bench/locations_list.py; locations=$$?; \
+	PYTHONPATH=shared:local $(VENV_PY) bench/refresh_run.py; refresh=$$?; \
+	exit $$((cold || warm || locations || refresh))
 
 dev: $(STAMP)
 	PYTHONPATH=shared:local $(VENV_PY) -m devstack

@@ -1,9 +1,10 @@
-"""OAuth routes of the toolkit API: start the GHL install, GHL's redirect back to us, and the
-caller's connected locations."""
+"""OAuth routes of the toolkit API: start the GHL install, GHL's redirect back to us, finishing the
+install under the user's JWT, and the caller's connected locations."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -11,7 +12,7 @@ from ghlbridge import api, deadline, factories, install, locations
 from ghlbridge.apidoc import BEARER, responses
 from ghlbridge.observability import logger, metrics, traced
 
-app = api.make_resolver()
+app = api.make_resolver(validate=True)
 
 
 @app.get(
@@ -44,10 +45,40 @@ def my_locations() -> dict[str, Any]:
     return locations.list_locations(factories.get_store(), caller.user_id).model_dump(by_alias=True, mode="json")
 
 
+@app.post(
+    "/oauth/complete",
+    summary="Finish the GHL install: the ticket from the callback's redirect makes the caller an owner",
+    description=(
+        "Only the user who started the install (`GET /oauth/authorize`) can complete it, once, within 10 minutes. "
+        "Answers the locations the caller now owns."
+    ),
+    tags=["oauth"],
+    security=BEARER,
+    responses=responses(
+        200,
+        locations.LocationList,
+        "invalid_request",
+        "invalid_install_ticket",
+        "unauthenticated",
+        "payload_too_large",
+        "store_unavailable",
+        "secrets_unavailable",
+    ),
+)
+def complete(body: Annotated[install.InstallTicket, Body()]) -> dict[str, Any]:
+    caller = api.current_caller(app)
+    granted = install.finish_for(caller, body.ticket)
+    store = factories.get_store()
+    return locations.list_locations(store, caller.user_id, only=set(granted)).model_dump(by_alias=True, mode="json")
+
+
 @app.get(
     "/oauth/callback",
     summary="GHL's redirect after the install: exchanges the code, then redirects to the toolkit",
-    description="Always a redirect to TOOLKIT_URL, with `?ghl=connected&locationId=...` or `?ghl=error&reason=...`.",
+    description=(
+        "Always a redirect to TOOLKIT_URL, with `?ghl=installed&ticket=...&locationId=...` (finish with "
+        "`POST /oauth/complete`) or `?ghl=error&reason=...`."
+    ),
     tags=["oauth"],
     responses=responses(
         302,

@@ -27,17 +27,18 @@ class DevSecrets:
     jwt_private_pem: str
     jwt_public_pem: str
 
-    def mint_jwt(self, *, hours: int = 12) -> str:
-        """A caller JWT only local runs accept (`ghlbridge.auth.DevKeySource`)."""
+    def mint_jwt(self, *, hours: int = 12, user_id: str | None = None, email: str = "dev@localhost") -> str:
+        """A caller JWT only local runs accept (`ghlbridge.auth.DevKeySource`): the dev user's, or
+        another (made-up) toolkit user's, to try team access locally."""
         now = int(time.time())
         claims = {
-            "sub": self.dev_user_id,
+            "sub": user_id or self.dev_user_id,
             "aud": "authenticated",
             "iss": DevKeySource.ISSUER,
             "iat": now,
             "exp": now + hours * 3600,
             "role": "authenticated",
-            "email": "dev@localhost",
+            "email": email,
         }
         return jwt.encode(claims, self.jwt_private_pem, algorithm="ES256", headers={"kid": DevKeySource.KID})
 

@@ -159,8 +159,23 @@ class DevStack:
         return self.install(token, approve=True)
 
     def install(self, token: str, *, approve: bool) -> str:
-        """Walk the OAuth install as a browser would: our authorize route → the sandbox's install
-        page (approve or deny) → our callback → the toolkit URL. Returns the location id."""
+        """Walk the OAuth install as a browser and the toolkit would: our authorize route → the
+        sandbox's install page (approve or deny) → our callback → the toolkit URL with an install
+        ticket → `POST /oauth/complete` under the same user's JWT. Returns the location id."""
+        ticket, location_id = self.approve_install(token, approve=approve)
+        done = httpx.post(
+            f"{self.api_url}/oauth/complete",
+            json={"ticket": ticket},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        if done.status_code != 200:
+            raise RuntimeError(f"POST /oauth/complete answered {done.status_code}")
+        return location_id
+
+    def approve_install(self, token: str, *, approve: bool = True) -> tuple[str, str]:
+        """The browser's part only (authorize → install page → callback): the install ticket the
+        toolkit receives, and the location id. Nothing is granted until the ticket is redeemed."""
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(timeout=30, follow_redirects=False) as browser:
             authorize_url = browser.get(f"{self.api_url}/oauth/authorize", headers=headers).json()["authorizeUrl"]
@@ -173,9 +188,9 @@ class DevStack:
             if callback.status_code != 302:
                 raise RuntimeError(f"the callback answered {callback.status_code}")
         query = parse_qs(urlparse(callback.headers["location"]).query)
-        if query.get("ghl") != ["connected"]:
+        if query.get("ghl") != ["installed"]:
             raise RuntimeError(f"the install did not complete: {query.get('reason', ['?'])[0]}")
-        return query["locationId"][0]
+        return query["ticket"][0], query["locationId"][0]
 
     # --- sandbox tokens across restarts -----------------------------------------------------------
     def _tokens_file(self) -> Path:

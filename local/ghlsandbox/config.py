@@ -30,7 +30,8 @@ DEMO_CLIENT_SECRET = "sbx-demo-client-secret"  # noqa: S105  (a published sandbo
 ALL_SCOPES = (
     "opportunities.readonly opportunities.write contacts.readonly contacts.write "
     "conversations.readonly conversations.write conversations/message.write "
-    "calendars.readonly calendars/events.readonly calendars/events.write oauth.readonly oauth.write"
+    "calendars.readonly calendars/events.readonly calendars/events.write users.readonly "
+    "oauth.readonly oauth.write"
 )
 
 type UserType = Literal["Location", "Company"]

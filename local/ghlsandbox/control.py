@@ -1,6 +1,6 @@
 """Local-only control endpoints under `/_sandbox/`, for tests and developers (not part of GHL).
 
-    GET    /_sandbox/state           ids to use (locations, pipelines, calendars…) and counts
+    GET    /_sandbox/state           ids to use (locations, pipelines, calendars, users…) and counts
     GET    /_sandbox/faults          installed fault rules (with ids, remaining counts)
     POST   /_sandbox/faults          add a rule, or a list of rules (FaultRule JSON) → 201
     DELETE /_sandbox/faults          remove every rule

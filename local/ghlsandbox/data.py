@@ -1,6 +1,10 @@
 """Deterministic demo data: one agency, its demo location (and a second one, to test access
-between locations), pipelines, ~150 contacts, ~200 opportunities, notes, conversations,
+between locations), users, pipelines, ~150 contacts, ~200 opportunities, notes, conversations,
 calendars with open hours and a few booked appointments.
+
+Users of the demo location: Dana Whitfield (the agency admin, who also sees the other location),
+Marcus Bell, Renee Alvarez and Tom Okoro (sub-account users), and Dev User (`dev@localhost`).
+The other location has Grace Lindqvist, its admin.
 
 Everything comes from `random.Random(seed)`, so a seed always gives the same records and ids.
 The ids tests and `make dev` need are constants below; the rest can be read from
@@ -46,6 +50,11 @@ DEMO_USER_ID = "7IfDH5mMDdwin86TkVYC"
 """The user who installs the app (`userId` in token responses)."""
 DEMO_USER_IDS = (DEMO_USER_ID, "M7l8GQlchbkER0Af7BOf", "jtNayviHzm5YdOnCqIz0", "Wiw8SE7diV3TMXVjM8Ah")
 OTHER_USER_ID = "ghjsllAj7n4JuXFZo2qh"
+"""The other location's only user (its admin): never visible through a demo-location token."""
+DEV_USER_ID = "DevUser0000localhost"
+DEV_USER_EMAIL = "dev@localhost"
+"""A demo-location user with the e-mail of `make dev`'s developer JWT, so a developer can link
+themself to a GHL user. Added after everything else is seeded, so no seeded record is theirs."""
 
 SALES_PIPELINE_ID = "20xlReGsaL1dvnyzv0Zz"
 PARTNERSHIPS_PIPELINE_ID = "yA0xIfl4c7xU2zXCot2P"
@@ -240,6 +249,7 @@ def seed_data(seed: int, now: datetime) -> Data:
     _seed_calendars(data)
     _seed_appointments(data, rng, demo_contacts, other_contacts, now)
     data.call_provider_ids.add(DEMO_CALL_PROVIDER_ID)
+    _seed_dev_user(data)
     return data
 
 
@@ -252,12 +262,37 @@ def _seed_accounts(data: Data) -> None:
         OTHER_LOCATION_ID, DEMO_COMPANY_ID, "Lakeside Dental Studio (Sandbox)", "America/New_York"
     )
     people = (("Dana", "Whitfield"), ("Marcus", "Bell"), ("Renee", "Alvarez"), ("Tom", "Okoro"))
-    for user_id, (first, last) in zip(DEMO_USER_IDS, people, strict=True):
+    for index, (user_id, (first, last)) in enumerate(zip(DEMO_USER_IDS, people, strict=True)):
         email = f"{first.lower()}@sandbox-agency.example"
-        data.users[user_id] = User(user_id, DEMO_COMPANY_ID, first, last, email, [DEMO_LOCATION_ID])
-    data.users[DEMO_USER_ID].location_ids.append(OTHER_LOCATION_ID)  # the agency admin sees both
+        data.users[user_id] = User(
+            user_id,
+            DEMO_COMPANY_ID,
+            first,
+            last,
+            email,
+            [DEMO_LOCATION_ID],
+            phone=f"+1512555{100 + index:04d}",
+            date_added=DATA_ANCHOR - timedelta(days=600 - 45 * index),
+        )
+    dana = data.users[DEMO_USER_ID]  # the agency admin who installs the app: sees both locations
+    dana.location_ids.append(OTHER_LOCATION_ID)
+    dana.type, dana.role, dana.enabled_2way_sync = "agency", "admin", True
     data.users[OTHER_USER_ID] = User(
-        OTHER_USER_ID, DEMO_COMPANY_ID, "Grace", "Lindqvist", "grace@sandbox-agency.example", [OTHER_LOCATION_ID]
+        OTHER_USER_ID,
+        DEMO_COMPANY_ID,
+        "Grace",
+        "Lindqvist",
+        "grace@sandbox-agency.example",
+        [OTHER_LOCATION_ID],
+        phone="+12125550110",
+        role="admin",
+        date_added=DATA_ANCHOR - timedelta(days=400),
+    )
+
+
+def _seed_dev_user(data: Data) -> None:
+    data.users[DEV_USER_ID] = User(
+        DEV_USER_ID, DEMO_COMPANY_ID, "Dev", "User", DEV_USER_EMAIL, [DEMO_LOCATION_ID], date_added=DATA_ANCHOR
     )
 
 

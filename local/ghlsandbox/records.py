@@ -8,7 +8,7 @@ Timestamps are stored as aware datetimes and rendered as GHL does (`…T04:55:17
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,18 +33,76 @@ class Location:
         return ZoneInfo(self.timezone)
 
 
+USER_PERMISSIONS: dict[str, bool] = {
+    name: True
+    for name in (
+        "campaignsEnabled",
+        "contactsEnabled",
+        "workflowsEnabled",
+        "triggersEnabled",
+        "funnelsEnabled",
+        "opportunitiesEnabled",
+        "dashboardStatsEnabled",
+        "bulkRequestsEnabled",
+        "appointmentsEnabled",
+        "reviewsEnabled",
+        "onlineListingsEnabled",
+        "phoneCallEnabled",
+        "conversationsEnabled",
+        "settingsEnabled",
+        "tagsEnabled",
+        "leadValueEnabled",
+        "marketingEnabled",
+    )
+} | {"campaignsReadOnly": False, "workflowsReadOnly": False, "assignedDataOnly": False, "websitesEnabled": False}
+"""A user's `permissions` (PermissionsDto): the spec's defaults for the flags a sales team touches."""
+
+
 @dataclass
 class User:
+    """A GHL user. `type` is "agency" (an agency user given some locations) or "account" (a
+    sub-account user); `role` is "admin" or "user" (the spec gives examples, no enum)."""
+
     id: str
     company_id: str
     first_name: str
     last_name: str
     email: str
     location_ids: list[str]
+    phone: str = ""
+    type: str = "account"
+    role: str = "user"
+    date_added: datetime = datetime(2025, 1, 6, 15, 0, tzinfo=UTC)
+    enabled_2way_sync: bool = False  # calendar two-way sync (`enabled2waySync` on search)
+    deleted: bool = False
 
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def api(self, *, listed: bool) -> dict[str, Any]:
+        """A user as search and the location list give it (`UserSchema`, `listed`), or as
+        `GET /users/{userId}` does (`UserSuccessfulResponseDto`, which has no `deleted`)."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "extension": "",
+            "permissions": dict(USER_PERMISSIONS),
+            "roles": {
+                "type": self.type,
+                "role": self.role,
+                "locationIds": list(self.location_ids),
+                "restrictSubAccount": self.type == "agency",
+            },
+            "platformLanguage": "en_US",
+        }
+        if listed:
+            body["deleted"] = self.deleted
+        return body
 
 
 @dataclass
@@ -256,6 +314,7 @@ class Message:
     date_added: datetime
     email_message_id: str = ""
     thread_id: str = ""
+    user_id: str = ""  # the location user who sent it (an Email's `emailFrom`); "" when not said
 
 
 @dataclass

@@ -22,7 +22,7 @@ from ghlsandbox.tokens import Grant, TokenStore
 from ghlsandbox.validation import Field
 
 VERSION_2021_07_28 = "2021-07-28"
-"""OAuth (locationToken), Opportunities, Contacts."""
+"""OAuth (locationToken), Opportunities, Contacts, Users."""
 VERSION_2021_04_15 = "2021-04-15"
 """Conversations, Calendars."""
 PUBLISHED_VERSIONS = ("2021-04-15", "2021-07-28", "2023-02-21")
@@ -61,7 +61,8 @@ class Route:
     """One operation, exactly at the spec's path (`{name}` segments are path parameters).
 
     `body`: the JSON (or form) fields, or None when the operation takes no body.
-    `auth_class`: the token class (GHL's authClass) it takes; None: no bearer token (`/oauth/token`).
+    `auth_class`: the token class (GHL's authClass) it takes, or a tuple of them when the spec
+    lists both `Agency-Access` and `Location-Access`; None: no bearer token (`/oauth/token`).
     `query`: the declared query parameters; any other is refused with a 422.
     """
 
@@ -69,12 +70,18 @@ class Route:
     template: str
     handler: Handler
     version: str | None = None
-    auth_class: AuthClass | None = None
+    auth_class: AuthClass | tuple[AuthClass, ...] | None = None
     scope: str | None = None
     query: tuple[Field, ...] = ()
     body: tuple[Field, ...] | None = None
     form: bool = False  # the body is form-encoded (OAuth); JSON is accepted too
     raw: bool = False  # the handler reads the query and form itself (the HTML install page)
+
+    @property
+    def auth_classes(self) -> tuple[AuthClass, ...]:
+        if self.auth_class is None:
+            return ()
+        return self.auth_class if isinstance(self.auth_class, tuple) else (self.auth_class,)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:

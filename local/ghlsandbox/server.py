@@ -352,7 +352,7 @@ class Sandbox:
             raise ApiError(401, INVALID_JWT)
         if record.expires_at <= self.clock():
             raise ApiError(401, EXPIRED_TOKEN, error="Unauthorized")
-        if record.grant.user_type != route.auth_class:
+        if record.grant.user_type not in route.auth_classes:
             raise ApiError(401, AUTH_CLASS_MESSAGE)
         if route.scope and route.scope not in record.grant.scopes:
             raise ApiError(401, MISSING_SCOPE)

@@ -55,6 +55,16 @@ class Data:
     def new_id(self) -> str:
         return ids.ghl_id(self.rng)
 
+    def location_user(self, location_id: str, *, user_id: str = "", email: str = "") -> User | None:
+        """The user with this id or e-mail (case-insensitive) who belongs to this location and is
+        not deleted: who may author a note or send an e-mail there."""
+        for user in self.users.values():
+            if user.deleted or location_id not in user.location_ids:
+                continue
+            if (user_id and user.id == user_id) or (email and user.email.lower() == email.lower()):
+                return user
+        return None
+
     def notes_of(self, contact_id: str) -> list[Note]:
         """A contact's notes, newest first."""
         found = [note for note in self.notes.values() if note.contact_id == contact_id]
@@ -142,9 +152,21 @@ class SandboxState:
                         "timezone": loc.timezone,
                         "pipelines": [p.id for p in data.pipelines.values() if p.location_id == loc.id],
                         "calendars": [c.id for c in data.calendars.values() if c.location_id == loc.id],
-                        "users": [u.id for u in data.users.values() if loc.id in u.location_ids],
+                        "users": [u.id for u in data.users.values() if loc.id in u.location_ids and not u.deleted],
                     }
                     for loc in data.locations.values()
+                ],
+                "users": [
+                    {
+                        "id": u.id,
+                        "name": u.name,
+                        "email": u.email,
+                        "type": u.type,
+                        "role": u.role,
+                        "locationIds": list(u.location_ids),
+                    }
+                    for u in data.users.values()
+                    if not u.deleted
                 ],
                 "callProviderIds": sorted(data.call_provider_ids),
                 "counts": {

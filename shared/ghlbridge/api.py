@@ -32,6 +32,7 @@ from ghlbridge.ghl.errors import (
     GHLForbiddenError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLScopeError,
     GHLStatusError,
     GHLTimeoutError,
     GHLTransportError,
@@ -57,8 +58,10 @@ class ErrorReply:
     headers: Mapping[str, str] | None = None
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
+    """A resolver with the one error table; `validate`: Powertools parses declared bodies and
+    parameters (400 `invalid_request` otherwise) and documents them."""
+    app = APIGatewayHttpResolver(enable_validation=validate)
     register_error_handlers(app)
     return app
 
@@ -93,6 +96,10 @@ def _describe_ghl(exc: GHLError) -> ErrorReply:
     if isinstance(exc, GHLForbiddenError):
         # A location's token meeting another location's record: to the caller it does not exist.
         return ErrorReply(404, "not_found", "GHL has no such resource in this location", found)
+    if isinstance(exc, GHLScopeError):
+        # The installation predates a scope this call needs: only a reinstall grants it.
+        reason = {"reason": "missing_scope", "authorize": "GET /oauth/authorize"}
+        return ErrorReply(409, "reauthorization_required", "The GHL installation lacks a scope; reinstall it", reason)
     if isinstance(exc, GHLRateLimitError):
         retry_after = str(int(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
         message = "GHL's rate limit was hit; retry later"

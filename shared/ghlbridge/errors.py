@@ -120,3 +120,28 @@ class UnsupportedMediaTypeError(AppError):
 
     status = 415
     code = "unsupported_media_type"
+
+
+# --- team access -------------------------------------------------------------------------------
+
+
+class MemberExistsError(AppError):
+    """`POST .../members` for a user who is already a member with ANOTHER role (change it with PATCH)."""
+
+    status = 409
+    code = "member_exists"
+
+
+class LastOwnerError(AppError):
+    """The change would leave the location without an owner (the last owner can neither leave nor
+    be demoted or removed)."""
+
+    status = 409
+    code = "last_owner"
+
+
+class GhlUserTakenError(AppError):
+    """Another member of the location is already linked to that GHL user."""
+
+    status = 409
+    code = "ghl_user_taken"

@@ -1,10 +1,18 @@
-"""The OAuth install of our GHL Marketplace app: the authorize URL and the callback.
+"""The OAuth install of our GHL Marketplace app: the authorize URL, the callback, and completing it.
 
 The `state` parameter is `<payload>.<mac>`: the payload names a nonce, the caller's user id and an
 expiry; the HMAC-SHA256 (key `stateSigningKey` from the app secret) proves we issued it. The nonce
-is also stored, so the store's `consume_oauth_state` lets it be used exactly once. The callback is
-a browser redirect from GHL without our JWT: the user it installs for is the one bound into the
-state.
+is also stored, so the store's `consume_oauth_state` lets it be used exactly once.
+
+The state proves who ASKED for the install, not who FINISHED it: user A can start an install and
+send the GHL link to an admin who approves it in their own browser. So the callback (a browser
+redirect from GHL, without our JWT) stores the installation but grants nobody anything. It sends
+the browser to the toolkit with a single-use install ticket (`TICKET_TTL`), bound to the state's
+user and to this very install (`installed_at`); the toolkit finishes with `POST /oauth/complete
+{ticket}` under the JWT of that same user, and only then is that user made an owner of the
+location (of every approved location, for an agency install). Another user's JWT, a second use, an
+expired ticket, or one whose installation was uninstalled or reinstalled since: refused, nothing
+granted. Only the ticket's SHA-256 is stored.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.encoding import b64url, unb64url
@@ -35,10 +43,20 @@ if TYPE_CHECKING:  # PyJWT (via ghlbridge.auth) is imported only by routes that 
     from ghlbridge.auth import Caller
 
 STATE_TTL = timedelta(minutes=10)
+TICKET_TTL = timedelta(minutes=10)
 
 CallbackReason = Literal[
     "access_denied", "missing_code", "invalid_state", "expired_state", "replayed_state", "exchange_failed"
 ]
+
+
+class InstallTicketInvalidError(AppError):
+    """`POST /oauth/complete` with a ticket that is unknown, expired, already used, another user's,
+    or whose installation has been uninstalled or reinstalled since (one answer for all: which one it
+    was is nobody's business but the log's)."""
+
+    status = 400
+    code = "invalid_install_ticket"
 
 
 class InstallCallbackError(AppError):
@@ -50,6 +68,14 @@ class InstallCallbackError(AppError):
     def __init__(self, reason: CallbackReason, message: str) -> None:
         super().__init__(message)
         self.reason: CallbackReason = reason
+
+
+class InstallTicket(BaseModel):
+    """`POST /oauth/complete`'s body: the ticket from the callback's redirect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ticket: str = Field(min_length=20, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class _StatePayload(BaseModel):
@@ -98,6 +124,11 @@ def authorize_url(
     return f"{settings.ghl_authorize_host.rstrip('/')}/v2/oauth/chooselocation?{urlencode(query)}"
 
 
+def ticket_hash(ticket: str) -> str:
+    """What the store keeps of a ticket: its SHA-256 (hex)."""
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
 def complete_install(
     query: Mapping[str, str],
     *,
@@ -107,9 +138,10 @@ def complete_install(
     state_key: bytes,
     redirect_uri: str,
     now: datetime,
-) -> Installation:
-    """Verify the state, consume it once, exchange the code, store the installation and make the
-    installer its owner. Raises `InstallCallbackError` with the reason for the toolkit."""
+) -> tuple[Installation, str]:
+    """Verify the state, consume it once, exchange the code and store the installation; grant
+    nothing. Returns the installation and the install ticket for the state's user. Raises
+    `InstallCallbackError` with the reason for the toolkit."""
     if query.get("error"):
         reason: CallbackReason = "access_denied" if query["error"] == "access_denied" else "exchange_failed"
         raise InstallCallbackError(reason, "The GHL install was not approved")
@@ -126,12 +158,26 @@ def complete_install(
         logger.warning("GHL code exchange failed", extra={"status": exc.status, "trace_id": exc.trace_id})
         raise InstallCallbackError("exchange_failed", "GHL refused the authorization code") from exc
     inst = store.save_installation(installation_from(answer, installed_by=state.u, cipher=cipher, now=now))
-    store.add_member(inst.id, state.u, "owner")
-    for location_id in inst.approved_locations:
-        store.add_member(location_id, state.u, "owner")
+    ticket = secrets.token_urlsafe(32)
+    if not store.create_install_ticket(ticket_hash(ticket), state.u, inst.id, now + TICKET_TTL):
+        raise InstallCallbackError("exchange_failed", "The install could not be recorded")  # pragma: no cover
+    count("InstallStored")
+    logger.info("GHL app installed; awaiting completion", extra={"installation_id": inst.id, "kind": inst.kind.value})
+    return inst, ticket
+
+
+def redeem(caller: Caller, ticket: str, *, store: TokenStore) -> list[str]:
+    """`POST /oauth/complete`: make the caller an owner of what the ticket's install covers.
+    The location ids granted, or `InstallTicketInvalidError` (nothing granted)."""
+    granted = store.redeem_install_ticket(ticket_hash(ticket), caller.user_id)
+    if granted is None:
+        logger.info("install ticket refused")
+        raise InstallTicketInvalidError(
+            "The install ticket is unknown, expired, already used or not yours; start the install again"
+        )
     count("InstallCompleted")
-    logger.info("GHL app installed", extra={"installation_id": inst.id, "kind": inst.kind.value})
-    return inst
+    logger.info("GHL install completed", extra={"locations": len(granted)})
+    return granted
 
 
 def installation_from(answer: TokenResponse, *, installed_by: str, cipher: TokenCipher, now: datetime) -> Installation:
@@ -155,8 +201,10 @@ def installation_from(answer: TokenResponse, *, installed_by: str, cipher: Token
     )
 
 
-def connected_redirect(toolkit_url: str, inst: Installation) -> str:
-    params = {"ghl": "connected"}
+def installed_redirect(toolkit_url: str, inst: Installation, ticket: str) -> str:
+    """`?ghl=installed&ticket=...` (+ the location or company): the toolkit finishes with
+    `POST /oauth/complete`."""
+    params = {"ghl": "installed", "ticket": ticket}
     if inst.kind is InstallationKind.LOCATION:
         params["locationId"] = inst.id
     else:
@@ -193,14 +241,14 @@ def start_install(caller: Caller, *, redirect_uri: str) -> str:
 
 
 def finish_install(query: Mapping[str, str], *, redirect_uri: str) -> str:
-    """The URL of the toolkit to send the browser back to, `?ghl=connected…` or `?ghl=error…`."""
+    """The URL of the toolkit to send the browser back to, `?ghl=installed&ticket=…` or `?ghl=error…`."""
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher, get_secrets
     from ghlbridge.settings import get_settings
 
     toolkit_url = get_settings().toolkit_url
     try:
-        inst = complete_install(
+        inst, ticket = complete_install(
             query,
             store=factories.get_store(),
             oauth=factories.get_oauth_api(),
@@ -212,4 +260,10 @@ def finish_install(query: Mapping[str, str], *, redirect_uri: str) -> str:
     except InstallCallbackError as exc:
         logger.info("GHL install callback refused", extra={"reason": exc.reason})
         return error_redirect(toolkit_url, exc.reason)
-    return connected_redirect(toolkit_url, inst)
+    return installed_redirect(toolkit_url, inst, ticket)
+
+
+def finish_for(caller: Caller, ticket: str) -> list[str]:
+    from ghlbridge import factories
+
+    return redeem(caller, ticket, store=factories.get_store())

@@ -1,7 +1,8 @@
 """The caller's GHL locations and how each is connected: the first thing a front end asks.
 
-Read from the store only (no GHL call): a location is reachable through its own installation or
-through an agency (Company) installation that approved it.
+Read from the store only (no GHL call), in one round trip (`TokenStore.list_locations`): each
+membership with the installation that serves it, the location's own or the agency (Company)
+installation that approved it, picked by the same rule as the token provider's.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ghlbridge.store import Installation, InstallationStatus, TokenStore
+from ghlbridge.store import InstallationKind, InstallationStatus, LocationAccess, MemberRole, TokenStore
 
-ConnectionStatus = Literal["connected", "needs_reauth", "uninstalled"]
+ConnectionStatus = Literal["connected", "needs_reauth"]
+"""An uninstalled location is not listed: its memberships ended with the installation."""
 
 
 class Location(BaseModel):
@@ -22,7 +24,8 @@ class Location(BaseModel):
 
     id: str
     name: str | None
-    role: str
+    role: MemberRole
+    ghl_user_id: str | None = Field(default=None, description="The GHL user the caller is linked to here")
     status: ConnectionStatus
     reauth_reason: str | None = None
     via_company_id: str | None = None
@@ -37,32 +40,34 @@ class LocationList(BaseModel):
 _STATUS: dict[InstallationStatus, ConnectionStatus] = {
     InstallationStatus.ACTIVE: "connected",
     InstallationStatus.NEEDS_REAUTH: "needs_reauth",
-    InstallationStatus.UNINSTALLED: "uninstalled",
 }
 
 
-def list_locations(store: TokenStore, user_id: str) -> LocationList:
-    """Every location (and agency) the user is a member of, with its connection state."""
-    items = []
-    for membership in sorted(store.list_memberships(user_id), key=lambda m: m.location_id):
-        inst = store.get_installation(membership.location_id)
-        via: Installation | None = None
-        if inst is None or inst.status is InstallationStatus.UNINSTALLED:
-            via = store.find_company_for_location(membership.location_id)
-        source = via or inst
-        if source is None:
-            continue  # a membership whose installation is gone: nothing to show
-        items.append(
-            Location(
-                id=membership.location_id,
-                name=inst.name if inst else None,
-                role=membership.role,
-                status=_STATUS[source.status],
-                reauth_reason=source.reauth_reason,
-                via_company_id=via.id if via else None,
-                scopes=source.scopes,
-                # minted location tokens are not stored: their expiry is the container's business
-                token_expires_at=None if via else source.expires_at,
-            )
-        )
+def location(access: LocationAccess) -> Location | None:
+    """The caller's view of one location; None when no installation serves it any more."""
+    source, member = access.installation, access.membership
+    if source is None or source.status not in _STATUS:
+        return None
+    via = source.id if source.kind is InstallationKind.COMPANY else None
+    return Location(
+        id=member.location_id,
+        name=source.name if via is None else None,
+        role=member.role,
+        ghl_user_id=member.ghl_user_id,
+        status=_STATUS[source.status],
+        reauth_reason=source.reauth_reason,
+        via_company_id=via,
+        scopes=source.scopes,
+        # minted location tokens are not stored: their expiry is the container's business
+        token_expires_at=None if via else source.expires_at,
+    )
+
+
+def list_locations(store: TokenStore, user_id: str, *, only: set[str] | None = None) -> LocationList:
+    """Every location the user is a member of (`only`: of these ids), with its connection state."""
+    items = [
+        found
+        for access in store.list_locations(user_id)
+        if (only is None or access.membership.location_id in only) and (found := location(access)) is not None
+    ]
     return LocationList(items=items)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 DEFAULT_SCOPES = (
     "opportunities.readonly opportunities.write contacts.readonly contacts.write "
     "conversations.readonly conversations.write conversations/message.write "
-    "calendars.readonly calendars/events.write oauth.readonly oauth.write"
+    "calendars.readonly calendars/events.write oauth.readonly oauth.write users.readonly"
 )
 
 # GHL's published webhook keys (../shared/GHL-NOTES.md §7.2). Configurable: GHL rotates them.
@@ -76,7 +76,8 @@ class Settings(BaseModel):
     ghl_call_provider_id: str = ""  # the app's Call conversation provider; empty: calls are logged as notes only
     booking_url_base: str = "https://api.leadconnectorhq.com/widget/booking"  # + "/<calendarId>"
     pipelines_cache_seconds: int = Field(default=300, ge=0)  # per container and location; 0 turns it off
-    membership_cache_seconds: int = Field(default=60, ge=0)  # a membership that holds, per container
+    membership_cache_seconds: int = Field(default=60, ge=0, le=60)  # a membership that holds, per container
+    users_cache_seconds: int = Field(default=300, ge=0)  # a location's GHL users, per container
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)  # how long a write's answer is replayed
 
     # Token store: "supabase" (PostgREST) in AWS, "sqlite" for local runs

@@ -10,7 +10,11 @@ Two things GHL's own docs leave open, decided here:
   UNINSTALL must carry our `appId` (`GHL_CLIENT_ID` up to the first "-", as the official SDKs do).
 - A validly signed UNINSTALL can arrive again (GHL retries, or a replay inside the 5-minute window)
   after the location reinstalled. Uninstalling then would wipe the new tokens, so an UNINSTALL is
-  `superseded` when the installation is active and was written after the event's timestamp.
+  `superseded` when the installation is active and was (re)installed after the event's timestamp.
+  `installed_at` is set by an install alone; `updated_at` moves with every lease and refresh, so it
+  would wrongly supersede a real UNINSTALL of an installation that was merely refreshed meanwhile.
+- An UNINSTALL ends every membership the installation served (the store does it in the same
+  transaction), so a later reinstall grants access only to whoever completes it.
 """
 
 from __future__ import annotations
@@ -201,8 +205,8 @@ def _uninstall(event: WebhookEvent, store: TokenStore) -> Outcome:
         outcome: Outcome = "acknowledged"  # nothing of ours to remove
     elif (
         current.status is InstallationStatus.ACTIVE
-        and current.updated_at is not None
-        and current.updated_at > event.timestamp
+        and current.installed_at is not None
+        and current.installed_at > event.timestamp
     ):
         outcome = "superseded"
     else:

@@ -46,17 +46,31 @@ class Stack:
         log = httpx.get(f"{self.ghl}/_sandbox/requests", timeout=10).json()["requests"]
         return [r for r in log if path_part in r["path"]]
 
+    def token_for(self, user_id: str, email: str = "rep@example.com") -> str:
+        """A dev JWT of another toolkit user (local runs only accept it)."""
+        token = str(self.stack.secrets.mint_jwt(user_id=user_id, email=email))
+        leak_guard.register(token)
+        return token
+
+    def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        """`method path` on the API as the dev user (or as the owner of `token`)."""
+        headers = {"Authorization": f"Bearer {token or self.token}", **kwargs.pop("headers", {})}
+        return httpx.request(method, f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
+
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return httpx.get(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
+        return self.call("GET", path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return httpx.post(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
+        return self.call("POST", path, **kwargs)
 
     def put(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return httpx.put(f"{self.api}{path}", headers=headers, timeout=60, **kwargs)
+        return self.call("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.call("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.call("DELETE", path, **kwargs)
 
     def sign_webhook(self, raw: bytes) -> str:
         return base64.b64encode(WEBHOOK_KEY.sign(raw)).decode()

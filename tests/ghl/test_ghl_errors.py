@@ -16,9 +16,11 @@ from ghlbridge.ghl.errors import (
     GHLInvalidGrantError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLScopeError,
     GHLServerError,
     GHLStatusError,
     GHLTimeoutError,
+    GHLTokenRejectedError,
     GHLTransportError,
     GHLUnauthorizedError,
     GHLUnprocessableError,
@@ -63,8 +65,38 @@ def answer(
         (
             401,
             {"statusCode": 401, "message": "Invalid JWT", "error": "Unauthorized", "traceId": "t-401"},
-            GHLUnauthorizedError,
+            GHLTokenRejectedError,
             "Invalid JWT",
+        ),
+        (
+            401,
+            {"statusCode": 401, "message": "Invalid token: access token is invalid", "traceId": "t-401b"},
+            GHLTokenRejectedError,
+            "Invalid token: access token is invalid",
+        ),
+        (
+            401,
+            {"statusCode": 401, "message": "The token is not authorized for this scope.", "traceId": "t-401c"},
+            GHLScopeError,
+            "The token is not authorized for this scope.",
+        ),
+        (
+            401,
+            {
+                "statusCode": 401,
+                "message": "This authClass type is not allowed to access this scope. "
+                "Please verify your IAM configuration if this is not the case.",
+                "traceId": "t-401d",
+            },
+            GHLUnauthorizedError,
+            "This authClass type is not allowed to access this scope. "
+            "Please verify your IAM configuration if this is not the case.",
+        ),
+        (
+            401,
+            {"message": "The user does not exist.", "statusCode": 401, "traceId": "t-401e"},
+            GHLUnauthorizedError,
+            "The user does not exist.",
         ),
         (
             403,

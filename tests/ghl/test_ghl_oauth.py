@@ -277,7 +277,7 @@ def test_no_credential_in_errors_or_logs(
         "GHLInvalidGrantError",
         "GHLUnauthorizedError",
         "GHLTimeoutError",
-        "GHLUnauthorizedError",
+        "GHLTokenRejectedError",
     ]
     assert_no_secrets(
         *(str(e) for e in errors),

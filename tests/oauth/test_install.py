@@ -1,4 +1,4 @@
-"""The OAuth install through the real OAuth handler: authorize → GHL (double) → callback."""
+"""The OAuth install through the real OAuth handler: authorize → GHL (double) → callback → complete."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ def callback(query: dict[str, str]) -> tuple[int, dict[str, list[str]], str]:
     response = call(http_event("GET", "/oauth/callback", query=query))
     location = response["headers"]["Location"]
     return response["statusCode"], parse_qs(urlparse(location).query), location
+
+
+def complete(ticket: str, user: str = USER) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {make_jwt(user)}", "Content-Type": "application/json"}
+    response = call(http_event("POST", "/oauth/complete", headers=headers, body=json.dumps({"ticket": ticket})))
+    return response["statusCode"], json.loads(response["body"])
+
+
+def installed(query: dict[str, list[str]]) -> str:
+    """The ticket of a `?ghl=installed&ticket=...` redirect."""
+    assert query["ghl"] == ["installed"], query
+    return query["ticket"][0]
 
 
 def installation(env: AppEnv, installation_id: str) -> Any:
@@ -123,7 +135,7 @@ def test_authorize_refuses_unauthenticated_callers_and_stores_nothing(app_env: A
     assert oauth_state_rows(app_env) == 1
 
 
-def test_callback_exchanges_the_code_stores_encrypted_tokens_and_the_owner(app_env: AppEnv) -> None:
+def test_callback_exchanges_the_code_stores_encrypted_tokens_and_grants_nothing_yet(app_env: AppEnv) -> None:
     from ghlbridge import factories
     from ghlbridge.refresh import aad
     from ghlbridge.secrets import get_cipher
@@ -135,7 +147,8 @@ def test_callback_exchanges_the_code_stores_encrypted_tokens_and_the_owner(app_e
 
     assert status == 302
     assert location.startswith("https://toolkit.example.com/app?")
-    assert query == {"ghl": ["connected"], "locationId": ["locA1"]}
+    assert set(query) == {"ghl", "ticket", "locationId"} and query["locationId"] == ["locA1"]
+    ticket = installed(query)
     [sent] = app_env.ghl.requests_to("/oauth/token")
     assert sent["form"]["grant_type"] == "authorization_code"
     assert sent["form"]["code"] == code
@@ -147,7 +160,43 @@ def test_callback_exchanges_the_code_stores_encrypted_tokens_and_the_owner(app_e
     assert get_cipher().decrypt(inst.access_token_enc, aad=aad("locA1", "access")) == access
     assert get_cipher().decrypt(inst.refresh_token_enc, aad=aad("locA1", "refresh")) == refresh
     assert inst.expires_at > datetime.now(UTC) + timedelta(hours=23)
+    assert factories.get_store().get_membership("locA1", USER) is None  # nothing granted by the callback
+    status, body = complete(ticket)
+    assert status == 200 and [(i["id"], i["role"], i["status"]) for i in body["items"]] == [
+        ("locA1", "owner", "connected")
+    ]
     assert factories.get_store().get_membership("locA1", USER).role == "owner"
+
+
+def test_only_the_user_who_started_the_install_can_complete_it_once(app_env: AppEnv) -> None:
+    from ghlbridge import factories
+
+    ticket = installed(
+        callback({"code": app_env.ghl.issue_code(location_id="locT"), "state": state_from(authorize())})[1]
+    )
+    store = factories.get_store()
+
+    for attempt in (complete(ticket, OTHER_USER), complete("x" * 43, USER)):
+        assert attempt[0] == 400 and attempt[1]["error"]["code"] == "invalid_install_ticket"
+    assert store.get_membership("locT", OTHER_USER) is None and store.get_membership("locT", USER) is None
+    assert complete(ticket, USER)[0] == 200  # another user's attempt did not use it up
+    replay = complete(ticket, USER)
+    assert replay[0] == 400 and replay[1]["error"]["code"] == "invalid_install_ticket"
+    assert [m.user_id for m in store.list_members("locT")] == [USER]
+
+
+def test_a_ticket_is_void_after_ten_minutes(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The callback ran 11 minutes ago (its clock moved back): the ticket it issued has expired."""
+    import ghlbridge.install
+
+    state = state_from(authorize())
+    monkeypatch.setattr(ghlbridge.install, "utcnow", lambda: datetime.now(UTC) - timedelta(minutes=11))
+    ticket = installed(callback({"code": app_env.ghl.issue_code(location_id="locX"), "state": state})[1])
+    monkeypatch.undo()
+
+    status, body = complete(ticket)
+
+    assert status == 400 and body["error"]["code"] == "invalid_install_ticket"
 
 
 def test_a_company_install_is_stored_as_such_and_its_locations_get_minted_tokens(app_env: AppEnv) -> None:
@@ -158,11 +207,15 @@ def test_a_company_install_is_stored_as_such_and_its_locations_get_minted_tokens
 
     status, query, _ = callback({"code": code, "state": state})
 
-    assert status == 302 and query == {"ghl": ["connected"], "companyId": ["compX"]}
+    assert status == 302 and query["companyId"] == ["compX"]
     inst = installation(app_env, "compX")
     assert inst.kind.value == "company" and inst.approved_locations == ["locB1", "locB2"]
     store = factories.get_store()
-    assert {m.location_id for m in store.list_memberships(USER)} >= {"compX", "locB1", "locB2"}
+    assert complete(installed(query))[0] == 200
+    assert {a.membership.location_id: a.membership.role for a in store.list_locations(USER)} == {
+        "locB1": "owner",
+        "locB2": "owner",
+    }  # every approved location, and not the company id: it is not a location
 
     provider = factories.get_token_provider()
     first = provider.access_token("locB1")
@@ -178,7 +231,7 @@ def test_a_company_install_is_stored_as_such_and_its_locations_get_minted_tokens
 
 def test_a_replayed_state_is_refused_and_changes_nothing(app_env: AppEnv) -> None:
     state = state_from(authorize())
-    assert callback({"code": app_env.ghl.issue_code(location_id="locR"), "state": state})[1]["ghl"] == ["connected"]
+    assert callback({"code": app_env.ghl.issue_code(location_id="locR"), "state": state})[1]["ghl"] == ["installed"]
     before = installation(app_env, "locR")
 
     _, query, _ = callback({"code": app_env.ghl.issue_code(location_id="locR"), "state": state})
@@ -204,7 +257,7 @@ def test_an_expired_state_is_refused_before_anything_is_stored(
     assert installation(app_env, "locE") is None
     monkeypatch.undo()  # and the state, never consumed, still works within its 10 minutes
     app_env_state_ok = callback({"code": app_env.ghl.issue_code(location_id="locE"), "state": state})[1]
-    assert app_env_state_ok["ghl"] == ["connected"]
+    assert app_env_state_ok["ghl"] == ["installed"]
 
 
 def forged_state() -> str:
@@ -263,5 +316,5 @@ def test_the_state_is_bound_to_the_user_who_asked(app_env: AppEnv) -> None:
     assert query["reason"] == ["replayed_state"]
     assert factories.get_store().get_membership("loc1", OTHER_USER) is None
     _, query, _ = callback({"code": app_env.ghl.issue_code(), "state": good})  # still the owner's to use
-    assert query["ghl"] == ["connected"]
+    assert complete(installed(query))[0] == 200
     assert factories.get_store().get_membership("loc1", USER) is not None

@@ -70,6 +70,7 @@ def test_lists_connected_needs_reauth_and_agency_locations(store: Any) -> None:
         "id": "locVIA",
         "name": None,
         "role": "owner",
+        "ghlUserId": None,
         "status": "connected",
         "reauthReason": None,
         "viaCompanyId": "compA",
@@ -93,3 +94,46 @@ def test_locations_needs_a_valid_jwt(store: Any) -> None:
 
     assert response["statusCode"] == 401
     assert json.loads(response["body"])["error"]["code"] == "unauthenticated"
+
+
+def test_the_callers_link_and_role_show_and_the_list_is_one_store_call(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ghlbridge.secrets import get_cipher
+    from ghlbridge.store import MemberRole
+
+    for n in range(5):
+        location_id = f"locM{n}"
+        seed_installation(store, get_cipher(), location_id, access=f"at-{n:010}", refresh=f"rt-{n:010}",
+                          expires_in=timedelta(hours=20))  # fmt: skip
+        store.add_member(location_id, USER, MemberRole.MEMBER if n else MemberRole.OWNER)
+    store.link_member("locM0", USER, USER, "ghlUser0001")
+    calls: list[str] = []
+    real = type(store)
+    for name in ("list_locations", "get_installation", "get_token_source", "get_membership"):
+        original = getattr(real, name)
+        monkeypatch.setattr(
+            real, name, lambda self, *a, _o=original, _n=name, **k: calls.append(_n) or _o(self, *a, **k)
+        )
+
+    items = json.loads(get_locations()["body"])["items"]
+
+    assert calls == ["list_locations"]
+    assert [(i["id"], i["role"], i["ghlUserId"]) for i in items] == [
+        ("locM0", "owner", "ghlUser0001"),
+        *((f"locM{n}", "member", None) for n in range(1, 5)),
+    ]
+
+
+def test_an_uninstalled_location_is_no_longer_listed(store: Any) -> None:
+    from ghlbridge.secrets import get_cipher
+
+    seed_installation(store, get_cipher(), "locGONE", access="at-gone-0000", refresh="rt-gone-0000",
+                      expires_in=timedelta(hours=20))  # fmt: skip
+    store.add_member("locGONE", USER, "owner")
+    assert [i["id"] for i in json.loads(get_locations()["body"])["items"]] == ["locGONE"]
+
+    store.uninstall("locGONE")
+
+    assert json.loads(get_locations()["body"])["items"] == []
+    assert store.get_membership("locGONE", USER) is None

@@ -64,7 +64,9 @@ def parts(app_env: AppEnv) -> Any:
             )
             return refresh
 
-        def provider(self, store: Any = None, *, lease: float = 1.0, parking: Any = None) -> Any:
+        def provider(
+            self, store: Any = None, *, lease: float = 1.0, parking: Any = None, monotonic: Any = time.monotonic
+        ) -> Any:
             from ghlbridge.refresh import Refresher
             from ghlbridge.tokens import TokenProvider
 
@@ -75,7 +77,7 @@ def parts(app_env: AppEnv) -> Any:
                 parking or factories.get_parking(),
                 lease_seconds=lease,
             )
-            return TokenProvider(refresher, factories.get_oauth_api())
+            return TokenProvider(refresher, factories.get_oauth_api(), monotonic=monotonic)
 
     return Parts()
 
@@ -91,7 +93,7 @@ def test_a_fresh_token_is_served_from_memory_without_a_store_round_trip(parts: A
         assert provider.access_token("loc1") == first
 
     assert first == "at-old-loc1"
-    assert calls_after_first == ["get_installation"]
+    assert calls_after_first == ["get_token_source"]
     assert store.calls == calls_after_first
     assert parts.ghl.token_posts() == 0
 
@@ -175,6 +177,72 @@ def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> Non
 
     assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 2
     assert parts.ghl.token_posts("refresh_token") == 1
+
+
+def pipelines(provider: Any, location_id: str = "loc1") -> Any:
+    from ghlbridge import factories
+    from ghlbridge.ghl.client import VERSION_2021_07_28
+    from ghlbridge.tokens import GHLAuth
+
+    return factories.get_ghl_client().request(
+        "GET",
+        "/opportunities/pipelines",
+        version=VERSION_2021_07_28,
+        params={"locationId": location_id},
+        auth=GHLAuth(provider, location_id),
+    )
+
+
+def test_a_token_refused_again_is_force_refreshed_at_most_once_a_minute(parts: Any) -> None:
+    from ghlbridge.ghl.errors import GHLTokenRejectedError
+
+    parts.seed(expires_in=FRESH)
+    parts.ghl.state.reject_every_token = True  # GHL keeps answering 401 "Invalid JWT"
+    clock = [1000.0]
+    provider = parts.provider(monotonic=lambda: clock[0])
+
+    for _ in range(5):
+        with pytest.raises(GHLTokenRejectedError):
+            pipelines(provider)
+        clock[0] += 5
+
+    assert parts.ghl.token_posts("refresh_token") == 1  # the first 401 only; the next four stand as they are
+    assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 6  # one replay, after the one refresh
+    clock[0] += 60
+    with pytest.raises(GHLTokenRejectedError):
+        pipelines(provider)
+    assert parts.ghl.token_posts("refresh_token") == 2
+
+
+def test_a_token_is_read_from_the_store_again_after_a_minute_so_an_uninstall_takes_effect(parts: Any) -> None:
+    from ghlbridge.errors import InstallationNotFoundError
+
+    parts.seed(expires_in=FRESH)
+    store = CountingStore(parts.store)
+    clock = [1000.0]
+    provider = parts.provider(store, monotonic=lambda: clock[0])
+    first = provider.access_token("loc1")
+    parts.store.uninstall("loc1")
+
+    clock[0] += 59
+    assert provider.access_token("loc1") == first and store.calls == ["get_token_source"]
+    clock[0] += 1
+    with pytest.raises(InstallationNotFoundError):
+        provider.access_token("loc1")
+    assert store.calls == ["get_token_source", "get_token_source"]
+
+
+def test_a_company_id_is_not_a_location_and_never_reaches_ghl(parts: Any) -> None:
+    from ghlbridge.errors import InstallationNotFoundError
+    from ghlbridge.store import InstallationKind
+
+    parts.seed("compZ", expires_in=FRESH, kind=InstallationKind.COMPANY, approved_locations=["locZ1"])
+    provider = parts.provider()
+
+    with pytest.raises(InstallationNotFoundError):
+        provider.access_token("compZ")
+
+    assert parts.ghl.state.requests == []  # neither a refresh, nor a mint, nor any other call
 
 
 def test_invalid_grant_marks_needs_reauth_and_never_deletes(parts: Any) -> None:

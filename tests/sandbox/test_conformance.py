@@ -23,6 +23,7 @@ from ghlsandbox import (
     DEMO_CALL_PROVIDER_ID,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
+    DEMO_COMPANY_ID,
     DEMO_LOCATION_ID,
     DEMO_USER_IDS,
     DISCOVERY_CALENDAR_ID,
@@ -97,6 +98,11 @@ def _book(sbx: Ghl) -> httpx.Response:
     return sbx.post("/calendars/events/appointments", json=body)
 
 
+def _search_users_as_company(sbx: Ghl) -> httpx.Response:
+    company = sbx.install(user_type="Company")["access_token"]
+    return sbx.get("/users/search", params={"companyId": DEMO_COMPANY_ID, "limit": "3"}, token=company)
+
+
 CASES = [
     Case("POST", "/oauth/token (authorization_code)", 200, _token_by_code),
     Case("POST", "/oauth/token (refresh_token)", 200, _token_by_refresh),
@@ -163,6 +169,21 @@ CASES = [
     ),
     Case(
         "POST",
+        "/conversations/messages (emailFrom)",
+        200,
+        lambda sbx: sbx.post(
+            "/conversations/messages",
+            json={
+                "type": "Email",
+                "contactId": demo_contacts(sbx)[0].id,
+                "subject": "Hello",
+                "html": "<p>Hi!</p>",
+                "emailFrom": "marcus@sandbox-agency.example",
+            },
+        ),
+    ),
+    Case(
+        "POST",
         "/conversations/messages/outbound",
         200,
         lambda sbx: sbx.post(
@@ -178,6 +199,10 @@ CASES = [
     Case("GET", "/calendars/", 200, lambda sbx: sbx.get("/calendars/", params={"locationId": DEMO_LOCATION_ID})),
     Case("GET", "/calendars/{calendarId}/free-slots", 200, _free_slots),
     Case("POST", "/calendars/events/appointments", 200, _book),
+    Case("GET", "/users/search", 200, lambda sbx: sbx.get("/users/search", params={"companyId": DEMO_COMPANY_ID})),
+    Case("GET", "/users/search (Company token)", 200, _search_users_as_company),
+    Case("GET", "/users/", 200, lambda sbx: sbx.get("/users/", params={"locationId": DEMO_LOCATION_ID})),
+    Case("GET", "/users/{userId}", 200, lambda sbx: sbx.get(f"/users/{DEMO_USER_IDS[0]}")),
 ]
 
 
@@ -201,6 +226,8 @@ def test_success_answer_conforms_to_the_spec(sbx: Ghl, case: Case) -> None:
         assert body, "the next week of weekdays has free slots"
         assert_response_conforms("GET", path, 200, body)
     else:
+        if path.startswith("/users/"):
+            _check_users(body)
         assert_response_conforms(case.method, path, case.status, body)
 
 
@@ -217,13 +244,27 @@ def _check_pipeline_stages(body: dict[str, Any]) -> None:
             assert stage["position"] == position
 
 
+def _check_users(body: dict[str, Any]) -> None:
+    """A users answer is not vacuous: it carries users with their identity and role."""
+    users = body.get("users", [body])
+    assert users
+    for user in users:
+        assert user["id"] and user["email"] and user["name"] == f"{user['firstName']} {user['lastName']}"
+        assert user["roles"]["role"] in ("admin", "user") and user["roles"]["locationIds"]
+    if "count" in body:
+        assert body["count"] >= len(users)
+
+
 def test_error_answers_conform_to_the_common_error_schemas(sbx: Ghl) -> None:
-    """400, 401 and 422 bodies have the shapes of common-schemas.json (with `traceId` added)."""
+    """400, 401 and 422 bodies have the shapes of common-schemas.json (with `traceId` added), the
+    users API's "The user does not exist." 401 too."""
     bad_request = sbx.get(f"/contacts/{'x' * 20}")
     unauthorized = sbx.get(f"/contacts/{demo_contacts(sbx)[0].id}", token="not-a-token")
     unprocessable = sbx.get("/opportunities/search", params={"limit": 500})
 
-    for response, status in ((bad_request, 400), (unauthorized, 401), (unprocessable, 422)):
+    no_user = sbx.get("/users/doesNotExist00000000")
+
+    for response, status in ((bad_request, 400), (unauthorized, 401), (unprocessable, 422), (no_user, 401)):
         assert response.status_code == status
         body = response.json()
         assert body["traceId"] == response.headers["traceId"]

@@ -1,8 +1,8 @@
-"""Contacts: the contact record, notes (list, add), tags (add, never remove)."""
+"""Contacts: the contact record, notes (list, add, by a location user), tags (add, never remove)."""
 
 from __future__ import annotations
 
-from ghlsandbox import DEMO_LOCATION_ID, DEMO_USER_IDS
+from ghlsandbox import DEMO_LOCATION_ID, DEMO_USER_IDS, DEV_USER_ID, OTHER_USER_ID
 
 from tests.sandbox.kit import Ghl, demo_contacts
 
@@ -75,3 +75,27 @@ def test_adding_tags_keeps_existing_ones_and_normalises_like_ghl(sbx: Ghl) -> No
     assert response.json()["tags"] == [*existing, "toolkit lead", "q3"]
     assert sbx.sandbox.state.data.contacts[contact.id].tags == [*existing, "toolkit lead", "q3"]
     assert sbx.get(f"/contacts/{contact.id}").json()["contact"]["tags"] == [*existing, "toolkit lead", "q3"]
+
+
+def test_a_note_author_must_be_a_user_of_the_contacts_location(sbx: Ghl) -> None:
+    contact = demo_contacts(sbx)[2]
+    before = sbx.sandbox.state.snapshot()
+
+    refused = [
+        sbx.post(f"/contacts/{contact.id}/notes", json={"body": "Hi", "userId": user_id})
+        for user_id in (OTHER_USER_ID, "doesNotExist00000000", "")
+    ]
+
+    for response in refused:
+        assert response.status_code == 400
+        assert {k: v for k, v in response.json().items() if k != "traceId"} == {
+            "statusCode": 400,
+            "message": "User not found",
+            "error": "Bad Request",
+        }
+    assert sbx.sandbox.state.snapshot() == before, "a refused note changes nothing"
+    by_dev = sbx.post(f"/contacts/{contact.id}/notes", json={"body": "Linked myself.", "userId": DEV_USER_ID})
+    anonymous = sbx.post(f"/contacts/{contact.id}/notes", json={"body": "No author."})
+    assert by_dev.status_code == 201 and by_dev.json()["note"]["userId"] == DEV_USER_ID
+    assert sbx.sandbox.state.data.notes[by_dev.json()["note"]["id"]].user_id == DEV_USER_ID
+    assert anonymous.status_code == 201 and anonymous.json()["note"]["userId"] == ""

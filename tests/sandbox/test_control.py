@@ -16,6 +16,9 @@ from ghlsandbox import (
     DEMO_CALENDAR_IDS,
     DEMO_LOCATION_ID,
     DEMO_PIPELINE_IDS,
+    DEMO_USER_IDS,
+    DEV_USER_EMAIL,
+    DEV_USER_ID,
     OTHER_LOCATION_ID,
     SandboxConfig,
     control,
@@ -37,6 +40,17 @@ def test_state_lists_the_ids_to_use_and_counts_but_no_token(sbx: Ghl) -> None:
     assert {loc["id"] for loc in state["locations"]} == {DEMO_LOCATION_ID, OTHER_LOCATION_ID}
     assert state["counts"]["opportunities"] == 210 and state["counts"]["contacts"] == 162
     assert state["oauth"]["access_tokens_live"] == 1 and state["oauth"]["refresh_tokens_live"] == 1
+    assert set(demo["users"]) == {*DEMO_USER_IDS, DEV_USER_ID}
+    users = {user["email"]: user for user in state["users"]}
+    assert users[DEV_USER_EMAIL] == {
+        "id": DEV_USER_ID,
+        "name": "Dev User",
+        "email": DEV_USER_EMAIL,
+        "type": "account",
+        "role": "user",
+        "locationIds": [DEMO_LOCATION_ID],
+    }
+    assert len(users) == 6, "five demo-location users and the other location's admin"
     leak_guard.assert_no_secret(response.text, "GET /_sandbox/state")
 
 

@@ -1,8 +1,9 @@
-"""Conversations: search, create (one per contact), email sends and call logs in the outbox."""
+"""Conversations: search, create (one per contact), email sends (and their author) and call logs in
+the outbox."""
 
 from __future__ import annotations
 
-from ghlsandbox import DEMO_CALL_PROVIDER_ID, DEMO_LOCATION_ID
+from ghlsandbox import DEMO_CALL_PROVIDER_ID, DEMO_LOCATION_ID, DEMO_USER_IDS, DEV_USER_EMAIL, DEV_USER_ID
 
 from tests.sandbox.kit import Ghl, contact_without_conversation, demo_contacts
 
@@ -138,3 +139,41 @@ def test_logging_a_call_needs_the_call_provider(sbx: Ghl) -> None:
     assert no_provider.status_code == 422
     assert no_provider.json()["message"] == ["conversationProviderId should not be empty"]
     assert wrong_provider.status_code == 400 and len(sbx.sandbox.outbox) == 1
+
+
+def test_emailfrom_must_be_a_user_of_the_contacts_location_and_makes_the_message_theirs(sbx: Ghl) -> None:
+    contact = contact_without_conversation(sbx)
+    email = {"type": "Email", "contactId": contact.id, "subject": "Hi", "html": "<p>Hi</p>"}
+    before = sbx.sandbox.state.snapshot()
+
+    refused = [
+        sbx.post("/conversations/messages", json={**email, "emailFrom": sender})
+        for sender in ("grace@sandbox-agency.example", "someone@example.com", "")
+    ]
+
+    for response in refused:
+        assert response.status_code == 400
+        assert {k: v for k, v in response.json().items() if k != "traceId"} == {
+            "statusCode": 400,
+            "message": "emailFrom is not a user of this location",
+            "error": "Bad Request",
+        }
+    assert sbx.sandbox.state.snapshot() == before, "a refused send changes nothing"
+
+    by_renee = sbx.post("/conversations/messages", json={**email, "emailFrom": "Renee@Sandbox-Agency.example"})
+    by_dev = sbx.post("/conversations/messages", json={**email, "emailFrom": DEV_USER_EMAIL})
+    unsigned = sbx.post("/conversations/messages", json=email)
+
+    assert [r.status_code for r in (by_renee, by_dev, unsigned)] == [200, 200, 200]
+    entries = sbx.sandbox.outbox
+    assert [(e.get("emailFrom"), e.get("userId")) for e in entries] == [
+        ("Renee@Sandbox-Agency.example", DEMO_USER_IDS[2]),
+        (DEV_USER_EMAIL, DEV_USER_ID),
+        (None, None),
+    ]
+    messages = sbx.sandbox.state.data.messages
+    assert [messages[r.json()["messageId"]].user_id for r in (by_renee, by_dev, unsigned)] == [
+        DEMO_USER_IDS[2],
+        DEV_USER_ID,
+        "",
+    ]

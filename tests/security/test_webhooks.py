@@ -420,12 +420,24 @@ def test_uninstall_done_but_receipt_lost_is_not_redone(store: FakeStore) -> None
 
 def test_uninstall_older_than_a_reinstall_is_superseded(store: FakeStore) -> None:
     """A retried or replayed UNINSTALL must not wipe the tokens of a later reinstall."""
-    store.installations["loc_1"] = store.installations["loc_1"].model_copy(update={"updated_at": NOW})
+    store.installations["loc_1"] = store.installations["loc_1"].model_copy(update={"installed_at": NOW})
     raw = body(type="UNINSTALL", timestamp="2026-03-01T11:58:00Z")
     assert deliver(raw, signed(raw), store).outcome == "superseded"
     assert store.installations["loc_1"].access_token_enc == "v1.k2.access-loc_1"
     assert ("uninstall", "loc_1") not in store.calls
     assert store.webhooks == {"wh_1": "UNINSTALL"}
+
+
+def test_uninstall_after_a_refresh_or_lease_touched_the_row_still_uninstalls(store: FakeStore) -> None:
+    """`updated_at` moves with every lease and refresh; only an install moves `installed_at`."""
+    earlier = datetime(2026, 2, 1, tzinfo=UTC)
+    store.installations["loc_1"] = store.installations["loc_1"].model_copy(
+        update={"installed_at": earlier, "updated_at": NOW}
+    )
+    raw = body(type="UNINSTALL", timestamp="2026-03-01T11:58:00Z")
+
+    assert deliver(raw, signed(raw), store).outcome == "uninstalled"
+    assert ("uninstall", "loc_1") in store.calls
 
 
 def test_uninstall_of_unknown_installation_is_acknowledged(store: FakeStore) -> None:

@@ -7,6 +7,7 @@ what the call returned. The races use a barrier so that every thread or process 
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import threading
 import time
@@ -17,7 +18,16 @@ from typing import Any
 
 import pytest
 
-from ghlbridge.store import Installation, InstallationKind, InstallationStatus, Membership, TokenStore
+from ghlbridge.store import (
+    Installation,
+    InstallationKind,
+    InstallationStatus,
+    LocationAccess,
+    MemberChange,
+    MemberRole,
+    Membership,
+    TokenStore,
+)
 from ghlbridge.store.sqlite import SQLiteStore
 from ghlbridge.store.supabase import SupabaseStore
 from tests.postgrest_double import SERVICE_ROLE_KEY
@@ -26,6 +36,9 @@ StoreSpec = tuple[str, str]  # ("sqlite", file path) or ("supabase", base URL)
 
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
 OTHER_USER = "0b8e2f7a-3c4d-4e5f-9a1b-2c3d4e5f6a7b"
+THIRD_USER = "9a7b6c5d-4e3f-4a2b-8c1d-0e9f8a7b6c5d"
+NOBODY = "not-a-user-id"
+OWNER, MEMBER = MemberRole.OWNER, MemberRole.MEMBER
 EXPIRES = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -76,6 +89,12 @@ def race[T](n: int, call: Callable[[int], T]) -> list[T]:
         return list(pool.map(run, range(n)))
 
 
+def company(installation_id: str = "comp1", approved: list[str] | None = None, **fields: Any) -> Installation:
+    return installation(
+        installation_id, kind=InstallationKind.COMPANY, user_type="Company", approved_locations=approved or [], **fields
+    )
+
+
 def current(store: TokenStore, installation_id: str = "loc1") -> Installation:
     inst = store.get_installation(installation_id)
     assert inst is not None
@@ -89,7 +108,7 @@ def test_save_then_get_round_trips_the_installation(store: TokenStore) -> None:
     saved = store.save_installation(given)
 
     assert saved == store.get_installation("loc1")
-    caller_fields = given.model_dump(exclude={"status", "generation", "created_at", "updated_at"})
+    caller_fields = given.model_dump(exclude={"status", "generation", "installed_at", "created_at", "updated_at"})
     assert saved.model_dump(include=set(caller_fields)) == caller_fields
     assert (saved.generation, saved.status, saved.lease_holder) == (1, InstallationStatus.ACTIVE, None)
     assert saved.created_at is not None and saved.updated_at is not None
@@ -320,50 +339,422 @@ def test_uninstall_drops_the_tokens_and_keeps_the_row(store: TokenStore) -> None
     assert store.uninstall("loc-unknown") is False
 
 
-# --- companies and members ---------------------------------------------------------------------
-def test_find_company_for_location(store: TokenStore) -> None:
-    store.save_installation(
-        installation("comp1", kind=InstallationKind.COMPANY, user_type="Company", approved_locations=["loc1", "loc2"])
-    )
+# --- installed_at and the token source -------------------------------------------------------------
+def test_save_installation_sets_installed_at_and_a_reinstall_moves_it(store: TokenStore) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+
+    first = store.save_installation(installation(installed_by=USER, installed_at=LATER))  # not the caller's
+
+    assert first.installed_at is not None and started < first.installed_at <= datetime.now(UTC)
+    assert first.installed_at.utcoffset() == timedelta(0) and current(store).installed_at == first.installed_at
+    assert store.list_locations(USER) == [] and store.list_members("loc1") == []  # an install grants nothing
+    store.claim_refresh_lease("loc1", "holder-a", 30)
+    store.complete_refresh("loc1", "holder-a", 1, "enc:a2", "enc:r2", LATER)
+    assert current(store).installed_at == first.installed_at  # a refresh is no install
+
+    again = store.save_installation(installation())
+
+    assert again.installed_at is not None and again.installed_at > first.installed_at
+    assert current(store).installed_at == again.installed_at
+
+
+def test_get_token_source_prefers_the_location_s_own_installation_unless_uninstalled(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["loc1", "loc2"]))
     store.save_installation(installation("loc1"))
 
-    found = store.find_company_for_location("loc2")
+    assert (source := store.get_token_source("loc1")) is not None and source == current(store, "loc1")
+    store.mark_needs_reauth("loc1", 1, "invalid_grant")
+    assert (source := store.get_token_source("loc1")) is not None and source.id == "loc1"  # whatever its status
+    assert source.status is InstallationStatus.NEEDS_REAUTH
+    store.uninstall("loc1")
+    assert store.get_token_source("loc1") == current(store, "comp1")  # falls to the company
+    store.save_installation(installation("loc1"))
+    assert (source := store.get_token_source("loc1")) is not None and source.id == "loc1"  # reinstalled
 
-    assert found is not None and found.id == "comp1" and found.approved_locations == ["loc1", "loc2"]
-    assert store.find_company_for_location("loc1") == found  # the company, not the location's own row
-    assert store.find_company_for_location("loc3") is None
+
+def test_get_token_source_for_a_location_only_a_company_approved(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["loc1", "loc2"]))
+    store.save_installation(company("comp2", ["loc2"]))  # the newer approval of loc2
+
+    assert store.get_token_source("loc1") == current(store, "comp1")
+    assert store.get_token_source("loc2") == current(store, "comp2")
+    store.mark_needs_reauth("comp2", 1, "invalid_grant")
+    assert store.get_token_source("loc2") == current(store, "comp1")  # active companies only
     store.mark_needs_reauth("comp1", 1, "invalid_grant")
-    assert store.find_company_for_location("loc2") is None  # active ones only
+    assert store.get_token_source("loc1") is None
 
 
-def test_members_are_idempotent_per_location_and_user(store: TokenStore) -> None:
-    store.add_member("loc2", USER, "member")
-    store.add_member("loc1", USER, "owner")
-    store.add_member("loc1", OTHER_USER, "member")
-    store.add_member("loc1", USER, "owner")
+def test_get_token_source_is_none_for_a_company_id_and_for_nothing(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["loc1"]))
 
-    assert store.get_membership("loc1", USER) == Membership(location_id="loc1", user_id=USER, role="owner")
-    store.add_member("loc1", USER, "admin")  # the role is updated, not duplicated
-    assert store.list_memberships(USER) == [
-        Membership(location_id="loc1", user_id=USER, role="admin"),
-        Membership(location_id="loc2", user_id=USER, role="member"),
+    assert store.get_token_source("comp1") is None  # a company id names no location
+    assert store.get_token_source("loc-unknown") is None
+    store.save_installation(company("agency", ["comp1"]))  # unless a company approved a location of that id
+    assert store.get_token_source("comp1") == current(store, "agency")
+
+
+def test_list_locations_pairs_each_membership_with_its_token_source(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["locB", "Zeta", "locA"]))
+    store.save_installation(installation("locA"))
+    for location_id in ("locC", "locB", "locA", "Zeta"):
+        store.add_member(location_id, USER, MEMBER)
+    store.add_member("locD", OTHER_USER, OWNER)  # another user's
+    store.uninstall("locA")  # ends locA's memberships: the company serves it, but USER is no member now
+    store.add_member("locA", USER, OWNER, added_by=OTHER_USER)
+
+    listed = store.list_locations(USER)
+
+    assert [access.membership.location_id for access in listed] == ["Zeta", "locA", "locB", "locC"]  # bytewise
+    for access in listed:
+        assert access.membership == store.get_membership(access.membership.location_id, USER)
+        assert access.installation == store.get_token_source(access.membership.location_id)
+    assert [a.installation.id if a.installation else None for a in listed] == ["comp1", "comp1", "comp1", None]
+    assert listed[1] == LocationAccess(
+        membership=Membership(
+            location_id="locA", user_id=USER, role=OWNER, added_by=OTHER_USER, added_at=listed[1].membership.added_at
+        ),
+        installation=current(store, "comp1"),
+    )
+    assert store.list_locations(OTHER_USER)[0].installation is None
+    assert store.list_locations(THIRD_USER) == [] and store.list_locations(NOBODY) == []
+
+
+# --- members -------------------------------------------------------------------------------------
+def test_add_member_inserts_or_updates_the_role(store: TokenStore) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+
+    added = store.add_member("loc1", USER.upper(), OWNER, added_by=OTHER_USER.upper())  # stored canonical
+
+    assert added == store.get_membership("loc1", USER)
+    assert (added.location_id, added.user_id, added.role, added.added_by) == ("loc1", USER, OWNER, OTHER_USER)
+    assert added.ghl_user_id is None and added.added_at is not None and added.added_at > started
+    updated = store.add_member("loc1", USER, MEMBER)
+    assert updated == store.get_membership("loc1", USER)
+    assert (updated.role, updated.added_by, updated.added_at) == (MEMBER, OTHER_USER, added.added_at)
+    assert store.list_members("loc1") == [updated]  # not duplicated
+    assert store.get_membership("loc2", USER) is None and store.get_membership("loc1", NOBODY) is None
+
+
+def test_add_member_refuses_what_is_no_role_or_no_user(store: TokenStore) -> None:
+    with pytest.raises(ValueError):
+        store.add_member("loc1", USER, "rep")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="UUID"):
+        store.add_member("loc1", NOBODY, OWNER)
+    with pytest.raises(ValueError, match="UUID"):
+        store.add_member("loc1", USER, OWNER, added_by=NOBODY)
+    assert store.list_members("loc1") == []
+
+
+def test_list_members_oldest_first(store: TokenStore) -> None:
+    for user in (OTHER_USER, THIRD_USER, USER):
+        store.add_member("loc1", user, MEMBER)
+    store.add_member("loc2", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, OWNER)  # a role change is no new membership
+
+    listed = store.list_members("loc1")
+
+    assert [(m.user_id, m.role) for m in listed] == [(OTHER_USER, OWNER), (THIRD_USER, MEMBER), (USER, MEMBER)]
+    assert listed == [store.get_membership("loc1", m.user_id) for m in listed]
+    assert store.list_members("loc-unknown") == []
+
+
+def test_put_member_by_an_owner(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+
+    created = store.put_member("loc1", USER, THIRD_USER, MEMBER)
+
+    assert created.outcome == "created" and created.member == store.get_membership("loc1", THIRD_USER)
+    assert (created.member.role, created.member.added_by) == (MEMBER, USER)
+    assert store.put_member("loc1", USER, THIRD_USER, MEMBER) == MemberChange(outcome="exists", member=created.member)
+    assert store.put_member("loc1", USER, THIRD_USER, OWNER) == MemberChange(
+        outcome="role_differs", member=created.member
+    )
+    assert store.get_membership("loc1", THIRD_USER) == created.member  # nothing changed
+    assert store.put_member("loc1", USER, NOBODY, MEMBER) == MemberChange(outcome="not_found")
+
+
+def test_put_member_by_anyone_else_is_forbidden(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    store.add_member("loc2", THIRD_USER, OWNER)  # an owner elsewhere
+    before = store.list_members("loc1")
+
+    for actor in (OTHER_USER, THIRD_USER, NOBODY):
+        assert store.put_member("loc1", actor, THIRD_USER, OWNER) == MemberChange(outcome="forbidden")
+    assert store.put_member("loc1", OTHER_USER, OTHER_USER, OWNER) == MemberChange(outcome="forbidden")
+    assert store.put_member("loc-unknown", USER, THIRD_USER, MEMBER) == MemberChange(outcome="forbidden")
+    assert store.list_members("loc1") == before and store.list_members("loc-unknown") == []
+
+
+def test_set_member_role(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+
+    promoted = store.set_member_role("loc1", USER, OTHER_USER, OWNER)
+
+    assert promoted.outcome == "updated" and promoted.member == store.get_membership("loc1", OTHER_USER)
+    assert promoted.member.role is OWNER
+    assert store.set_member_role("loc1", USER, OTHER_USER, OWNER) == promoted  # already so: still updated
+    demoted = store.set_member_role("loc1", OTHER_USER, USER, MEMBER)  # two owners: one may go
+    assert demoted.outcome == "updated" and demoted.member == store.get_membership("loc1", USER)
+    assert demoted.member.role is MEMBER
+    assert store.set_member_role("loc1", OTHER_USER, THIRD_USER, MEMBER) == MemberChange(outcome="not_found")
+    assert store.set_member_role("loc1", OTHER_USER, NOBODY, MEMBER) == MemberChange(outcome="not_found")
+
+
+def test_set_member_role_forbidden_and_last_owner_change_nothing(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    before = store.list_members("loc1")
+
+    for actor in (OTHER_USER, THIRD_USER, NOBODY):
+        assert store.set_member_role("loc1", actor, OTHER_USER, OWNER) == MemberChange(outcome="forbidden")
+    last = store.set_member_role("loc1", USER, USER, MEMBER)
+
+    assert last == MemberChange(outcome="last_owner", member=before[0])
+    assert store.list_members("loc1") == before
+
+
+def test_remove_member(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, OWNER)
+    store.add_member("loc1", THIRD_USER, MEMBER)
+    third = store.get_membership("loc1", THIRD_USER)
+
+    assert store.remove_member("loc1", THIRD_USER, THIRD_USER) == MemberChange(outcome="removed", member=third)
+    assert store.get_membership("loc1", THIRD_USER) is None  # a member may leave
+    store.add_member("loc1", THIRD_USER, MEMBER)
+    assert store.remove_member("loc1", USER, THIRD_USER).outcome == "removed"  # an owner may remove
+    assert store.get_membership("loc1", THIRD_USER) is None
+    other = store.get_membership("loc1", OTHER_USER)
+    assert store.remove_member("loc1", USER, OTHER_USER) == MemberChange(outcome="removed", member=other)
+    assert [m.user_id for m in store.list_members("loc1")] == [USER]
+    assert store.remove_member("loc1", USER, OTHER_USER) == MemberChange(outcome="not_found")
+    assert store.remove_member("loc1", USER, NOBODY) == MemberChange(outcome="not_found")
+
+
+def test_remove_member_forbidden_and_last_owner_change_nothing(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    store.add_member("loc1", THIRD_USER, MEMBER)
+    before = store.list_members("loc1")
+
+    assert store.remove_member("loc1", OTHER_USER, THIRD_USER) == MemberChange(outcome="forbidden")
+    assert store.remove_member("loc1", OTHER_USER, USER) == MemberChange(outcome="forbidden")
+    assert store.remove_member("loc1", NOBODY, NOBODY) == MemberChange(outcome="forbidden")
+    assert store.remove_member("loc1", THIRD_USER, NOBODY) == MemberChange(outcome="forbidden")
+    assert store.remove_member("loc1", USER, USER) == MemberChange(outcome="last_owner", member=before[0])
+    assert store.list_members("loc1") == before
+
+
+def test_link_member(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    store.add_member("loc2", THIRD_USER, OWNER)
+    store.link_member("loc2", THIRD_USER, THIRD_USER, "ghl-1")  # another location may use the same GHL user
+
+    mine = store.link_member("loc1", OTHER_USER, OTHER_USER, "ghl-1")  # a member links themself
+
+    assert mine.outcome == "updated" and mine.member == store.get_membership("loc1", OTHER_USER)
+    assert (mine.member.ghl_user_id, mine.member.role) == ("ghl-1", MEMBER)
+    assert store.link_member("loc1", OTHER_USER, OTHER_USER, "ghl-1") == mine  # the same link again
+    by_owner = store.link_member("loc1", USER, OTHER_USER, "ghl-2")  # an owner links a member
+    assert by_owner.outcome == "updated" and store.get_membership("loc1", OTHER_USER) == by_owner.member
+    assert by_owner.member is not None and by_owner.member.ghl_user_id == "ghl-2"
+    unlinked = store.link_member("loc1", OTHER_USER, OTHER_USER, None)
+    assert unlinked.outcome == "updated" and unlinked.member is not None and unlinked.member.ghl_user_id is None
+    assert store.get_membership("loc1", OTHER_USER) == unlinked.member
+    assert store.link_member("loc1", USER, THIRD_USER, "ghl-3") == MemberChange(outcome="not_found")
+    assert store.link_member("loc1", USER, NOBODY, "ghl-3") == MemberChange(outcome="not_found")
+
+
+def test_link_member_forbidden_and_taken_change_nothing(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    store.add_member("loc1", THIRD_USER, MEMBER)
+    store.link_member("loc1", USER, USER, "ghl-1")
+    before = store.list_members("loc1")
+
+    assert store.link_member("loc1", OTHER_USER, THIRD_USER, "ghl-9") == MemberChange(outcome="forbidden")
+    assert store.link_member("loc1", NOBODY, NOBODY, "ghl-9") == MemberChange(outcome="forbidden")
+    taken = store.link_member("loc1", OTHER_USER, OTHER_USER, "ghl-1")
+    assert taken == MemberChange(outcome="ghl_user_taken", member=before[1])
+    assert store.link_member("loc1", USER, THIRD_USER, "ghl-1").outcome == "ghl_user_taken"
+    assert store.list_members("loc1") == before
+
+
+# --- install tickets ----------------------------------------------------------------------------
+def ticket_expiry() -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=10)
+
+
+def test_a_location_ticket_makes_its_user_an_owner_once(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    assert store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry()) is True
+
+    assert store.redeem_install_ticket("hash-1", USER) == ["loc1"]
+
+    owner = store.get_membership("loc1", USER)
+    assert owner is not None and (owner.role, owner.added_by, owner.ghl_user_id) == (OWNER, USER, None)
+    assert store.redeem_install_ticket("hash-1", USER) is None  # used up
+    assert store.list_members("loc1") == [owner]
+
+
+def test_a_company_ticket_makes_its_user_an_owner_of_every_approved_location(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["locB", "locA", "Zeta"]))
+    store.add_member("locA", OTHER_USER, OWNER)
+    store.add_member("locA", USER, MEMBER, added_by=OTHER_USER)
+    store.link_member("locA", USER, USER, "ghl-1")
+    linked = store.get_membership("locA", USER)
+    store.create_install_ticket("hash-1", USER, "comp1", ticket_expiry())
+
+    assert store.redeem_install_ticket("hash-1", USER) == ["Zeta", "locA", "locB"]  # sorted
+
+    promoted = store.get_membership("locA", USER)  # promoted, keeping the link and who added them
+    assert linked is not None and promoted == linked.model_copy(update={"role": OWNER})
+    for location_id in ("locB", "Zeta"):
+        member = store.get_membership(location_id, USER)
+        assert member is not None and (member.role, member.added_by) == (OWNER, USER)
+    assert store.get_membership("comp1", USER) is None  # a company id is no location
+    assert [a.membership.location_id for a in store.list_locations(USER)] == ["Zeta", "locA", "locB"]
+
+
+def test_another_user_s_redeem_does_not_use_the_ticket_up(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
+
+    assert store.redeem_install_ticket("hash-1", OTHER_USER) is None
+    assert store.redeem_install_ticket("hash-1", NOBODY) is None
+    assert store.redeem_install_ticket("hash-unknown", USER) is None
+    assert store.list_members("loc1") == []
+
+    assert store.redeem_install_ticket("hash-1", USER) == ["loc1"]
+    assert [m.user_id for m in store.list_members("loc1")] == [USER]
+
+
+def test_an_expired_ticket_is_refused(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    assert store.create_install_ticket("hash-1", USER, "loc1", datetime.now(UTC) - timedelta(seconds=1))
+
+    assert store.redeem_install_ticket("hash-1", USER) is None
+    assert store.list_members("loc1") == []
+
+
+def test_an_uninstall_voids_the_ticket_and_so_does_the_reinstall_after_it(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
+    store.uninstall("loc1")
+
+    assert store.redeem_install_ticket("hash-1", USER) is None
+    store.save_installation(installation("loc1"))
+    assert store.redeem_install_ticket("hash-1", USER) is None  # active again, but another install
+    assert store.list_members("loc1") == []
+
+
+def test_a_reinstall_voids_the_ticket(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
+    store.save_installation(installation("loc1"))
+    store.create_install_ticket("hash-2", USER, "loc1", ticket_expiry())
+
+    assert store.redeem_install_ticket("hash-1", USER) is None
+    assert store.list_members("loc1") == []
+    assert store.redeem_install_ticket("hash-2", USER) == ["loc1"]  # the ticket of this install works
+
+
+def test_create_install_ticket_needs_the_installation_and_a_free_hash(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+
+    assert store.create_install_ticket("hash-1", USER, "loc-unknown", ticket_expiry()) is False
+    assert store.redeem_install_ticket("hash-1", USER) is None  # nothing was stored
+    assert store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry()) is True
+    assert store.create_install_ticket("hash-1", OTHER_USER, "loc1", ticket_expiry()) is False  # not rebound
+    assert store.redeem_install_ticket("hash-1", OTHER_USER) is None
+    assert store.redeem_install_ticket("hash-1", USER) == ["loc1"]
+    with pytest.raises(ValueError, match="UUID"):
+        store.create_install_ticket("hash-2", NOBODY, "loc1", ticket_expiry())
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.create_install_ticket("hash-2", USER, "loc1", datetime(2026, 12, 1, 12, 0))
+
+
+# --- uninstall ends memberships -----------------------------------------------------------------
+def test_uninstalling_a_location_ends_its_memberships(store: TokenStore) -> None:
+    store.save_installation(installation("loc1"))
+    store.save_installation(installation("loc2"))
+    store.save_installation(company("comp1", ["loc1"]))  # even though a company still approves it
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    store.add_member("loc2", USER, OWNER)
+
+    assert store.uninstall("loc1") is True
+
+    assert store.list_members("loc1") == []
+    assert [m.user_id for m in store.list_members("loc2")] == [USER]
+
+
+def test_uninstalling_a_company_ends_the_memberships_nothing_else_serves(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["only", "own", "parked", "gone", "other"]))
+    store.save_installation(installation("own"))  # its own active installation
+    store.save_installation(installation("parked"))
+    store.mark_needs_reauth("parked", 1, "invalid_grant")  # its own, needs_reauth: still serves
+    store.save_installation(installation("gone"))
+    store.uninstall("gone")  # its own, uninstalled: does not
+    store.save_installation(company("comp2", ["other"]))  # another active company approves it
+    for location_id in ("only", "own", "parked", "gone", "other", "elsewhere"):
+        store.add_member(location_id, USER, OWNER)
+
+    assert store.uninstall("comp1") is True
+
+    assert [a.membership.location_id for a in store.list_locations(USER)] == ["elsewhere", "other", "own", "parked"]
+    assert store.uninstall("comp2") is True
+    assert [a.membership.location_id for a in store.list_locations(USER)] == ["elsewhere", "own", "parked"]
+
+
+# --- member races --------------------------------------------------------------------------------
+@pytest.mark.parametrize("write", ["demote", "remove", "leave"])
+def test_two_owners_acting_on_each_other_at_once_leave_one_owner(store: TokenStore, write: str) -> None:
+    owners = [USER, OTHER_USER]
+    done = "updated" if write == "demote" else "removed"
+    refused = "last_owner" if write == "leave" else "forbidden"
+
+    def act(location_id: str, i: int) -> MemberChange:
+        me, other = owners[i], owners[1 - i]
+        if write == "demote":
+            return store.set_member_role(location_id, me, other, MEMBER)
+        return store.remove_member(location_id, me, me if write == "leave" else other)
+
+    for location_id in ("loc1", "loc2", "loc3", "loc4"):  # a few rounds: the threads interleave differently
+        for owner in owners:
+            store.add_member(location_id, owner, OWNER)
+
+        outcomes = [change.outcome for change in race(2, functools.partial(act, location_id))]
+
+        assert sorted(outcomes) == sorted([done, refused])
+        assert [m.role for m in store.list_members(location_id)].count(OWNER) == 1
+
+
+def test_two_members_linking_one_ghl_user_at_once_link_one(store: TokenStore) -> None:
+    store.add_member("loc1", USER, OWNER)
+    store.add_member("loc1", OTHER_USER, MEMBER)
+    users = [USER, OTHER_USER]
+
+    outcomes = race(2, lambda i: store.link_member("loc1", users[i], users[i], "ghl-1").outcome)
+
+    assert sorted(outcomes) == ["ghl_user_taken", "updated"]
+    assert [m.user_id for m in store.list_members("loc1") if m.ghl_user_id == "ghl-1"] == [
+        users[outcomes.index("updated")]
     ]
-    assert store.list_memberships(OTHER_USER) == [Membership(location_id="loc1", user_id=OTHER_USER, role="member")]
-    assert store.get_membership("loc3", USER) is None
-    assert store.list_memberships("1d4d5f1e-0000-4000-8000-000000000000") == []
 
 
-def test_user_ids_are_supabase_auth_uuids(store: TokenStore) -> None:
-    store.add_member("loc1", USER.upper(), "owner")  # stored in canonical form
+def test_16_threads_redeeming_one_ticket_redeem_once(store: TokenStore) -> None:
+    store.save_installation(company("comp1", ["locA", "locB"]))
+    store.create_install_ticket("hash-1", USER, "comp1", ticket_expiry())
 
-    assert store.get_membership("loc1", USER) == Membership(location_id="loc1", user_id=USER, role="owner")
-    assert store.get_membership("loc1", "someone-else") is None  # names nobody
-    assert store.list_memberships("someone-else") == []
-    assert store.consume_oauth_state("nonce", "someone-else") is False
-    with pytest.raises(ValueError, match="UUID"):
-        store.add_member("loc1", "someone-else", "owner")
-    with pytest.raises(ValueError, match="UUID"):
-        store.create_oauth_state("nonce", "someone-else", LATER)
+    redeemed = race(16, lambda i: store.redeem_install_ticket("hash-1", USER))
+
+    assert [r for r in redeemed if r is not None] == [["locA", "locB"]]
+    assert [a.membership.role for a in store.list_locations(USER)] == [OWNER, OWNER]
 
 
 # --- OAuth states and webhooks -----------------------------------------------------------------

@@ -3,21 +3,25 @@ user's JWT) can reach nothing, service_role reaches everything through the funct
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import sql
 
+from tests.pg import MIGRATIONS, SUPABASE_ROLES, scratch_database
+
 pytestmark = pytest.mark.postgres
 
-TABLES = ["idempotency_records", "installations", "members", "oauth_states", "webhook_receipts"]
+TABLES = ["idempotency_records", "install_tickets", "installations", "members", "oauth_states", "webhook_receipts"]
 FUNCTIONS = [
-    "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_oauth_state",
-    "delete_idempotency_record", "find_company_for_location", "get_idempotency_record", "get_installation",
-    "get_membership", "list_expiring", "list_memberships", "mark_needs_reauth", "put_idempotency_record",
-    "record_webhook", "release_lease", "restore_parked", "save_installation", "uninstall_installation",
-    "update_idempotency_record",
+    "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_install_ticket",
+    "create_oauth_state", "delete_idempotency_record", "get_idempotency_record", "get_installation",
+    "get_membership", "get_token_source", "link_member", "list_expiring", "list_locations", "list_members",
+    "mark_needs_reauth", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
+    "release_lease", "remove_member", "restore_parked", "save_installation", "set_member_role",
+    "uninstall_installation", "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
 Conn = psycopg.Connection[Any]
@@ -63,6 +67,30 @@ def test_api_roles_cannot_select_from_the_tables(pg_conn: Conn, role: str, table
         as_role(pg_conn, role, sql.SQL("select * from {}").format(sql.Identifier("public", table)))
 
 
+# Exactly what the functions need (they run as the caller): deletes only where a function deletes.
+SERVICE_ROLE_PRIVILEGES = {
+    "idempotency_records": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "install_tickets": {"SELECT", "INSERT", "UPDATE"},
+    "installations": {"SELECT", "INSERT", "UPDATE"},
+    "members": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # remove_member, uninstall_installation
+    "oauth_states": {"SELECT", "INSERT", "UPDATE"},
+    "webhook_receipts": {"SELECT", "INSERT", "UPDATE"},
+}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_service_role_has_exactly_the_table_privileges_the_functions_use(pg_conn: Conn, table: str) -> None:
+    held = {
+        privilege
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+        if pg_conn.execute(
+            "select has_table_privilege('service_role', %s, %s)", [f"public.{table}", privilege]
+        ).fetchone()
+        == (True,)
+    }
+    assert held == SERVICE_ROLE_PRIVILEGES[table]
+
+
 def test_the_migration_defines_the_contract_functions(pg_conn: Conn) -> None:
     assert sorted(functions(pg_conn)) == FUNCTIONS
 
@@ -103,3 +131,40 @@ def test_service_role_can_execute_the_functions_and_bypasses_rls(pg_conn: Conn) 
         assert pg_conn.execute("select public.record_webhook('wh-1', 'INSTALL')").fetchone() == (True,)
         assert pg_conn.execute("select webhook_id from public.webhook_receipts").fetchall() == [("wh-1",)]
     assert pg_conn.execute("select count(*) from public.webhook_receipts").fetchone() == (1,)  # committed
+
+
+def test_the_team_access_migration_upgrades_rows_written_before_it(pg_dsn: str) -> None:
+    """A scratch database on the same server, migrated up to the migration before team access, given
+    rows as the older functions wrote them, then migrated on."""
+    team_access = MIGRATIONS / "20261204000000_team_access.sql"
+    owner, rep = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e", "0b8e2f7a-3c4d-4e5f-9a1b-2c3d4e5f6a7b"
+    with scratch_database(pg_dsn) as dsn, psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(SUPABASE_ROLES)
+        for path in sorted(MIGRATIONS.glob("*.sql")):
+            if path.name < team_access.name:
+                conn.execute(path.read_bytes())
+        conn.execute(
+            "insert into public.installations (id, kind, user_type, created_at) values"
+            " ('loc1', 'location', 'Location', '2026-11-28 10:00+00'), ('comp1', 'company', 'Company', now())"
+        )
+        conn.execute(
+            "insert into public.members (location_id, user_id, role, created_at) values"
+            " ('loc1', %s, 'owner', '2026-11-28 10:00:01+00'), ('loc1', %s, 'rep', '2026-11-28 10:00:02+00'),"
+            " ('comp1', %s, 'owner', now())",
+            [owner, rep, owner],
+        )
+
+        conn.execute(team_access.read_bytes())
+
+        backfilled = conn.execute("select id from public.installations where installed_at = created_at order by id")
+        assert backfilled.fetchall() == [("comp1",), ("loc1",)]
+        members = conn.execute(
+            "select location_id, user_id::text, role, added_at, added_by, ghl_user_id from public.members"
+            " order by added_at"
+        ).fetchall()
+        assert [(m[0], m[1], m[2], m[4], m[5]) for m in members] == [
+            ("loc1", owner, "owner", None, None), ("loc1", rep, "member", None, None),
+        ]  # fmt: skip
+        assert members[0][3] == datetime(2026, 11, 28, 10, 0, 1, tzinfo=UTC)
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("update public.members set role = 'rep'")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import respx
 
-from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError
+from ghlbridge.store import Installation, InstallationKind, MemberRole, StoreUnavailableError
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.supabase import StoreRejectedError, SupabaseStore
 from tests.postgrest_double import SERVICE_ROLE_KEY, PostgrestDouble
@@ -150,13 +150,14 @@ def test_the_key_is_in_no_repr(store: SupabaseStore) -> None:
 @pytest.mark.postgres
 def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_double: PostgrestDouble) -> None:
     user, when = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e", datetime(2026, 12, 1, tzinfo=UTC)
+    other = "0b8e2f7a-3c4d-4e5f-9a1b-2c3d4e5f6a7b"
     inst = Installation(id="loc1", kind=InstallationKind.LOCATION, user_type="Location", refresh_token_enc="r")
     record = IdempotencyRecord(key="k1", status=IdempotencyStatus.INPROGRESS, expires_at=when)
     done = IdempotencyStatus.COMPLETED
     calls: list[tuple[str, Callable[[], object]]] = [
         ("save_installation", lambda: supabase_store.save_installation(inst)),
         ("get_installation", lambda: supabase_store.get_installation("loc1")),
-        ("find_company_for_location", lambda: supabase_store.find_company_for_location("loc1")),
+        ("get_token_source", lambda: supabase_store.get_token_source("loc1")),
         ("list_expiring", lambda: supabase_store.list_expiring(when)),
         ("claim_refresh_lease", lambda: supabase_store.claim_refresh_lease("loc1", "h", 30)),
         ("complete_refresh", lambda: supabase_store.complete_refresh("loc1", "h", 1, "a", "r", when, ["s"])),
@@ -164,9 +165,17 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         ("mark_needs_reauth", lambda: supabase_store.mark_needs_reauth("loc1", 2, "invalid_grant")),
         ("restore_parked", lambda: supabase_store.restore_parked("loc1", 2, "a", None, when)),
         ("uninstall_installation", lambda: supabase_store.uninstall("loc1")),
-        ("add_member", lambda: supabase_store.add_member("loc1", user, "owner")),
+        ("add_member", lambda: supabase_store.add_member("loc1", user, MemberRole.OWNER, added_by=user)),
         ("get_membership", lambda: supabase_store.get_membership("loc1", user)),
-        ("list_memberships", lambda: supabase_store.list_memberships(user)),
+        ("list_members", lambda: supabase_store.list_members("loc1")),
+        ("list_locations", lambda: supabase_store.list_locations(user)),
+        ("put_member", lambda: supabase_store.put_member("loc1", user, other, MemberRole.MEMBER)),
+        ("put_member", lambda: supabase_store.put_member("loc1", "not-a-user", other, MemberRole.MEMBER)),
+        ("set_member_role", lambda: supabase_store.set_member_role("loc1", user, other, MemberRole.OWNER)),
+        ("link_member", lambda: supabase_store.link_member("loc1", user, other, "ghl-1")),
+        ("remove_member", lambda: supabase_store.remove_member("loc1", user, other)),
+        ("create_install_ticket", lambda: supabase_store.create_install_ticket("t", user, "loc1", when)),
+        ("redeem_install_ticket", lambda: supabase_store.redeem_install_ticket("t", user)),
         ("create_oauth_state", lambda: supabase_store.create_oauth_state("n", user, when)),
         ("consume_oauth_state", lambda: supabase_store.consume_oauth_state("n", user)),
         ("record_webhook", lambda: supabase_store.record_webhook("wh-1", "INSTALL")),

@@ -77,8 +77,10 @@ class Toolkit:
         leak_guard.assert_no_secret(text, "a response body")
         return Reply(result["statusCode"], json.loads(text) if text else None, dict(result.get("headers") or {}))
 
-    def add_member(self, location_id: str = LOCATION, user: str = USER, role: str = "rep") -> None:
-        self.store.add_member(location_id, user, role)
+    def add_member(self, location_id: str = LOCATION, user: str = USER, role: str = "member") -> None:
+        from ghlbridge.store import MemberRole
+
+        self.store.add_member(location_id, user, MemberRole(role))
 
 
 def new_key() -> str:

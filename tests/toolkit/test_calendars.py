@@ -218,7 +218,7 @@ def test_a_booking_is_sent_once_per_key(toolkit: Toolkit, ghl_api: respx.MockRou
         ({"calendarId": "a/b"}, ["calendarId"]),
         ({"contactId": None}, ["contactId"]),
         ({"title": "t" * 201}, ["title"]),
-        ({"assignedUserId": "u"}, ["assignedUserId"]),
+        ({"assignedUserId": "not/an-id"}, ["assignedUserId"]),
     ],
 )
 def test_appointment_rules(
@@ -246,3 +246,19 @@ def test_times_in_the_past_are_ghls_to_judge(toolkit: Toolkit, ghl_api: respx.Mo
 
     assert (reply.status, reply.code) == (502, "ghl_error")
     assert reply.error["details"]["ghlMessages"] == ["The slot you have selected is no longer available"]
+
+
+def test_a_linked_member_books_as_their_ghl_user_unless_the_body_names_one(
+    toolkit: Toolkit, ghl_api: respx.MockRouter
+) -> None:
+    from tests.toolkit.kit import USER
+
+    toolkit.store.link_member(LOCATION, USER, USER, "LinkedRep00000000001")
+    route = ghl_api.post(GHL_BOOK).mock(return_value=spec_response("POST", GHL_BOOK, 200, appointment_body()))
+
+    toolkit.call(FN, "POST", f"{BASE}/appointments", body=APPOINTMENT, key=new_key())
+    toolkit.call(FN, "POST", f"{BASE}/appointments", body=APPOINTMENT | {"assignedUserId": "Other0000000000001"},
+                 key=new_key())  # fmt: skip
+
+    assert json_of(sent(route, 0))["assignedUserId"] == "LinkedRep00000000001"
+    assert json_of(sent(route, 1))["assignedUserId"] == "Other0000000000001"

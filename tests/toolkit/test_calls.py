@@ -283,3 +283,14 @@ def test_a_call_in_the_future_is_refused(toolkit: Toolkit, ghl_api: respx.MockRo
     assert (reply.status, reply.code) == (400, "invalid_request")
     assert "calledAt" in reply.error["details"][0]["message"]
     assert not ghl_api.calls
+
+
+def test_a_linked_members_call_note_carries_their_ghl_user(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
+    from tests.toolkit.kit import USER
+
+    toolkit.store.link_member(LOCATION, USER, USER, "LinkedRep00000000001")
+    route = note_route(ghl_api)
+
+    assert log(toolkit).status == 201
+
+    assert json_of(sent(route))["userId"] == "LinkedRep00000000001"

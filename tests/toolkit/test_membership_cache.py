@@ -1,5 +1,6 @@
 """Membership is remembered per container while it holds, so a warm request with a fresh token
-makes no store round trip; a refusal is never remembered."""
+makes no store round trip; a refusal is never remembered; a removal through this container is
+forgotten at once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.toolkit.kit import LOCATION, USER, Toolkit
+from ghlbridge.store import MemberRole
+from tests.toolkit.kit import LOCATION, OTHER_USER, USER, Toolkit
 
 
 def patch_store(monkeypatch: pytest.MonkeyPatch, counting: Counting) -> None:
@@ -37,7 +39,7 @@ def test_a_membership_is_read_once_then_remembered(toolkit: Toolkit, monkeypatch
     counting = Counting(factories.get_store())
     patch_store(monkeypatch, counting)
 
-    assert all(access.is_member(USER, LOCATION) for _ in range(5))
+    assert all(access.membership_cache().get(USER, LOCATION) for _ in range(5))
     assert counting.calls == 1
 
 
@@ -47,11 +49,12 @@ def test_a_refusal_is_not_remembered(toolkit: Toolkit, monkeypatch: pytest.Monke
 
     stranger = str(uuid.uuid4())
     store = factories.get_store()
-    assert access.is_member(stranger, LOCATION) is False
+    assert access.membership_cache().get(stranger, LOCATION) is None
 
-    store.add_member(LOCATION, stranger, "member")  # e.g. they just installed the app
+    store.add_member(LOCATION, stranger, MemberRole.MEMBER)  # e.g. an owner just added them
 
-    assert access.is_member(stranger, LOCATION) is True
+    found = access.membership_cache().get(stranger, LOCATION)
+    assert found is not None and found.role is MemberRole.MEMBER
 
 
 def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,9 +63,23 @@ def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.Monk
 
     counting = Counting(factories.get_store())
     patch_store(monkeypatch, counting)
-    assert access.is_member(USER, LOCATION)
+    assert access.membership_cache().get(USER, LOCATION)
     later = access.time.monotonic() + factories.get_settings().membership_cache_seconds + 1
     monkeypatch.setattr(access.time, "monotonic", lambda: later)
 
-    assert access.is_member(USER, LOCATION)
+    assert access.membership_cache().get(USER, LOCATION)
     assert counting.calls == 2
+
+
+def test_a_member_removed_through_this_container_is_refused_at_once(toolkit: Toolkit) -> None:
+    from ghlbridge.store import MemberRole
+
+    toolkit.store.add_member(LOCATION, OTHER_USER, MemberRole.OWNER)
+    path = f"/locations/{LOCATION}/members"
+    assert toolkit.call("team", "GET", path).status == 200  # USER's membership is now cached
+
+    removed = toolkit.call("team", "DELETE", f"{path}/{USER}", user=OTHER_USER)
+
+    assert removed.status == 204
+    refused = toolkit.call("team", "GET", path)
+    assert refused.status == 403 and refused.code == "forbidden"

@@ -1,4 +1,4 @@
-"""The toolkit's six functions in template.yaml: code, handler, routes, settings, least privilege."""
+"""The toolkit's seven functions in template.yaml: code, handler, routes, settings, least privilege."""
 
 from __future__ import annotations
 
@@ -47,6 +47,18 @@ EXPECTED: dict[str, tuple[str, str, str, set[tuple[str, str]]]] = {
         "emails.handler",
         "emails",
         {("POST", "/locations/{locationId}/contacts/{contactId}/emails")},
+    ),
+    "TeamFunction": (
+        "functions/oauth/",
+        "team.handler",
+        "team",
+        {
+            ("GET", "/locations/{locationId}/members"),
+            ("POST", "/locations/{locationId}/members"),
+            ("PATCH", "/locations/{locationId}/members/{userId}"),
+            ("DELETE", "/locations/{locationId}/members/{userId}"),
+            ("GET", "/locations/{locationId}/users"),
+        },
     ),
     "CalendarsFunction": (
         "functions/outreach/",
@@ -117,5 +129,6 @@ def test_the_new_settings_reach_their_functions() -> None:
 def test_cors_lets_the_toolkit_send_the_key_and_read_the_headers() -> None:
     cors = template()["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
 
-    assert "Idempotency-Key" in cors["AllowHeaders"] and "PUT" in cors["AllowMethods"]
+    assert "Idempotency-Key" in cors["AllowHeaders"]
+    assert {"PUT", "PATCH", "DELETE"} <= set(cors["AllowMethods"])
     assert set(cors["ExposeHeaders"]) == {"Retry-After", "Idempotency-Replayed"}

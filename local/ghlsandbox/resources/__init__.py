@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ghlsandbox import oauth
-from ghlsandbox.resources import calendars, contacts, conversations, opportunities
+from ghlsandbox.resources import calendars, contacts, conversations, opportunities, users
 from ghlsandbox.routing import Route
 
 ROUTES: tuple[Route, ...] = (
@@ -12,5 +12,6 @@ ROUTES: tuple[Route, ...] = (
     *contacts.ROUTES,
     *conversations.ROUTES,
     *calendars.ROUTES,
+    *users.ROUTES,
 )
 """Every route, literal paths before `{param}` ones of the same method (the first match wins)."""

@@ -3,13 +3,17 @@ and add its notes, add tags.
 
 Tags are stored as GHL stores them: trimmed and lower-cased, without duplicates. Adding tags
 never removes one (only `PUT /contacts/{id}` overwrites tags, GHL-NOTES §3).
+
+A note's `userId` (its author), when given, must be a user of the contact's location, else 400
+"User not found". That is the sandbox's choice: what GHL does with an unknown `userId` is not
+documented (it may store it as given), and refusing it shows an app's stale user link at once.
 """
 
 from __future__ import annotations
 
 from ghlsandbox.clock import utc
 from ghlsandbox.records import Contact, Note
-from ghlsandbox.routing import VERSION_2021_07_28, Call, Reply, Route, unprocessable
+from ghlsandbox.routing import VERSION_2021_07_28, Call, Reply, Route, bad_request, unprocessable
 from ghlsandbox.validation import Field
 
 
@@ -32,11 +36,15 @@ def add_note(call: Call) -> Reply:
     body = call.body
     if not str(body["body"]).strip():
         raise unprocessable(["body should not be empty"])
+    # Sandbox choice (GHL's answer to an unknown userId is not documented): refuse it.
+    user_id = body.get("userId")
+    if user_id is not None and call.data.location_user(contact.location_id, user_id=user_id) is None:
+        raise bad_request("User not found")
     note = Note(
         id=call.data.new_id(),
         contact_id=contact.id,
         body=body["body"],
-        user_id=body.get("userId", ""),
+        user_id=user_id or "",
         date_added=utc(call.now),
         title=body.get("title", ""),
         color=body.get("color", ""),

@@ -8,6 +8,13 @@ Where the spec and GHL's behaviour part (GHL-NOTES §4.1, §9.7): the HEAD spec 
 and `status` required on `POST /conversations/messages`; they look like generator artifacts and
 are not required here. An Email needs `html` (a community report says `message` alone is not
 enough); an SMS needs `message`.
+
+Message authors: an Email's `emailFrom` ("Email address to send from"), when given, must be the
+e-mail (case-insensitive) of a user of the contact's location, else 400 "emailFrom is not a user
+of this location"; the message is then that user's (`Message.user_id`, and `userId` next to
+`emailFrom` in the outbox). The spec does not say what GHL does with another address (it may
+fall back to the location's default sender); refusing it is the sandbox's choice, so an app that
+sends a wrong or stale address finds out here instead of in production.
 """
 
 from __future__ import annotations
@@ -88,9 +95,11 @@ def send_message(call: Call) -> Reply:
     body = call.body
     contact = _contact(call, body["contactId"])
     kind = body["type"]
+    user_id = ""
     if kind == "Email":
         fields, thread_id = _email_fields(call, contact)
         message_type, text = "TYPE_EMAIL", body.get("html") or body.get("message", "")
+        user_id = fields.get("userId", "")
     elif kind == "SMS":
         if not body.get("message"):
             raise unprocessable(["message should not be empty"])
@@ -113,6 +122,7 @@ def send_message(call: Call) -> Reply:
         body=text,
         date_added=now,
         email_message_id=call.data.new_id() if kind == "Email" else "",
+        user_id=user_id,
     )
     message.thread_id = thread_id or message.email_message_id
     call.data.messages[message.id] = message
@@ -142,7 +152,8 @@ def send_message(call: Call) -> Reply:
 
 
 def _email_fields(call: Call, contact: Contact) -> tuple[dict[str, Any], str]:
-    """What an Email send records, and the thread it continues ("" for a new thread)."""
+    """What an Email send records (with `userId` when `emailFrom` names a location user), and the
+    thread it continues ("" for a new thread)."""
     body = call.body
     problems: list[str] = []
     if not body.get("html"):
@@ -155,6 +166,11 @@ def _email_fields(call: Call, contact: Contact) -> tuple[dict[str, Any], str]:
             problems.append(f"each value in {name} must be an email")
     if problems:
         raise unprocessable(problems)
+    author = None
+    if body.get("emailFrom") is not None:
+        author = call.data.location_user(contact.location_id, email=body["emailFrom"])
+        if author is None:
+            raise bad_request("emailFrom is not a user of this location")
     recipient = email_to or contact.email
     if not recipient:
         raise bad_request("The contact has no email address")
@@ -185,6 +201,8 @@ def _email_fields(call: Call, contact: Contact) -> tuple[dict[str, Any], str]:
     }
     fields["emailTo"] = recipient
     fields["threadId"] = thread_id or body.get("threadId", "")
+    if author is not None:
+        fields["userId"] = author.id
     return fields, thread_id
 
 

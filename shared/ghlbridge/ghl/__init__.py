@@ -62,6 +62,9 @@ if TYPE_CHECKING:
         GHLRateLimitError as GHLRateLimitError,
     )
     from ghlbridge.ghl.errors import (
+        GHLScopeError as GHLScopeError,
+    )
+    from ghlbridge.ghl.errors import (
         GHLServerError as GHLServerError,
     )
     from ghlbridge.ghl.errors import (
@@ -69,6 +72,9 @@ if TYPE_CHECKING:
     )
     from ghlbridge.ghl.errors import (
         GHLTimeoutError as GHLTimeoutError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLTokenRejectedError as GHLTokenRejectedError,
     )
     from ghlbridge.ghl.errors import (
         GHLTransportError as GHLTransportError,
@@ -136,6 +142,9 @@ if TYPE_CHECKING:
     from ghlbridge.ghl.resources_models import (
         SentMessage as SentMessage,
     )
+    from ghlbridge.ghl.resources_models import (
+        User as User,
+    )
     from ghlbridge.ghl.retry import (
         RateLimit as RateLimit,
     )
@@ -144,6 +153,9 @@ if TYPE_CHECKING:
     )
     from ghlbridge.ghl.retry import (
         retry_delay as retry_delay,
+    )
+    from ghlbridge.ghl.users import (
+        UsersAPI as UsersAPI,
     )
 
 _EXPORTS = {
@@ -169,6 +181,8 @@ _EXPORTS = {
     "GHLStatusError": "ghlbridge.ghl.errors",
     "GHLTimeoutError": "ghlbridge.ghl.errors",
     "GHLTransportError": "ghlbridge.ghl.errors",
+    "GHLScopeError": "ghlbridge.ghl.errors",
+    "GHLTokenRejectedError": "ghlbridge.ghl.errors",
     "GHLUnauthorizedError": "ghlbridge.ghl.errors",
     "GHLUnprocessableError": "ghlbridge.ghl.errors",
     "LocationTokenResponse": "ghlbridge.ghl.models",
@@ -188,6 +202,8 @@ _EXPORTS = {
     "RetryPolicy": "ghlbridge.ghl.retry",
     "SentMessage": "ghlbridge.ghl.resources_models",
     "TokenResponse": "ghlbridge.ghl.models",
+    "User": "ghlbridge.ghl.resources_models",
+    "UsersAPI": "ghlbridge.ghl.users",
     "VERSION_2021_04_15": "ghlbridge.ghl.client",
     "VERSION_2021_07_28": "ghlbridge.ghl.client",
     "retry_delay": "ghlbridge.ghl.retry",

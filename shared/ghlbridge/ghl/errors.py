@@ -28,6 +28,14 @@ SECRET_FORM_FIELDS = frozenset({"client_secret", "code", "refresh_token", "acces
 # GHL documents traceId in bodies only; these header spellings are looked at just in case.
 TRACE_ID_HEADERS = ("traceid", "trace-id", "x-trace-id", "x-traceid")
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+SCOPE_MISSING = re.compile(r"not authorized for this scope", re.I)
+"""GHL's 401 for a scope the token lacks (GHL-NOTES §9.4)."""
+TOKEN_REJECTED = re.compile(r"invalid jwt|invalid token|access token is invalid|(jwt|token) (has )?expired", re.I)
+"""The 401 messages that mean "this access token is no good" (GHL-NOTES §6 and §9.4):
+`Invalid token: access token is invalid` (common-schemas), `Invalid JWT` (issue #213), and expiry
+wordings. Every other 401 (`The token is not authorized for this scope.`, `This authClass type is
+not allowed...`, `Token's user type mismatch!`, `The user does not exist.`) is not cured by a
+refresh: spending a single-use refresh token on it would only rotate the pair for nothing."""
 _REDACTED = "[redacted]"
 
 
@@ -75,7 +83,19 @@ class GHLBadRequestError(GHLStatusError):
 
 
 class GHLUnauthorizedError(GHLStatusError):
-    """401: the token is missing, invalid, expired, or of the wrong class for this endpoint."""
+    """401 that is NOT about the token's validity: a missing scope, the wrong token class
+    ("authClass"), a user type mismatch, or an unknown user (GHL-NOTES §9.4, §10.1). A refresh
+    cannot help, so none is attempted."""
+
+
+class GHLScopeError(GHLUnauthorizedError):
+    """401 "The token is not authorized for this scope.": the installation lacks a scope this call
+    needs (an install from before the app asked for it). Only a reinstall grants it."""
+
+
+class GHLTokenRejectedError(GHLUnauthorizedError):
+    """401 whose message says the access token itself is invalid or expired (`TOKEN_REJECTED`):
+    the one 401 a refresh can cure."""
 
 
 class GHLForbiddenError(GHLStatusError):
@@ -153,7 +173,7 @@ def make_status_error(response: httpx.Response) -> GHLStatusError:
     messages = [_redact(text, secrets) for text in _messages(body) or [response.reason_phrase or "HTTP error"]]
     error = _redact(body["error"], secrets) if isinstance(body.get("error"), str) else None
     path = response.request.url.path
-    cls = _error_class(response.status_code, path, error)
+    cls = _error_class(response.status_code, path, error, messages)
     kwargs: dict[str, Any] = {}
     if cls is GHLRateLimitError:
         kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"), now=time.time())
@@ -169,10 +189,22 @@ def make_status_error(response: httpx.Response) -> GHLStatusError:
     )
 
 
-def _error_class(status: int, path: str, error: str | None) -> type[GHLStatusError]:
+def _error_class(status: int, path: str, error: str | None, messages: list[str]) -> type[GHLStatusError]:
     if status in (400, 401) and path.endswith("/oauth/token") and (error or "").lower() == "invalid_grant":
         return GHLInvalidGrantError
+    if status == 401 and any(TOKEN_REJECTED.search(text) for text in messages):
+        return GHLTokenRejectedError
+    if status == 401 and any(SCOPE_MISSING.search(text) for text in messages):
+        return GHLScopeError
     return _STATUS_ERRORS.get(status) or (GHLServerError if status >= 500 else GHLStatusError)
+
+
+def rejects_token(response: httpx.Response) -> bool:
+    """Whether GHL answered 401 because the access token is invalid or expired (`TOKEN_REJECTED`);
+    the response body must have been read."""
+    if response.status_code != 401:
+        return False
+    return any(TOKEN_REJECTED.search(text) for text in _messages(_json_object(response)))
 
 
 def make_transport_error(exc: httpx.TransportError, *, method: str, path: str) -> GHLTransportError:

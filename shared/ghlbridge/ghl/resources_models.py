@@ -367,3 +367,34 @@ class Appointment(GHLModel):
     meetingLocationType: str | None = None
     isRecurring: bool | None = None
     rrule: str | None = None
+
+
+# --- users (apps/users.json, Version 2021-07-28) ---------------------------------------------------
+
+
+class UserRoles(GHLModel):
+    """`roles` of a user: ONE object despite the plural (GHL-NOTES §10.1)."""
+
+    type: str | None = None  # e.g. "account", "agency"
+    role: str | None = None  # e.g. "admin", "user"
+    locationIds: list[str] = Field(default_factory=list)
+
+
+class User(GHLModel):
+    """A user of the company (`UserSchema`)."""
+
+    id: str
+    name: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    roles: UserRoles | None = None
+    deleted: bool | None = None
+
+
+class UserSearchPage(GHLModel):
+    """`GET /users/search` (`SearchUserSuccessfulResponseDto`): one page and the total."""
+
+    users: list[User] = Field(default_factory=list)
+    count: int | None = None

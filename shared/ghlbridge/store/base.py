@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,13 @@ class InstallationStatus(StrEnum):
     UNINSTALLED = "uninstalled"
 
 
+class MemberRole(StrEnum):
+    """Owners manage the location's members; members use the toolkit on it."""
+
+    OWNER = "owner"
+    MEMBER = "member"
+
+
 class Installation(BaseModel):
     """One GHL app installation: a Location (sub-account) or a Company (agency).
 
@@ -70,6 +77,7 @@ class Installation(BaseModel):
     lease_expires_at: datetime | None = None
     generation: int = 0
     installed_by: str | None = None
+    installed_at: datetime | None = None  # set by `save_installation` only (an install or reinstall)
     uninstalled_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -82,11 +90,44 @@ class Installation(BaseModel):
 
 
 class Membership(BaseModel):
+    """A toolkit user's access to one location. `ghl_user_id` links them to a GHL user of the
+    location (what they write shows in GHL as that user's); `added_by` is the owner who added them
+    (the user themself when they completed the install)."""
+
     model_config = ConfigDict(frozen=True)
 
     location_id: str
     user_id: str
-    role: str
+    role: MemberRole
+    ghl_user_id: str | None = None
+    added_by: str | None = None
+    added_at: datetime | None = None
+
+
+MemberOutcome = Literal["created", "exists", "role_differs", "updated", "removed", "not_found", "forbidden",
+                        "last_owner", "ghl_user_taken"]  # fmt: skip
+"""What a guarded member write did (see the `TokenStore` member operations for which can answer what)."""
+
+
+class MemberChange(BaseModel):
+    """The outcome of a guarded member write, and the member as it stands afterwards (None when
+    there is none: removed, not found, or refused before reading it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: MemberOutcome
+    member: Membership | None = None
+
+
+class LocationAccess(BaseModel):
+    """One location a user is a member of, with the installation that serves it: the location's own
+    (unless uninstalled), else the newest active Company installation that approved it; None when
+    neither exists."""
+
+    model_config = ConfigDict(frozen=True)
+
+    membership: Membership
+    installation: Installation | None = None
 
 
 class IdempotencyStatus(StrEnum):
@@ -121,18 +162,25 @@ class IdempotencyRecord(BaseModel):
 class TokenStore(Protocol):
     """The operations the app needs. All times are timezone-aware UTC datetimes (a naive one is
     refused with ValueError). User ids are Supabase Auth user ids (UUIDs): writes refuse any
-    other string with ValueError; reads find nothing for it."""
+    other string with ValueError; reads find nothing for it (`redeem_install_ticket`: None). The
+    guarded member writes never raise for one: such an actor is `forbidden`, and such a user (when
+    the actor may act) `not_found`, `put_member` included."""
 
     # --- installations -------------------------------------------------------------------
     def save_installation(self, inst: Installation) -> Installation:
         """Insert or replace an installation after an OAuth code exchange (a fresh install or a
-        reinstall): tokens, scopes, status `active`, lease cleared, generation + 1. Returns the row."""
+        reinstall): tokens, scopes, status `active`, lease cleared, generation + 1, `installed_at`
+        now (the store's clock). Grants nothing to anybody (see `redeem_install_ticket`). Returns the row."""
         ...
 
     def get_installation(self, installation_id: str) -> Installation | None: ...
 
-    def find_company_for_location(self, location_id: str) -> Installation | None:
-        """The active Company installation whose approved locations include this location."""
+    def get_token_source(self, location_id: str) -> Installation | None:
+        """The installation whose token serves the LOCATION `location_id`: its own Location
+        installation unless uninstalled (whatever else its status), else the newest active Company
+        installation whose approved locations include it (`updated_at` desc, then id); None when
+        neither exists. An id that names a Company installation is not a location: None for it
+        (unless an active company approved a location of that id). One round trip."""
         ...
 
     def list_expiring(self, before: datetime) -> list[str]:
@@ -194,17 +242,76 @@ class TokenStore(Protocol):
     def uninstall(self, installation_id: str) -> bool:
         """Remove the installation's tokens, set status `uninstalled` and record the time. True if
         it existed. Generation + 1 and lease released: no in-flight refresh or parked pair can
-        write tokens back."""
+        write tokens back. In the same transaction, every membership the installation served ends:
+        for a Location installation, the memberships of that location; for a Company installation,
+        those of each approved location that no other installation still serves (its own active or
+        needs_reauth Location installation, or another active Company installation approving it).
+        Pending install tickets of the installation are void from then on (see `redeem_install_ticket`)."""
         ...
 
     # --- members -----------------------------------------------------------------------------
-    def add_member(self, location_id: str, user_id: str, role: str) -> None:
-        """Idempotent: insert or update the role."""
+    def add_member(
+        self, location_id: str, user_id: str, role: MemberRole, *, added_by: str | None = None
+    ) -> Membership:
+        """Unguarded insert-or-update of the role (seeding, tests, tools): the routes use the guarded
+        operations below. Returns the member as stored."""
         ...
 
     def get_membership(self, location_id: str, user_id: str) -> Membership | None: ...
 
-    def list_memberships(self, user_id: str) -> list[Membership]: ...
+    def list_members(self, location_id: str) -> list[Membership]:
+        """Every member of the location, oldest first (`added_at`, then user id)."""
+        ...
+
+    def list_locations(self, user_id: str) -> list[LocationAccess]:
+        """Every location the user is a member of (ordered by location id), each with the
+        installation that serves it as `get_token_source` would pick it. One round trip."""
+        ...
+
+    def put_member(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        """Add `user_id` with `role`, if `actor` is an owner of the location (checked in the same
+        transaction). Outcomes: `created` (inserted, `added_by` = actor), `exists` (already a member
+        with this role: nothing changed), `role_differs` (a member with another role: nothing
+        changed), `forbidden` (actor is not an owner: nothing read or written, member None)."""
+        ...
+
+    def set_member_role(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        """Change a member's role, if `actor` is an owner. Outcomes: `updated` (also when the role
+        was already `role`), `not_found`, `forbidden`, `last_owner` (demoting the only owner:
+        nothing changed). Concurrent demotions of the last two owners cannot both succeed."""
+        ...
+
+    def remove_member(self, location_id: str, actor: str, user_id: str) -> MemberChange:
+        """End a membership, if `actor` is an owner or is `user_id` (a member may leave).
+        Outcomes: `removed` (member: the removed row), `not_found`, `forbidden`, `last_owner`
+        (the only owner cannot leave or be removed: nothing changed). Concurrent removals of the
+        last two owners cannot both succeed."""
+        ...
+
+    def link_member(self, location_id: str, actor: str, user_id: str, ghl_user_id: str | None) -> MemberChange:
+        """Link the member to a GHL user of the location (None unlinks), if `actor` is an owner or
+        is `user_id` (whether that GHL user is theirs is the caller's to check first). Outcomes:
+        `updated`, `not_found`, `forbidden`, `ghl_user_taken` (another member of the location is
+        linked to that GHL user: nothing changed)."""
+        ...
+
+    # --- install tickets ---------------------------------------------------------------------
+    def create_install_ticket(self, ticket_hash: str, user_id: str, installation_id: str, expires_at: datetime) -> bool:
+        """Remember a single-use ticket (its SHA-256, never the ticket) that lets `user_id` finish the
+        install of `installation_id` as stored now: it is bound to the installation's current
+        `installed_at`, so a later uninstall or reinstall voids it. False (nothing stored) when the
+        installation does not exist or the hash is taken."""
+        ...
+
+    def redeem_install_ticket(self, ticket_hash: str, user_id: str) -> list[str] | None:
+        """Atomically: if the ticket exists, is unused, unexpired (store clock), belongs to
+        `user_id`, and its installation is not uninstalled and still has the `installed_at` the
+        ticket was bound to, mark it used and make `user_id` an owner (`added_by` = user_id; an
+        existing member is promoted, keeping their link) of the installation's locations: the
+        location itself, or each approved location of a Company installation. Returns those
+        location ids (sorted). Otherwise None and nothing changes: another user's attempt does not
+        use the ticket up."""
+        ...
 
     # --- OAuth states and webhook receipts ---------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:

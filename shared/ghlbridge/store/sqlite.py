@@ -11,7 +11,12 @@ file, so nothing is cached in memory and nothing is decided from a previous read
 
 Times are stored as fixed-width ISO-8601 UTC text (`2026-11-28T15:35:00.000000+00:00`), so
 comparing the strings compares the instants; lease expiry uses this machine's wall clock in UTC.
-Arrays are JSON text. The schema mirrors `supabase/migrations/*.sql`.
+Arrays are JSON text. The schema mirrors `supabase/migrations/*.sql`; a file made by an older
+version is upgraded in place when opened (`_upgrade`).
+
+Every guarded member write and the redeem of an install ticket is one IMMEDIATE transaction: the
+write lock is taken before the actor's ownership is read, so no other write can slip between the
+check and the write (what the Supabase functions get by locking the location's owner rows).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from ghlbridge.store.base import (
     IdempotencyRecord,
     IdempotencyStatus,
     Installation,
+    LocationAccess,
+    MemberChange,
+    MemberOutcome,
+    MemberRole,
     Membership,
     StoreUnavailableError,
     canonical_user_id,
@@ -62,6 +71,7 @@ CREATE TABLE IF NOT EXISTS installations (
     lease_expires_at   TEXT,
     generation         INTEGER NOT NULL DEFAULT 0 CHECK (generation >= 0),
     installed_by       TEXT,
+    installed_at       TEXT,
     uninstalled_at     TEXT,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
@@ -72,11 +82,25 @@ CREATE INDEX IF NOT EXISTS installations_expiring_idx ON installations (expires_
 CREATE TABLE IF NOT EXISTS members (
     location_id TEXT NOT NULL,
     user_id     TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+    added_at    TEXT NOT NULL,
+    added_by    TEXT,
+    ghl_user_id TEXT,
     PRIMARY KEY (location_id, user_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS members_user_id_idx ON members (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS members_ghl_user_idx ON members (location_id, ghl_user_id)
+    WHERE ghl_user_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS install_tickets (
+    ticket_hash     TEXT PRIMARY KEY,
+    user_id         TEXT NOT NULL,
+    installation_id TEXT NOT NULL,
+    installed_at    TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used_at         TEXT,
+    created_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS install_tickets_expires_at_idx ON install_tickets (expires_at);
 CREATE TABLE IF NOT EXISTS oauth_states (
     nonce      TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL,
@@ -102,6 +126,34 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
 CREATE INDEX IF NOT EXISTS idempotency_records_expires_at_idx ON idempotency_records (expires_at);
 """
 
+# What 20261204000000_team_access.sql does to a file made before it. A file upgraded so lacks only
+# the CHECK on members.role (SQLite cannot add one to a table): the store writes MemberRole values only.
+_UPGRADES = {
+    ("installations", "installed_at"): """
+        ALTER TABLE installations ADD COLUMN installed_at TEXT;
+        UPDATE installations SET installed_at = created_at;
+    """,
+    ("members", "added_at"): """
+        ALTER TABLE members RENAME COLUMN created_at TO added_at;
+        ALTER TABLE members ADD COLUMN added_by TEXT;
+        ALTER TABLE members ADD COLUMN ghl_user_id TEXT;
+        UPDATE members SET role = 'member' WHERE role <> 'owner';
+        DELETE FROM members WHERE location_id IN (SELECT id FROM installations WHERE kind = 'company');
+    """,
+}
+
+# The id of the installation whose token serves the location `{location}` (an SQL expression):
+# `get_token_source`'s pick, also used by `list_locations` and `uninstall`.
+_SOURCE_OF = """(
+    SELECT s.id FROM installations AS s
+    WHERE (s.kind = 'location' AND s.id = {location} AND s.status <> 'uninstalled')
+       OR (s.kind = 'company' AND s.status = 'active'
+           AND EXISTS (SELECT 1 FROM json_each(s.approved_locations) WHERE value = {location}))
+    ORDER BY s.kind = 'location' DESC, s.updated_at DESC, s.id LIMIT 1
+)"""
+
+_MEMBER_COLUMNS = ("location_id", "user_id", "role", "ghl_user_id", "added_by", "added_at")
+
 # The column list of a stored pair; the WHERE clauses below are the compare-and-swaps.
 _STORE_PAIR = """
     access_token_enc = :access, refresh_token_enc = COALESCE(:refresh, refresh_token_enc),
@@ -119,6 +171,23 @@ def _ts(when: datetime) -> str:
 
 def _now() -> str:
     return _ts(datetime.now(UTC))
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a file made by an older version to the current schema (in the caller's transaction)."""
+    for (table, column), script in _UPGRADES.items():
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if columns and column not in columns:  # no columns: a new file, `_SCHEMA` creates the table
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+
+
+def _member(row: sqlite3.Row | None) -> Membership | None:
+    return Membership.model_validate({k: row[k] for k in _MEMBER_COLUMNS}) if row is not None else None
+
+
+def _change(outcome: MemberOutcome, row: sqlite3.Row | None = None) -> MemberChange:
+    return MemberChange(outcome=outcome, member=_member(row))
 
 
 def _installation(row: sqlite3.Row | None) -> Installation | None:
@@ -145,7 +214,15 @@ class SQLiteStore:
         self._busy_timeout = busy_timeout
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")  # persistent: recorded in the file
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                _upgrade(conn)
+                conn.executescript(_SCHEMA)  # inside the open transaction: executescript does not commit
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     def __repr__(self) -> str:
         return f"SQLiteStore(path={self._path!r})"
@@ -194,9 +271,9 @@ class SQLiteStore:
             """
             INSERT INTO installations (id, kind, user_type, company_id, name, scopes,
                 approved_locations, access_token_enc, refresh_token_enc, expires_at, installed_by,
-                generation, created_at, updated_at)
+                generation, installed_at, created_at, updated_at)
             VALUES (:id, :kind, :user_type, :company_id, :name, :scopes, :approved_locations,
-                :access, :refresh, :expires_at, :installed_by, 1, :now, :now)
+                :access, :refresh, :expires_at, :installed_by, 1, :now, :now, :now)
             ON CONFLICT (id) DO UPDATE SET
                 kind = excluded.kind, user_type = excluded.user_type, company_id = excluded.company_id,
                 name = excluded.name, scopes = excluded.scopes,
@@ -205,7 +282,7 @@ class SQLiteStore:
                 expires_at = excluded.expires_at, installed_by = excluded.installed_by,
                 status = 'active', reauth_reason = NULL, reauth_at = NULL, lease_holder = NULL,
                 lease_expires_at = NULL, uninstalled_at = NULL, generation = generation + 1,
-                updated_at = excluded.updated_at
+                installed_at = excluded.installed_at, updated_at = excluded.updated_at
             RETURNING *
             """,
             {
@@ -231,16 +308,10 @@ class SQLiteStore:
         rows = self._read("SELECT * FROM installations WHERE id = ?", (installation_id,))
         return _installation(rows[0] if rows else None)
 
-    def find_company_for_location(self, location_id: str) -> Installation | None:
-        rows = self._read(
-            """
-            SELECT * FROM installations AS i
-            WHERE kind = 'company' AND status = 'active'
-              AND EXISTS (SELECT 1 FROM json_each(i.approved_locations) WHERE value = ?)
-            ORDER BY updated_at DESC, id LIMIT 1
-            """,
-            (location_id,),
-        )
+    def get_token_source(self, location_id: str) -> Installation | None:
+        source = _SOURCE_OF.format(location=":location")
+        query = f"SELECT * FROM installations WHERE id = {source}"  # noqa: S608 - a constant of this module
+        rows = self._read(query, {"location": location_id})
         return _installation(rows[0] if rows else None)
 
     def list_expiring(self, before: datetime) -> list[str]:
@@ -352,45 +423,206 @@ class SQLiteStore:
 
     # --- uninstall -----------------------------------------------------------------------------
     def uninstall(self, installation_id: str) -> bool:
+        """The memberships it served end in the same transaction; for a company, those of approved
+        locations that `_SOURCE_OF` (read after the row is uninstalled) finds nothing else to serve."""
         now = _now()
-        rows = self._write(
-            """
-            UPDATE installations SET access_token_enc = NULL, refresh_token_enc = NULL, expires_at = NULL,
-                status = 'uninstalled', uninstalled_at = ?, lease_holder = NULL, lease_expires_at = NULL,
-                generation = generation + 1, updated_at = ?
-            WHERE id = ?
-            RETURNING id
-            """,
-            (now, now, installation_id),
-        )
-        return bool(rows)
+        with self._immediate() as conn:
+            gone = conn.execute(
+                """
+                UPDATE installations SET access_token_enc = NULL, refresh_token_enc = NULL, expires_at = NULL,
+                    status = 'uninstalled', uninstalled_at = ?, lease_holder = NULL, lease_expires_at = NULL,
+                    generation = generation + 1, updated_at = ?
+                WHERE id = ?
+                RETURNING kind, approved_locations
+                """,
+                (now, now, installation_id),
+            ).fetchone()
+            if gone is None:
+                return False
+            if gone["kind"] == "location":
+                conn.execute("DELETE FROM members WHERE location_id = ?", (installation_id,))
+            else:
+                conn.execute(
+                    f"""
+                    DELETE FROM members
+                    WHERE location_id IN (SELECT value FROM json_each(?))
+                      AND {_SOURCE_OF.format(location="members.location_id")} IS NULL
+                    """,  # noqa: S608 - _SOURCE_OF is a constant of this module
+                    (gone["approved_locations"],),
+                )
+        return True
 
     # --- members -------------------------------------------------------------------------------
-    def add_member(self, location_id: str, user_id: str, role: str) -> None:
-        self._write(
+    def add_member(
+        self, location_id: str, user_id: str, role: MemberRole, *, added_by: str | None = None
+    ) -> Membership:
+        rows = self._write(
             """
-            INSERT INTO members (location_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+            INSERT INTO members (location_id, user_id, role, added_by, added_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (location_id, user_id) DO UPDATE SET role = excluded.role
+            RETURNING *
             """,
-            (location_id, required_user_id(user_id), role, _now()),
+            (
+                location_id,
+                required_user_id(user_id),
+                MemberRole(role).value,
+                required_user_id(added_by) if added_by is not None else None,
+                _now(),
+            ),
         )
+        member = _member(rows[0])
+        assert member is not None
+        return member
 
     def get_membership(self, location_id: str, user_id: str) -> Membership | None:
         if (uid := canonical_user_id(user_id)) is None:
             return None
-        rows = self._read(
-            "SELECT location_id, user_id, role FROM members WHERE location_id = ? AND user_id = ?",
-            (location_id, uid),
-        )
-        return Membership.model_validate(dict(rows[0])) if rows else None
+        rows = self._read("SELECT * FROM members WHERE location_id = ? AND user_id = ?", (location_id, uid))
+        return _member(rows[0] if rows else None)
 
-    def list_memberships(self, user_id: str) -> list[Membership]:
+    def list_members(self, location_id: str) -> list[Membership]:
+        rows = self._read("SELECT * FROM members WHERE location_id = ? ORDER BY added_at, user_id", (location_id,))
+        return [m for row in rows if (m := _member(row)) is not None]
+
+    def list_locations(self, user_id: str) -> list[LocationAccess]:
         if (uid := canonical_user_id(user_id)) is None:
             return []
+        members = ", ".join(f"m.{column}" for column in _MEMBER_COLUMNS)
         rows = self._read(
-            "SELECT location_id, user_id, role FROM members WHERE user_id = ? ORDER BY location_id", (uid,)
+            f"""
+            SELECT {members}, i.* FROM members AS m
+            LEFT JOIN installations AS i ON i.id = {_SOURCE_OF.format(location="m.location_id")}
+            WHERE m.user_id = ? ORDER BY m.location_id
+            """,  # noqa: S608 - constants of this module
+            (uid,),
         )
-        return [Membership.model_validate(dict(row)) for row in rows]
+        return [
+            LocationAccess(membership=_member(row), installation=_installation(row) if row["id"] else None)
+            for row in rows
+        ]
+
+    @staticmethod
+    def _owners(conn: sqlite3.Connection, location_id: str) -> list[str]:
+        """The location's owners, read inside the write transaction that acts on them."""
+        rows = conn.execute("SELECT user_id FROM members WHERE location_id = ? AND role = 'owner'", (location_id,))
+        return [row["user_id"] for row in rows]
+
+    @staticmethod
+    def _find(conn: sqlite3.Connection, location_id: str, user_id: str | None) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT * FROM members WHERE location_id = ? AND user_id = ?", (location_id, user_id)
+        ).fetchone()
+        return row
+
+    def put_member(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        role = MemberRole(role)
+        actor_id, uid = canonical_user_id(actor), canonical_user_id(user_id)
+        with self._immediate() as conn:
+            if actor_id is None or actor_id not in self._owners(conn, location_id):
+                return _change("forbidden")
+            if uid is None:
+                return _change("not_found")
+            created = conn.execute(
+                """
+                INSERT INTO members (location_id, user_id, role, added_by, added_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (location_id, user_id) DO NOTHING
+                RETURNING *
+                """,
+                (location_id, uid, role.value, actor_id, _now()),
+            ).fetchone()
+            if created is not None:
+                return _change("created", created)
+            existing = self._find(conn, location_id, uid)
+        assert existing is not None
+        return _change("exists" if existing["role"] == role.value else "role_differs", existing)
+
+    def set_member_role(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        role = MemberRole(role)
+        actor_id, uid = canonical_user_id(actor), canonical_user_id(user_id)
+        with self._immediate() as conn:
+            owners = self._owners(conn, location_id)
+            if actor_id is None or actor_id not in owners:
+                return _change("forbidden")
+            if (target := self._find(conn, location_id, uid)) is None:
+                return _change("not_found")
+            if target["role"] == MemberRole.OWNER and role is not MemberRole.OWNER and len(owners) <= 1:
+                return _change("last_owner", target)
+            updated = conn.execute(
+                "UPDATE members SET role = ? WHERE location_id = ? AND user_id = ? RETURNING *",
+                (role.value, location_id, uid),
+            ).fetchone()
+        return _change("updated", updated)
+
+    def remove_member(self, location_id: str, actor: str, user_id: str) -> MemberChange:
+        actor_id, uid = canonical_user_id(actor), canonical_user_id(user_id)
+        with self._immediate() as conn:
+            owners = self._owners(conn, location_id)
+            if actor_id is None or (actor_id != uid and actor_id not in owners):
+                return _change("forbidden")
+            if (target := self._find(conn, location_id, uid)) is None:
+                return _change("not_found")
+            if target["role"] == MemberRole.OWNER and len(owners) <= 1:
+                return _change("last_owner", target)
+            conn.execute("DELETE FROM members WHERE location_id = ? AND user_id = ?", (location_id, uid))
+        return _change("removed", target)
+
+    def link_member(self, location_id: str, actor: str, user_id: str, ghl_user_id: str | None) -> MemberChange:
+        actor_id, uid = canonical_user_id(actor), canonical_user_id(user_id)
+        with self._immediate() as conn:
+            if actor_id is None or (actor_id != uid and actor_id not in self._owners(conn, location_id)):
+                return _change("forbidden")
+            if (target := self._find(conn, location_id, uid)) is None:
+                return _change("not_found")
+            try:
+                updated = conn.execute(
+                    "UPDATE members SET ghl_user_id = ? WHERE location_id = ? AND user_id = ? RETURNING *",
+                    (ghl_user_id, location_id, uid),
+                ).fetchone()
+            except sqlite3.IntegrityError:  # members_ghl_user_idx: another member has that GHL user
+                return _change("ghl_user_taken", target)
+        return _change("updated", updated)
+
+    # --- install tickets -----------------------------------------------------------------------
+    def create_install_ticket(self, ticket_hash: str, user_id: str, installation_id: str, expires_at: datetime) -> bool:
+        rows = self._write(
+            """
+            INSERT INTO install_tickets (ticket_hash, user_id, installation_id, installed_at, expires_at, created_at)
+            SELECT ?, ?, id, installed_at, ?, ? FROM installations WHERE id = ?
+            ON CONFLICT (ticket_hash) DO NOTHING
+            RETURNING ticket_hash
+            """,
+            (ticket_hash, required_user_id(user_id), _ts(expires_at), _now(), installation_id),
+        )
+        return bool(rows)
+
+    def redeem_install_ticket(self, ticket_hash: str, user_id: str) -> list[str] | None:
+        if (uid := canonical_user_id(user_id)) is None:
+            return None
+        now = _now()
+        with self._immediate() as conn:
+            inst = conn.execute(
+                """
+                SELECT i.kind, i.id, i.approved_locations FROM install_tickets AS t
+                JOIN installations AS i ON i.id = t.installation_id
+                WHERE t.ticket_hash = ? AND t.user_id = ? AND t.used_at IS NULL AND t.expires_at > ?
+                  AND i.status <> 'uninstalled' AND i.installed_at = t.installed_at
+                """,
+                (ticket_hash, uid, now),
+            ).fetchone()
+            if inst is None:
+                return None
+            conn.execute("UPDATE install_tickets SET used_at = ? WHERE ticket_hash = ?", (now, ticket_hash))
+            locations = sorted(
+                {inst["id"]} if inst["kind"] == "location" else set(json.loads(inst["approved_locations"]))
+            )
+            conn.executemany(  # an existing member is promoted; their link, added_by and added_at stay
+                """
+                INSERT INTO members (location_id, user_id, role, added_by, added_at) VALUES (?, ?, 'owner', ?, ?)
+                ON CONFLICT (location_id, user_id) DO UPDATE SET role = 'owner'
+                """,
+                [(location_id, uid, uid, now) for location_id in locations],
+            )
+        return locations
 
     # --- OAuth states and webhook receipts -------------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:

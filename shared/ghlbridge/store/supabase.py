@@ -24,6 +24,9 @@ from ghlbridge.store.base import (
     IdempotencyRecord,
     IdempotencyStatus,
     Installation,
+    LocationAccess,
+    MemberChange,
+    MemberRole,
     Membership,
     StoreUnavailableError,
     canonical_user_id,
@@ -165,8 +168,8 @@ class SupabaseStore:
     def get_installation(self, installation_id: str) -> Installation | None:
         return self._one("get_installation", {"p_installation_id": installation_id}, Installation)
 
-    def find_company_for_location(self, location_id: str) -> Installation | None:
-        return self._one("find_company_for_location", {"p_location_id": location_id}, Installation)
+    def get_token_source(self, location_id: str) -> Installation | None:
+        return self._one("get_token_source", {"p_location_id": location_id}, Installation)
 
     def list_expiring(self, before: datetime) -> list[str]:
         return [str(i) for i in self._list("list_expiring", {"p_before": _iso(before)})]
@@ -242,21 +245,108 @@ class SupabaseStore:
         return self._bool("uninstall_installation", {"p_installation_id": installation_id})
 
     # --- members -------------------------------------------------------------------------------
-    def add_member(self, location_id: str, user_id: str, role: str) -> None:
-        self._rpc(
+    def add_member(
+        self, location_id: str, user_id: str, role: MemberRole, *, added_by: str | None = None
+    ) -> Membership:
+        added = self._one(
             "add_member",
-            {"p_location_id": location_id, "p_user_id": required_user_id(user_id), "p_role": role},
+            {
+                "p_location_id": location_id,
+                "p_user_id": required_user_id(user_id),
+                "p_role": MemberRole(role).value,
+                "p_added_by": required_user_id(added_by) if added_by is not None else None,
+            },
+            Membership,
         )
+        if added is None:
+            raise StoreUnavailableError("unexpected answer from add_member")
+        return added
 
     def get_membership(self, location_id: str, user_id: str) -> Membership | None:
         if (uid := canonical_user_id(user_id)) is None:
             return None
         return self._one("get_membership", {"p_location_id": location_id, "p_user_id": uid}, Membership)
 
-    def list_memberships(self, user_id: str) -> list[Membership]:
+    def list_members(self, location_id: str) -> list[Membership]:
+        return [Membership.model_validate(m) for m in self._list("list_members", {"p_location_id": location_id})]
+
+    def list_locations(self, user_id: str) -> list[LocationAccess]:
         if (uid := canonical_user_id(user_id)) is None:
             return []
-        return [Membership.model_validate(m) for m in self._list("list_memberships", {"p_user_id": uid})]
+        return [LocationAccess.model_validate(a) for a in self._list("list_locations", {"p_user_id": uid})]
+
+    def _change(self, function: str, params: Mapping[str, object]) -> MemberChange:
+        """A guarded member write. A string that is not a user id goes as null, which names nobody:
+        the SQL answers `forbidden` for such an actor and `not_found` for such a user."""
+        change = self._one(function, params, MemberChange)
+        if change is None:
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return change
+
+    def put_member(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        return self._change(
+            "put_member",
+            {
+                "p_location_id": location_id,
+                "p_actor": canonical_user_id(actor),
+                "p_user_id": canonical_user_id(user_id),
+                "p_role": MemberRole(role).value,
+            },
+        )
+
+    def set_member_role(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:
+        return self._change(
+            "set_member_role",
+            {
+                "p_location_id": location_id,
+                "p_actor": canonical_user_id(actor),
+                "p_user_id": canonical_user_id(user_id),
+                "p_role": MemberRole(role).value,
+            },
+        )
+
+    def remove_member(self, location_id: str, actor: str, user_id: str) -> MemberChange:
+        return self._change(
+            "remove_member",
+            {
+                "p_location_id": location_id,
+                "p_actor": canonical_user_id(actor),
+                "p_user_id": canonical_user_id(user_id),
+            },
+        )
+
+    def link_member(self, location_id: str, actor: str, user_id: str, ghl_user_id: str | None) -> MemberChange:
+        return self._change(
+            "link_member",
+            {
+                "p_location_id": location_id,
+                "p_actor": canonical_user_id(actor),
+                "p_user_id": canonical_user_id(user_id),
+                "p_ghl_user_id": ghl_user_id,
+            },
+        )
+
+    # --- install tickets -----------------------------------------------------------------------
+    def create_install_ticket(self, ticket_hash: str, user_id: str, installation_id: str, expires_at: datetime) -> bool:
+        return self._bool(
+            "create_install_ticket",
+            {
+                "p_ticket_hash": ticket_hash,
+                "p_user_id": required_user_id(user_id),
+                "p_installation_id": installation_id,
+                "p_expires_at": _iso(expires_at),
+            },
+        )
+
+    def redeem_install_ticket(self, ticket_hash: str, user_id: str) -> list[str] | None:
+        if (uid := canonical_user_id(user_id)) is None:
+            return None
+        data = self._rpc("redeem_install_ticket", {"p_ticket_hash": ticket_hash, "p_user_id": uid})
+        if data is None:
+            return None
+        if not isinstance(data, list) or not all(isinstance(i, str) for i in data):
+            raise StoreUnavailableError("unexpected answer from redeem_install_ticket")
+        return [str(i) for i in data]
 
     # --- OAuth states and webhook receipts -------------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:

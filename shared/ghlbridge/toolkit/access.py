@@ -4,12 +4,19 @@
 member of the location (`store.get_membership`), else 403 `forbidden` before any GHL call, whatever
 the route. Only then does it hand out the location's resource clients, all sharing one
 `GHLAuth(token_provider, location_id)`: bearer token from the store (refreshed near expiry), one
-refresh and replay on a GHL 401, 409 `reauthorization_required` when the installation must be
-reinstalled (raised by the token provider on the first GHL call).
+refresh and replay on a GHL 401 about the token, 404 `installation_not_found` when nothing serves
+the location, 409 `reauthorization_required` when the installation must be reinstalled (raised by
+the token provider on the first GHL call).
+
+Memberships are remembered per container for `MEMBERSHIP_CACHE_SECONDS` (60 s by default), so a
+warm request makes no store round trip. A refusal is never remembered (a new member can work at
+once). A member removed or demoted through THIS container is forgotten at once (`forget`); other
+warm containers notice within the cache's lifetime.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +25,7 @@ from ghlbridge import factories
 from ghlbridge.errors import CallerForbiddenError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
+from ghlbridge.store import MemberRole, Membership
 
 if TYPE_CHECKING:
     from ghlbridge.auth import Caller
@@ -26,58 +34,101 @@ if TYPE_CHECKING:
         ContactsAPI,
         ConversationsAPI,
         OpportunitiesAPI,
+        UsersAPI,
     )
 
 
 @dataclass(frozen=True)
 class LocationClients:
-    """One location's GHL resource clients, for a caller who is a member of it."""
+    """One location's GHL resource clients, for a caller who is a member of it (`member`: their
+    role and their link to a GHL user, which the writes carry so they show in GHL as theirs)."""
 
     location_id: str
+    member: Membership
     opportunities: OpportunitiesAPI
     contacts: ContactsAPI
     conversations: ConversationsAPI
     calendars: CalendarsAPI
+    users: UsersAPI
+
+    @property
+    def ghl_user_id(self) -> str | None:
+        return self.member.ghl_user_id
 
 
-_members: dict[tuple[str, str], float] = {}  # (user, location) -> until (monotonic), per container
-_members_settings: list[object] = []  # the settings the cache was filled under (tests reset them)
+class MembershipCache:
+    """(user, location) -> (until, membership), per container; only memberships that hold."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[str, str], tuple[float, Membership]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, location_id: str, *, fresh: bool = False) -> Membership | None:
+        """The membership, from the cache unless `fresh` (then from the store, and remembered)."""
+        key = (user_id, location_id)
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and not fresh and hit[0] > time.monotonic():
+            return hit[1]
+        found = factories.get_store().get_membership(location_id, user_id)
+        with self._lock:
+            if found is None:
+                self._entries.pop(key, None)
+            else:
+                self._entries[key] = (time.monotonic() + self._ttl, found)
+        return found
+
+    def forget(self, user_id: str, location_id: str) -> None:
+        with self._lock:
+            self._entries.pop((user_id, location_id), None)
 
 
-def is_member(user_id: str, location_id: str) -> bool:
-    """Membership from the store, remembered per container for `MEMBERSHIP_CACHE_SECONDS` when it
-    holds, so a warm request with a fresh token makes no store round trip. A refusal is never
-    remembered (a new install is usable at once); a removed membership lasts at most the TTL."""
+_cache_lock = threading.Lock()
+_cache: tuple[object, MembershipCache] | None = None
+
+
+def membership_cache() -> MembershipCache:
+    """The container's cache, rebuilt when the settings are (tests reset them with `factories.reset()`)."""
+    global _cache
     settings = get_settings()
-    if not _members_settings or _members_settings[0] is not settings:
-        _members.clear()
-        _members_settings[:] = [settings]
-    key = (user_id, location_id)
-    if _members.get(key, 0.0) > time.monotonic():
-        return True
-    if factories.get_store().get_membership(location_id, user_id) is None:
-        _members.pop(key, None)
-        return False
-    _members[key] = time.monotonic() + settings.membership_cache_seconds
-    return True
+    with _cache_lock:
+        if _cache is None or _cache[0] is not settings:
+            _cache = (settings, MembershipCache(settings.membership_cache_seconds))
+        return _cache[1]
+
+
+def membership(caller: Caller, location_id: str, *, fresh: bool = False) -> Membership:
+    """The caller's membership of the location, or 403 `forbidden`. `fresh`: read from the store
+    (for decisions about the team itself: a just-promoted owner must not wait for the cache)."""
+    found = membership_cache().get(caller.user_id, location_id, fresh=fresh)
+    if found is None:
+        logger.info("Caller is not a member of the location", extra={"location_id": location_id})
+        raise CallerForbiddenError("You are not a member of this location")
+    return found
+
+
+def require_owner(member: Membership) -> None:
+    if member.role is not MemberRole.OWNER:
+        raise CallerForbiddenError("Only an owner of this location can do this")
 
 
 def open_location(caller: Caller, location_id: str) -> LocationClients:
     """403 unless `caller` is a member of `location_id`; then the location's clients (nothing sent yet)."""
-    if not is_member(caller.user_id, location_id):
-        logger.info("Caller is not a member of the location", extra={"location_id": location_id})
-        raise CallerForbiddenError("You are not a member of this location")
+    member = membership(caller, location_id)
     # Imported here, not at module import: the resource models and the token machinery load with
     # the first request that needs GHL, not with every cold start (validation errors never do).
-    from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI
+    from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI, UsersAPI
     from ghlbridge.tokens import GHLAuth
 
     auth = GHLAuth(factories.get_token_provider(), location_id)
     client = factories.get_ghl_client()
     return LocationClients(
         location_id=location_id,
+        member=member,
         opportunities=OpportunitiesAPI(client, auth),
         contacts=ContactsAPI(client, auth),
         conversations=ConversationsAPI(client, auth),
         calendars=CalendarsAPI(client, auth),
+        users=UsersAPI(client, auth),
     )

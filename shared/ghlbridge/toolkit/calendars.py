@@ -73,6 +73,7 @@ def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) 
             start_time=appointment.start_time,
             end_time=appointment.end_time,
             title=appointment.title,
+            assigned_user_id=appointment.assigned_user_id or clients.ghl_user_id,
         )
         return Outcome(201, _appointment(created).model_dump(mode="json"))
 

@@ -6,6 +6,9 @@ GHL cannot take calls through `/conversations/messages` (GHL-NOTES gotcha 9); th
 needs the provider and `call.to` = the contact's phone. Inbound calls are logged as notes only
 (the resource clients add outbound calls).
 
+The note's author (`userId`) is the caller's linked GHL user. The Call message cannot carry one: the
+spec's `ProcessOutboundMessageBodyDto` has no user field.
+
 A two-step write: once the note exists, nothing may make the request look failed (a retry would
 write a second note), so the Call message's failure is REPORTED in the answer (`callMessage.status`
 "failed" or "unknown", with the error envelope's `error`) and the whole answer is stored under the
@@ -35,7 +38,9 @@ def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallL
     provider_id = get_settings().ghl_call_provider_id
 
     def send() -> Outcome:
-        note = clients.contacts.create_note(contact_id, body=note_body(call, ctx.caller), title=note_title(call))
+        note = clients.contacts.create_note(
+            contact_id, body=note_body(call, ctx.caller), title=note_title(call), user_id=clients.ghl_user_id
+        )
         message = _call_message(clients, ctx, contact_id, call, provider_id)
         answer = LoggedCall(note=Note.from_ghl(note), call_message=message)
         return Outcome(201, answer.model_dump(mode="json"))

@@ -2,6 +2,8 @@
 `ghlbridge.toolkit.idempotent`): tags too, because every toolkit POST follows one rule, and a replayed
 add answers with GHL's first answer instead of a second call.
 
+A note carries the caller's linked GHL user as its author (`userId`), so it shows in GHL as theirs.
+
 Tags are ADDED with GHL's add-tags endpoint, never through `PUT /contacts/{id}`, which would
 overwrite all of the contact's tags.
 """
@@ -28,7 +30,9 @@ def create_note(ctx: RequestContext, location_id: str, contact_id: str, note: No
     clients = open_location(ctx.caller, location_id)
 
     def send() -> Outcome:
-        created = clients.contacts.create_note(contact_id, body=note.body, title=note.title)
+        created = clients.contacts.create_note(
+            contact_id, body=note.body, title=note.title, user_id=clients.ghl_user_id
+        )
         return Outcome(201, Note.from_ghl(created).model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": note.model_dump(mode="json", by_alias=True)}

@@ -10,7 +10,7 @@ pipeline would leave the opportunity in limbo).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
@@ -74,6 +74,11 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
     from ghlbridge.secrets import get_secrets
 
     clients = open_location(ctx.caller, location_id)
+    if query.assigned_to == "me":
+        if clients.ghl_user_id is None:
+            message = "assignedTo=me needs your membership to be linked to a GHL user"
+            raise RequestInvalidError(message, details=[field_problem("query", "assignedTo", "not_linked", message)])
+        query = replace(query, assigned_to=clients.ghl_user_id)
     key = cursor.cursor_key(get_secrets().state_signing_key.get_secret_value().encode())
     bound_to = cursor.binding(location_id, query.filters())
     position = cursor.decode(key, query.cursor, bound_to) if query.cursor else None

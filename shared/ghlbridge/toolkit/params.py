@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from pydantic import AfterValidator
 
 from ghlbridge.toolkit.models.base import GHL_ID_PATTERN, STAGE_ID_PATTERN
+from ghlbridge.toolkit.models.team import SUPABASE_USER_ID_PATTERN
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 """1 to 255 visible ASCII characters (a UUID is the usual choice)."""
@@ -41,6 +42,14 @@ LocationId = Annotated[str, _ghl_id_path("location (sub-account)")]
 OpportunityId = Annotated[str, _ghl_id_path("opportunity")]
 ContactId = Annotated[str, _ghl_id_path("contact")]
 CalendarId = Annotated[str, _ghl_id_path("calendar")]
+MemberUserId = Annotated[
+    str,
+    Path(
+        pattern=SUPABASE_USER_ID_PATTERN,
+        description="The member's Supabase Auth user id",
+        examples=["3b9f6c2e-8d1a-4f5b-9c7e-1a2b3c4d5e6f"],
+    ),
+]
 
 IdempotencyKey = Annotated[
     str,
@@ -60,7 +69,13 @@ StatusFilter = Annotated[
     Literal["open", "won", "lost", "abandoned", "all"] | None, Query(description="Only this status")
 ]
 SearchText = Annotated[str | None, Query(max_length=SEARCH_TEXT_MAX, description="GHL's free-text search")]
-AssigneeFilter = Annotated[str | None, Query(pattern=GHL_ID_PATTERN, description="Only this GHL user's")]
+AssigneeFilter = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(me|[A-Za-z0-9]{1,64})$",
+        description="Only this GHL user's; `me`: the GHL user the caller is linked to (400 without a link)",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 Cursor = Annotated[
     str | None,

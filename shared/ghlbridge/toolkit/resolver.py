@@ -94,15 +94,17 @@ class Outcome:
 class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
     """Caller (401), body size (413) and Idempotency-Key presence (400), then Powertools' validation."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keyed_posts: bool) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+        self._keyed_posts = keyed_posts
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         assert isinstance(app, APIGatewayHttpResolver)
         app.context["caller"] = api.current_caller(app)  # cleared by Powertools after each request
         event = app.current_event
         _check_body(event)
-        if event.request_context.http.method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
+        method = event.request_context.http.method
+        if self._keyed_posts and method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
         return super().handler(app, next_middleware)
 
@@ -159,16 +161,18 @@ class _SerializeAnswer(OpenAPIResponseValidationMiddleware):
 
 class ToolkitResolver(APIGatewayHttpResolver):
     """`APIGatewayHttpResolver(enable_validation=True)` whose validation starts with `_CheckThenValidate`
-    and whose answers are serialized by `_SerializeAnswer`."""
+    and whose answers are serialized by `_SerializeAnswer`. `keyed_posts`: every POST is a write to
+    GHL that needs an Idempotency-Key (False for a function whose POSTs are idempotent by nature,
+    such as adding a member)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keyed_posts: bool = True) -> None:
         super().__init__(enable_validation=True)
-        self._request_validation_middleware = _CheckThenValidate()
+        self._request_validation_middleware = _CheckThenValidate(keyed_posts=keyed_posts)
         self._response_validation_middleware = _SerializeAnswer()
 
 
-def make_resolver() -> ToolkitResolver:
-    app = ToolkitResolver()
+def make_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
+    app = ToolkitResolver(keyed_posts=keyed_posts)
     api.register_error_handlers(app)
     return app
 

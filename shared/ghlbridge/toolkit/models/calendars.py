@@ -50,6 +50,9 @@ class AppointmentCreate(Input):
     start_time: AwareDatetime
     end_time: AwareDatetime | None = None
     title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
+    assigned_user_id: GhlId | None = Field(
+        default=None, description="The GHL user the meeting is with; default: the caller's linked GHL user"
+    )
 
     @field_validator("end_time")
     @classmethod

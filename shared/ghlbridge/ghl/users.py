@@ -1,0 +1,49 @@
+"""GHL Users (`apps/users.json`, `Version: 2021-07-28`, scope `users.readonly`).
+
+`GET /users/search` is the spec's way to list a location's users: `GET /users/` is marked
+deprecated ("Use GET /users/search instead. Pass locationId ... along with the required companyId",
+GHL-NOTES §10.1). It needs the company (agency) id, which the location's installation knows, and
+pages by `skip`/`limit` (strings in the spec) until `skip >= count`.
+
+An unknown user id answers 401 "The user does not exist." on `GET /users/{userId}`: a 401 that is
+not a token problem (`GHLUnauthorizedError`, never refreshed), which is why this module only lists.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpx
+
+from ghlbridge.ghl.client import VERSION_2021_07_28, GHLClient
+from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resources_models import User, UserSearchPage
+
+PAGE_SIZE: Final = 100
+MAX_PAGES: Final = 20
+"""A bound on one listing (2,000 users): the iterator never runs away on a `count` that lies."""
+
+
+class UsersAPI:
+    """User calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+
+    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
+        self._client = client
+        self._auth = auth
+
+    def location_users(self, *, company_id: str, location_id: str) -> list[User]:
+        """Every user of the location (`GET /users/search?companyId&locationId`, all pages), deleted
+        ones left out."""
+        found: list[User] = []
+        for page in range(MAX_PAGES):
+            query = {"companyId": company_id, "locationId": location_id, "skip": str(page * PAGE_SIZE),
+                     "limit": str(PAGE_SIZE)}  # fmt: skip
+            response = self._client.request(
+                "GET", "/users/search", version=VERSION_2021_07_28, params=query, auth=self._auth
+            )
+            answer = parse_response(response, UserSearchPage)
+            found += answer.users
+            total = answer.count if answer.count is not None else len(found)
+            if not answer.users or len(found) >= total:
+                break
+        return [user for user in found if not user.deleted]

@@ -42,11 +42,12 @@ FIND_PY313 = py=; \
 SAM_ENV = env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-$(AWS_REGION)} \
 	PATH="$(CURDIR)/$(VENV_BIN):$$PATH"
 
-.PHONY: help test lint requirements check-requirements check-arch postgres-bin bench dev \
+.PHONY: help test lint requirements check-requirements check-arch postgres-bin bench dev dev-token \
 	sam-tools sam-validate sam-build clean
 
 help:
 	@echo "make dev           the whole API on 127.0.0.1:3000 (GHL sandbox + SQLite store; PORT to change)"
+	@echo "make dev-token     a dev JWT of another toolkit user, to try team access (USER_ID=, EMAIL=)"
 	@echo "make test          everything CI checks: lint + pytest (PostgreSQL 15 tests included)"
 	@echo "make lint          ruff, mypy (strict, layer), requirements check, cfn-lint, arch check"
 	@echo "make requirements  regenerate shared/requirements.txt from pyproject.toml"
@@ -117,6 +118,10 @@ bench: $(STAMP)
 
 dev: $(STAMP)
 	PYTHONPATH=shared:local $(VENV_PY) -m devstack
+
+# A dev JWT for another toolkit user (team access under `make dev`): make dev-token [USER_ID=uuid] [EMAIL=a@b.c]
+dev-token: $(STAMP)
+	@PYTHONPATH=shared:local $(VENV_PY) -m devstack.token $(if $(USER_ID),--user-id $(USER_ID)) $(if $(EMAIL),--email $(EMAIL))
 
 # --- SAM (own venv) -----------------------------------------------------------------------
 $(SAM_STAMP):

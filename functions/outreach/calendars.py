@@ -20,6 +20,7 @@ app = make_resolver()
 
 @app.get(
     "/locations/<locationId>/calendars",
+    operation_id="listCalendars",
     summary="The location's calendars, each with its booking link",
     tags=["calendars"],
     security=BEARER,
@@ -31,6 +32,7 @@ def list_calendars(locationId: LocationId) -> CalendarPage:
 
 @app.get(
     "/locations/<locationId>/calendars/<calendarId>/free-slots",
+    operation_id="getFreeSlots",
     summary="Free slots of a calendar between two dates",
     description="`start` and `end` are dates in `timezone`, both included, at most 31 days apart.",
     tags=["calendars"],
@@ -43,6 +45,7 @@ def free_slots(locationId: LocationId, calendarId: CalendarId, start: Day, end: 
 
 @app.post(
     "/locations/<locationId>/appointments",
+    operation_id="bookAppointment",
     status_code=201,
     summary="Book an appointment for a contact",
     tags=["calendars"],

@@ -5,6 +5,7 @@ the error envelope on every error answer."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -107,3 +108,13 @@ def test_request_bodies_refuse_unknown_fields() -> None:
 def test_the_rate_limit_answer_documents_retry_after() -> None:
     for _, _, op in toolkit_operations():
         assert "Retry-After" in op["responses"]["429"]["headers"]
+
+
+OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+
+
+def test_every_operation_has_a_short_unique_camel_case_operation_id() -> None:
+    ids = [op.get("operationId") for _, _, op in operations()]
+
+    assert all(isinstance(i, str) and OPERATION_ID.match(i) and len(i) <= 24 for i in ids), ids
+    assert len(set(ids)) == len(ids)

@@ -23,7 +23,11 @@ app = api.make_resolver(validate=True)
     security=BEARER,
     responses=responses(
         200,
-        {"type": "object", "properties": {"authorizeUrl": {"type": "string", "format": "uri"}}},
+        {
+            "type": "object",
+            "properties": {"authorizeUrl": {"type": "string", "format": "uri"}},
+            "required": ["authorizeUrl"],
+        },
         "unauthenticated",
         "store_unavailable",
         "secrets_unavailable",

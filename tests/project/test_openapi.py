@@ -118,3 +118,75 @@ def test_every_operation_has_a_short_unique_camel_case_operation_id() -> None:
 
     assert all(isinstance(i, str) and OPERATION_ID.match(i) and len(i) <= 24 for i in ids), ids
     assert len(set(ids)) == len(ids)
+
+
+def _answer_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema a success answer can contain, by component name (inline ones by operationId)."""
+    schemas = document()["components"]["schemas"]
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(name: str, schema: Any) -> None:
+        if isinstance(schema, dict):
+            ref = schema.get("$ref")
+            if ref:
+                target = ref.rsplit("/", 1)[1]
+                if target not in found:
+                    found[target] = schemas[target]
+                    walk(target, schemas[target])
+            for value in schema.values():
+                walk(name, value)
+        elif isinstance(schema, list):
+            for value in schema:
+                walk(name, value)
+
+    for _, _, op in operations():
+        for status, response in op["responses"].items():
+            if status.startswith("2") and "application/json" in response.get("content", {}):
+                schema = response["content"]["application/json"]["schema"]
+                if "$ref" not in schema:
+                    found[op["operationId"]] = schema
+                walk(op["operationId"], schema)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(_answer_schemas()))
+def test_every_answer_field_is_required_because_every_one_is_always_sent(name: str) -> None:
+    schema = _answer_schemas()[name]
+    if "properties" in schema:
+        assert set(schema["required"]) == set(schema["properties"]), name
+
+
+def test_every_list_answer_is_the_same_page() -> None:
+    pages = {name: s for name, s in _answer_schemas().items() if "items" in s.get("properties", {})}
+
+    assert len(pages) == 7, sorted(pages)
+    for name, page in pages.items():
+        assert set(page["required"]) == set(page["properties"]) == {"items", "nextCursor"}, name
+        cursor = page["properties"]["nextCursor"]
+        assert {s["type"] for s in cursor["anyOf"]} == {"string", "null"}, name
+
+
+CLOSED_VALUES = {
+    ("Opportunity", "status"): ["open", "won", "lost", "abandoned"],
+    ("CallMessage", "status"): ["logged", "skipped", "failed", "unknown"],
+    ("Member", "role"): ["owner", "member"],
+    ("Location", "status"): ["connected", "needs_reauth", "uninstalled"],
+    ("Location", "role"): ["owner", "member"],
+    ("WebhookResult", "outcome"): ["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"],
+}
+
+
+def _enum_of(schema: dict[str, Any]) -> list[str]:
+    schemas = document()["components"]["schemas"]
+    if "$ref" in schema:
+        return _enum_of(schemas[schema["$ref"].rsplit("/", 1)[1]])
+    if "anyOf" in schema:
+        return [v for s in schema["anyOf"] if s.get("type") != "null" for v in _enum_of(s)]
+    return list(schema["enum"])
+
+
+@pytest.mark.parametrize(("model", "field"), sorted(CLOSED_VALUES))
+def test_closed_value_sets_are_enums(model: str, field: str) -> None:
+    schema = document()["components"]["schemas"][model]["properties"][field]
+
+    assert _enum_of(schema) == CLOSED_VALUES[model, field]

@@ -93,8 +93,10 @@ class Input(BaseModel):
 
 
 class Output(BaseModel):
-    """An answer: serialized camelCase."""
+    """An answer: serialized camelCase, every field always sent (`null` when unknown), so every field
+    is required in the document's (serialization-mode) schema, nullable where it can be null."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
-    )
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True,
+        json_schema_serialization_defaults_required=True,
+    )  # fmt: skip

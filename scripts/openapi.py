@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -102,6 +103,7 @@ def build() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     document["servers"] = SERVERS
     _tidy(document)
+    _add_error_schemas(document)
     _check_routes(document, {route for _, routes in functions.values() for route in routes})
     return document
 
@@ -120,6 +122,15 @@ def _tidy(document: dict[str, Any]) -> None:
     for name in _STOCK_SCHEMAS:
         if f"#/components/schemas/{name}" not in text and name in schemas:
             del schemas[name]
+
+
+def _add_error_schemas(document: dict[str, Any]) -> None:
+    """The `Error<Code>` schemas the error answers refer to (`ghlbridge.apidoc.responses` names them;
+    `ghlbridge.apidoc.error_schemas` builds them, with the shapes of their `details`)."""
+    from ghlbridge.apidoc import error_schemas
+
+    names = set(re.findall(r'"#/components/schemas/(Error[A-Za-z]+)"', json.dumps(document["paths"])))
+    document.setdefault("components", {}).setdefault("schemas", {}).update(error_schemas(names))
 
 
 def _check_routes(document: dict[str, Any], routes: set[tuple[str, str]]) -> None:

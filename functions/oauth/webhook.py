@@ -26,6 +26,7 @@ app = api.make_resolver()
         "payload_too_large",
         "store_unavailable",
         "secrets_unavailable",
+        variants=["ErrorInvalidWebhook"],
     ),
 )
 def receive() -> dict[str, Any]:

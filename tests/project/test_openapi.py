@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from ghlbridge.apidoc import ERROR_CODES, error_schema_name
 from ghlbridge.toolkit.models.team import SUPABASE_USER_ID_PATTERN
 from tests.template_yaml import ROOT
 
-ENVELOPE = "#/components/schemas/ErrorEnvelope"
 PUBLIC = {("get", "/oauth/callback"), ("post", "/webhooks/ghl")}
 
 
@@ -43,13 +43,24 @@ def test_it_is_valid_openapi_3_1() -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "op"), operations(), ids=lambda v: v if isinstance(v, str) else "")
-def test_every_error_answer_is_the_envelope(method: str, path: str, op: dict[str, Any]) -> None:
+def test_every_error_answer_is_the_envelope_of_a_union_of_its_codes(method: str, path: str, op: dict[str, Any]) -> None:
+    schemas = document()["components"]["schemas"]
     errors = {status: r for status, r in op["responses"].items() if int(status) >= 400}
 
     assert errors, f"{method} {path} documents no error"
     for status, response in errors.items():
-        assert response["content"]["application/json"]["schema"] == {"$ref": ENVELOPE}, status
-        assert "`" in response["description"], f"{status}: name the codes"
+        schema = response["content"]["application/json"]["schema"]
+        assert schema["required"] == ["error"], status
+        union = schema["properties"]["error"]
+        mapping = union["discriminator"]["mapping"]
+        assert union["discriminator"]["propertyName"] == "code"
+        assert sorted(v["$ref"] for v in union["oneOf"]) == sorted(mapping.values()), status
+        named = re.findall(r"`([a-z_]+)`: ", response["description"])
+        assert sorted(named) == sorted(mapping), f"{status}: the description names each code of the union"
+        for code, ref in mapping.items():
+            variant = schemas[ref.rsplit("/", 1)[1]]
+            assert variant["properties"]["code"]["enum"] == [code]
+            assert ERROR_CODES[code].status == int(status), code
 
 
 @pytest.mark.parametrize(("method", "path", "op"), operations(), ids=lambda v: v if isinstance(v, str) else "")
@@ -190,3 +201,46 @@ def test_closed_value_sets_are_enums(model: str, field: str) -> None:
     schema = document()["components"]["schemas"][model]["properties"][field]
 
     assert _enum_of(schema) == CLOSED_VALUES[model, field]
+
+
+DETAILS = {
+    "invalid_request": ({"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}, True),
+    "not_found": ({"$ref": "#/components/schemas/GhlDetails"}, False),
+    "reauthorization_required": ({"$ref": "#/components/schemas/ReauthorizationDetails"}, True),
+    "rate_limited": ({"$ref": "#/components/schemas/GhlDetails"}, False),
+    "ghl_error": ({"$ref": "#/components/schemas/GhlDetails"}, False),
+    "ghl_unreachable": ({"$ref": "#/components/schemas/GhlTrace"}, False),
+    "ghl_timeout": ({"$ref": "#/components/schemas/GhlTrace"}, False),
+    "outcome_unknown": ({"$ref": "#/components/schemas/GhlTrace"}, False),
+}
+"""Codes whose answers carry `details`: its schema, and whether every answer has it."""
+
+
+def test_error_details_are_typed_per_code() -> None:
+    schemas = document()["components"]["schemas"]
+    documented = {name for name in schemas if name.startswith("Error")} - {"ErrorInvalidWebhook"}
+
+    assert documented == {error_schema_name(code) for code in ERROR_CODES} - {
+        "ErrorInstallFailed",
+        "ErrorRouteNotFound",
+    }
+    for name in documented:
+        code = schemas[name]["properties"]["code"]["enum"][0]
+        details = schemas[name]["properties"].get("details")
+        if code not in DETAILS:
+            assert details is None, f"{code} carries no details"
+            continue
+        assert details == DETAILS[code][0], code
+        assert ("details" in schemas[name]["required"]) is DETAILS[code][1], code
+    assert set(schemas["FieldProblem"]["required"]) == {"in", "field", "type", "message"}
+    assert schemas["FieldProblem"]["properties"]["in"]["enum"] == ["path", "query", "header", "body"]
+    assert "required" not in schemas["GhlDetails"] and set(schemas["GhlDetails"]["properties"]) == {
+        "ghlStatus",
+        "ghlMessages",
+        "ghlTraceId",
+    }
+    assert schemas["ReauthorizationDetails"]["required"] == ["reason"]
+    webhook = document()["paths"]["/webhooks/ghl"]["post"]["responses"]["400"]["content"]["application/json"]
+    assert webhook["schema"]["properties"]["error"]["discriminator"]["mapping"] == {
+        "invalid_request": "#/components/schemas/ErrorInvalidWebhook"
+    }

@@ -23,6 +23,7 @@ import json
 import re
 import sys
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,9 @@ def build() -> dict[str, Any]:
     return document
 
 
+IANA_TIME_ZONE = "x-iana-time-zone"  # ghlbridge.toolkit.params.IANA_TIME_ZONE
+
+
 def _tidy(document: dict[str, Any]) -> None:
     for path_item in document["paths"].values():
         for operation in path_item.values():
@@ -117,11 +121,24 @@ def _tidy(document: dict[str, Any]) -> None:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "header" and parameter["name"] == "idempotency-key":
                     parameter["name"] = "Idempotency-Key"  # header names are case-insensitive; show it as sent
+                _tidy_parameter(parameter)
     text = json.dumps(document["paths"])
     schemas = document.get("components", {}).get("schemas", {})
     for name in _STOCK_SCHEMAS:
         if f"#/components/schemas/{name}" not in text and name in schemas:
             del schemas[name]
+
+
+def _tidy_parameter(parameter: dict[str, Any]) -> None:
+    """A query or header parameter is absent or a string, never JSON null: `str | None` documents as
+    its non-null branch. A time zone (`IANA_TIME_ZONE`) is an enum of the pinned tzdata's names."""
+    schema = parameter["schema"]
+    branches = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+    if parameter["in"] in ("query", "header") and len(branches) == 1:
+        del schema["anyOf"]
+        schema.update(branches[0])
+    if schema.pop(IANA_TIME_ZONE, False):
+        schema["enum"] = sorted(resources.files("tzdata").joinpath("zones").read_text().split())
 
 
 def _add_error_schemas(document: dict[str, Any]) -> None:

@@ -244,3 +244,21 @@ def test_error_details_are_typed_per_code() -> None:
     assert webhook["schema"]["properties"]["error"]["discriminator"]["mapping"] == {
         "invalid_request": "#/components/schemas/ErrorInvalidWebhook"
     }
+
+
+def test_the_checks_pydantic_makes_beyond_json_schema_are_still_stated() -> None:
+    schemas = document()["components"]["schemas"]
+    email = schemas["EmailCreate"]["properties"]
+
+    assert email["subject"]["pattern"] == r"^[^\r\n]*\S[^\r\n]*$" and email["html"]["pattern"] == r"\S"
+    assert email["cc"]["uniqueItems"] is True and email["cc"]["items"]["maxLength"] == 254
+    assert schemas["NoteCreate"]["properties"]["body"]["pattern"] == r"\S"
+    assert "not in the future" in schemas["CallLogCreate"]["properties"]["calledAt"]["description"]
+    assert "24 hours" in schemas["AppointmentCreate"]["properties"]["endTime"]["description"]
+    assert schemas["MemberUpdate"]["minProperties"] == 1
+    slots = {p["name"]: p["schema"] for p in document()["paths"][
+        "/locations/{locationId}/calendars/{calendarId}/free-slots"]["get"]["parameters"]}  # fmt: skip
+    assert "America/Chicago" in slots["timezone"]["enum"] and "31 days" in slots["end"]["description"]
+    for _, _, op in operations():
+        for parameter in op.get("parameters", []):
+            assert "anyOf" not in parameter["schema"], "a query parameter is never JSON null"

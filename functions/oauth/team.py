@@ -21,6 +21,7 @@ app = make_resolver(keyed_posts=False)  # adding a member is idempotent by natur
 
 @app.get(
     "/locations/<locationId>/members",
+    operation_id="listMembers",
     summary="The location's members: role, linked GHL user, who added them and when",
     tags=["team"],
     security=BEARER,
@@ -32,6 +33,7 @@ def list_members(locationId: LocationId) -> MemberPage:
 
 @app.post(
     "/locations/<locationId>/members",
+    operation_id="addMember",
     status_code=201,
     summary="Add a member (owners only)",
     description="201 with the new member; 200 with the member when they already are one with this role.",
@@ -46,6 +48,7 @@ def add_member(locationId: LocationId, body: Annotated[MemberCreate, Body()]) ->
 
 @app.patch(
     "/locations/<locationId>/members/<userId>",
+    operation_id="updateMember",
     summary="Change a member's role (owners only) or GHL user link",
     description=(
         "Owners may change roles and link any member; a member may link only themself, to the GHL user "
@@ -61,6 +64,7 @@ def update_member(locationId: LocationId, userId: MemberUserId, body: Annotated[
 
 @app.delete(
     "/locations/<locationId>/members/<userId>",
+    operation_id="removeMember",
     summary="Remove a member (owners), or leave (yourself)",
     description="The last owner can neither leave nor be removed. The removed member is refused at once.",
     tags=["team"],
@@ -74,6 +78,7 @@ def remove_member(locationId: LocationId, userId: MemberUserId) -> Response[str]
 
 @app.get(
     "/locations/<locationId>/users",
+    operation_id="listGhlUsers",
     summary="The location's GHL users (id, name, e-mail, role), to link members to",
     description="Cached per container for 5 minutes (USERS_CACHE_SECONDS).",
     tags=["team"],

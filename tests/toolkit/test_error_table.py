@@ -9,6 +9,7 @@ import pkgutil
 import httpx
 import pytest
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter
 
 import ghlbridge
 from ghlbridge import api, errors
@@ -62,6 +63,19 @@ CASES = [
         "invalid_request",
     ),
     (errors.OutcomeUnknownError("unknown"), 504, "outcome_unknown"),
+    (errors.OutcomeUnknownError("unknown", details={"ghlTraceId": "t-2"}), 504, "outcome_unknown"),
+    (ghl_error(401, {"message": "scope"}, {}), 502, "ghl_error"),
+    (
+        errors.ReauthorizationRequiredError("x", details={"reason": None, "authorize": "GET /oauth/authorize"}),
+        409,
+        "reauthorization_required",
+    ),
+    (errors.ReauthorizationRequiredError("x", details={"reason": "no_refresh_token"}), 409, "reauthorization_required"),
+    (
+        errors.RequestInvalidError("x", details=[errors.field_problem("body", None, "json_invalid", "m")]),
+        400,
+        "invalid_request",
+    ),
 ]
 
 
@@ -72,6 +86,13 @@ def test_the_table(exc: Exception, status: int, code: str) -> None:
     assert (reply.status, reply.code) == (status, code)
     assert ERROR_CODES[code][0] == status
     assert ACCESS_TOKEN not in f"{reply.message} {reply.details}"
+    documented = ERROR_CODES[code]
+    if reply.details is None:
+        assert not documented.details_always, f"{code} always carries details"
+    else:
+        assert documented.details is not None, f"{code} is documented without details"
+        shape = TypeAdapter(documented.details)
+        assert shape.validate_python(reply.details, strict=True) == reply.details  # nothing undocumented dropped
 
 
 def test_a_rate_limit_without_a_hint_still_says_when_to_retry() -> None:

@@ -21,6 +21,7 @@ from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.models.contacts import Contact, Note
 from ghlbridge.toolkit.models.opportunities import (
+    OPPORTUNITY_STATUSES,
     Opportunity,
     OpportunityDetail,
     PipelinePage,
@@ -160,7 +161,7 @@ def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None)
         "id": item.id,
         "name": item.name,
         "monetaryValue": item.monetaryValue,
-        "status": item.status,
+        "status": item.status if item.status in OPPORTUNITY_STATUSES else None,
         "source": item.source,
         "pipelineId": item.pipelineId,
         "pipelineName": pipeline_name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import AfterValidator
@@ -82,8 +82,19 @@ Cursor = Annotated[
     Query(max_length=CURSOR_MAX, description="`nextCursor` of the previous page, with the same filters"),
 ]
 Day = Annotated[date, Query(description="A date, YYYY-MM-DD (inclusive)")]
+StartDay = Annotated[date, Query(description="The first day, YYYY-MM-DD, in `timezone`")]
+EndDay = Annotated[
+    date, Query(description="The last day, YYYY-MM-DD, in `timezone`: not before `start`, at most 31 days after it")
+]
+IANA_TIME_ZONE: Final = "x-iana-time-zone"
+"""Marks a time zone parameter: `scripts/openapi.py` documents it as an enum of the IANA names of the
+pinned `tzdata` package (what `zoneinfo` accepts everywhere), without reading them at import."""
 TimeZone = Annotated[
     str,
-    Query(max_length=TIMEZONE_MAX, description="IANA time zone the slots are computed and shown in"),
+    Query(
+        max_length=TIMEZONE_MAX,
+        description="IANA time zone the slots are computed and shown in, e.g. America/Chicago",
+        json_schema_extra={IANA_TIME_ZONE: True},
+    ),
     AfterValidator(_iana_zone),
 ]

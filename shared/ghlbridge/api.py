@@ -15,18 +15,26 @@ module (imported by every function) never imports that package.
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 
-from ghlbridge.errors import AppError, field_problem
+from ghlbridge.errors import (
+    AppError,
+    PayloadTooLargeError,
+    RequestInvalidError,
+    UnsupportedMediaTypeError,
+    field_problem,
+)
 from ghlbridge.ghl.errors import (
     GHLError,
     GHLForbiddenError,
@@ -42,6 +50,10 @@ from ghlbridge.settings import get_settings
 from ghlbridge.store import StoreUnavailableError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
     from ghlbridge.auth import Caller
 
 DEFAULT_RETRY_AFTER_SECONDS = 10
@@ -58,10 +70,29 @@ class ErrorReply:
     headers: Mapping[str, str] | None = None
 
 
+MAX_BODY_BYTES = 64 * 1024
+"""Bodies of the non-toolkit routes that read one (`POST /oauth/complete`: a ticket) are small."""
+
+
+class _ReadableBodyThenValidate(OpenAPIRequestValidationMiddleware):
+    """The body's size, media type and JSON (`check_body`) before Powertools' validation, which
+    would answer a malformed JSON or multipart body with a 500."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        assert isinstance(app, APIGatewayHttpResolver)
+        check_body(app.current_event, MAX_BODY_BYTES)
+        return super().handler(app, next_middleware)
+
+
 def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
     """A resolver with the one error table; `validate`: Powertools parses declared bodies and
-    parameters (400 `invalid_request` otherwise) and documents them."""
+    parameters (400 `invalid_request` otherwise) and documents them, after `check_body`."""
     app = APIGatewayHttpResolver(enable_validation=validate)
+    if validate:
+        app._request_validation_middleware = _ReadableBodyThenValidate()  # the documented subclass hook
     register_error_handlers(app)
     return app
 
@@ -205,3 +236,32 @@ def callback_url(app: APIGatewayHttpResolver) -> str:
 
 def redirect(location: str) -> Response[Any]:
     return Response(302, content_types.TEXT_PLAIN, "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def check_body(event: APIGatewayProxyEventV2, max_bytes: int) -> None:
+    """413 above `max_bytes`; 415 unless JSON (a multipart or form body is never parsed); 400 for a
+    JSON body that cannot be read (not UTF-8, not JSON, nested past Python's recursion limit, an
+    integer past its digit limit): Powertools' parse would let the last two through as 500s. Parsed
+    once here; validation reuses the parse."""
+    body = event.body
+    if not body:
+        return
+    size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode())
+    if size > max_bytes:
+        raise PayloadTooLargeError(f"Request bodies are limited to {max_bytes // 1024} KiB")
+    content_type = event.headers.get("content-type", "").strip().lower()
+    if content_type and not content_type.startswith("application/json"):
+        # Powertools would also parse forms and multipart (and answer a malformed multipart with a 500).
+        raise UnsupportedMediaTypeError("Send the request body as application/json")
+    try:
+        event.json_body  # noqa: B018 - a cached property: validation reads this very parse
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unreadable("body_encoding", "The body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise _unreadable("body_too_deep", "The body's JSON is nested too deeply") from None
+    except ValueError:  # JSONDecodeError, and the int-digits limit json.loads enforces
+        raise _unreadable("json_invalid", "The body is not valid JSON") from None
+
+
+def _unreadable(kind: str, message: str) -> RequestInvalidError:
+    return RequestInvalidError(message, details=[field_problem("body", None, kind, message)])

@@ -92,6 +92,7 @@ def test_no_version_header_when_none(ghl_mock: respx.MockRouter, client: GHLClie
 def test_429_then_200_waits_the_burst_window(
     ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
 ) -> None:
+    deadline.start(None, budget_seconds=30.0, rate_limit_wait_seconds=60.0)  # the scheduled refresh's budget
     route = ghl_mock.get("/opportunities/pipelines")
     route.side_effect = [
         httpx.Response(429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS),

@@ -43,7 +43,10 @@ ERROR_CODES: Final[dict[str, tuple[int, str]]] = {
     "invalid_signature": (401, "the webhook signature is missing or invalid"),
     "stale_webhook": (401, "the webhook's signed timestamp is outside the accepted window"),
     "forbidden": (403, "the caller is not a member of this location, or not an owner where an owner is needed"),
-    "not_found": (404, "GHL has no such resource in this location"),
+    "not_found": (
+        404,
+        "GHL has no such resource in this location: an unknown id and another location's id get the same answer",
+    ),
     "installation_not_found": (404, "the location has no GHL installation"),
     "route_not_found": (404, "no such route"),
     "reauthorization_required": (
@@ -54,11 +57,25 @@ ERROR_CODES: Final[dict[str, tuple[int, str]]] = {
     "member_exists": (409, "the user is already a member with another role; change the role with PATCH"),
     "last_owner": (409, "the change would leave the location without an owner"),
     "ghl_user_taken": (409, "another member of the location is linked to that GHL user"),
+    "slot_unavailable": (
+        409,
+        "the appointment's slot is no longer available (GHL: someone booked it); `details` has GHL's status, "
+        "messages and traceId",
+    ),
     "payload_too_large": (413, "the request body is too large"),
     "unsupported_media_type": (415, "the request body is not application/json"),
     "idempotency_key_reused": (422, "the Idempotency-Key was already used for a different request"),
-    "rate_limited": (429, "GHL's rate limit was hit; wait `Retry-After` seconds"),
-    "ghl_error": (502, "GHL answered with an error; `details` has GHL's status, messages and traceId"),
+    "ghl_rejected": (
+        422,
+        "GHL refused what the request said (its 400 or 422); `details` is "
+        "`{ghlStatus, ghlMessages, ghlTraceId}`, GHL's messages say why",
+    ),
+    "rate_limited": (429, "GHL's rate limit was hit; wait `Retry-After` seconds (the wait GHL asked for)"),
+    "ghl_error": (
+        502,
+        "GHL failed (5xx), answered unreadably, or refused in a way no rule covers; `details` has GHL's status, "
+        "messages and traceId",
+    ),
     "ghl_unreachable": (502, "GHL could not be reached"),
     "store_unavailable": (503, "the token store is unavailable; retry later"),
     "secrets_unavailable": (503, "the app's secrets are unavailable; retry later"),

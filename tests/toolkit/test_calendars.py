@@ -250,7 +250,7 @@ def test_times_in_the_past_are_ghls_to_judge(toolkit: Toolkit, ghl_api: respx.Mo
         FN, "POST", f"{BASE}/appointments", body=APPOINTMENT | {"startTime": start, "endTime": None}, key=new_key()
     )
 
-    assert (reply.status, reply.code) == (502, "ghl_error")
+    assert (reply.status, reply.code) == (409, "slot_unavailable")
     assert reply.error["details"]["ghlMessages"] == ["The slot you have selected is no longer available"]
 
 

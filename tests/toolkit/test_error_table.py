@@ -47,9 +47,16 @@ CASES = [
     (ghl_error(404, {"message": "Not Found", "traceId": "t-1"}), 404, "not_found"),
     (ghl_error(403, {"message": "The token does not have access to this location."}), 404, "not_found"),
     (ghl_error(429, {"message": "slow"}, {"Retry-After": "12"}), 429, "rate_limited"),
-    (ghl_error(400, {"message": "Bad Request"}), 502, "ghl_error"),
+    (ghl_error(400, {"message": "Contact not found"}), 404, "not_found"),
+    (ghl_error(400, {"message": "Opportunity not found"}), 404, "not_found"),
+    (ghl_error(400, {"message": "The slot you have selected is no longer available."}), 409, "slot_unavailable"),
+    (ghl_error(400, {"message": "Bad Request"}), 422, "ghl_rejected"),
+    (ghl_error(422, {"message": ["a", "b"]}), 422, "ghl_rejected"),
     (ghl_error(401, {"message": "Invalid JWT"}), 502, "ghl_error"),
-    (ghl_error(422, {"message": ["a", "b"]}), 502, "ghl_error"),
+    (ghl_error(401, {"message": "This authClass type is not allowed to access this scope."}), 502, "ghl_error"),
+    (ghl_error(401, {"message": "The token is not authorized for this scope."}), 409, "reauthorization_required"),
+    (ghl_error(403, {"message": "The token does not have access to this company."}), 502, "ghl_error"),
+    (ghl_error(409, {"message": "Duplicate"}), 502, "ghl_error"),
     (ghl_error(500, {"message": "boom"}), 502, "ghl_error"),
     (ghl_errors.GHLTimeoutError("no answer", method="GET", path="/x"), 504, "ghl_timeout"),
     (ghl_errors.GHLConnectError("refused", method="GET", path="/x"), 502, "ghl_unreachable"),
@@ -65,7 +72,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("exc", "status", "code"), CASES, ids=[type(c[0]).__name__ + str(c[1]) for c in CASES])
+@pytest.mark.parametrize(
+    ("exc", "status", "code"), CASES, ids=[f"{type(c[0]).__name__}-{c[2]}-{n}" for n, c in enumerate(CASES)]
+)
 def test_the_table(exc: Exception, status: int, code: str) -> None:
     reply = api.describe(exc)
 

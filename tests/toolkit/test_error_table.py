@@ -83,6 +83,31 @@ def test_the_table(exc: Exception, status: int, code: str) -> None:
     assert ACCESS_TOKEN not in f"{reply.message} {reply.details}"
 
 
+def test_every_form_of_not_found_gets_the_same_answer() -> None:
+    """An unknown id (GHL 400 "<What> not found", or a 404) and another location's id (GHL 403) must
+    not be told apart: same status, code and message, no details naming GHL's status or message."""
+    forms = [
+        ghl_error(400, {"statusCode": 400, "message": "Contact not found", "traceId": "t-1"}),
+        ghl_error(400, {"statusCode": 400, "message": "Opportunity not found"}),
+        ghl_error(
+            403, {"statusCode": 403, "message": "The token does not have access to this location.", "traceId": "t-2"}
+        ),
+        ghl_error(404, {"statusCode": 404, "message": "Not Found", "traceId": "t-3"}),
+        errors.ResourceNotFoundError(errors.NOT_FOUND_MESSAGE),  # GHL's 200 for a record of another location
+    ]
+
+    bodies = {repr(api.error_body(api.describe(form), "req-1")) for form in forms}
+
+    assert bodies == {repr({"error": {"code": "not_found", "message": errors.NOT_FOUND_MESSAGE, "requestId": "req-1"}})}
+
+
+def test_a_rate_limit_retry_after_is_rounded_up() -> None:
+    assert api.describe(ghl_error(429, headers={"Retry-After": "0.2"})).headers == {"Retry-After": "1"}
+    assert api.describe(ghl_error(429, headers={"X-RateLimit-Interval-Milliseconds": "10000"})).headers == {
+        "Retry-After": "10"
+    }
+
+
 def test_a_rate_limit_without_a_hint_still_says_when_to_retry() -> None:
     assert api.describe(ghl_error(429)).headers == {"Retry-After": "10"}
 

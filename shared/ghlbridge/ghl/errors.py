@@ -10,7 +10,7 @@ GHL's message and traceId, and never a header, a request body, a token, a secret
 authorization code. As a second guard, the factory blanks out of GHL's message any credential
 the request carried, in case GHL echoes one back.
 
-What GHL's answers mean for a resource call (a path outside `/oauth/`), rule by rule, with the GHL
+What GHL's answers mean for a resource call (a path without `/oauth/`), rule by rule, with the GHL
 bodies each rule relies on and their sources: `docs/ghl-errors.md`. In short:
 
 - "not found" in any of its forms is a `GHLNotFoundError`: a 404; a 400 whose message says

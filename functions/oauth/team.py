@@ -39,7 +39,14 @@ def list_members(locationId: LocationId) -> MemberPage:
     description="201 with the new member; 200 with the member when they already are one with this role.",
     tags=["team"],
     security=BEARER,
-    responses=responses(201, Member, *UPDATE_ERRORS, "member_exists", description="The member"),
+    responses=responses(
+        201,
+        Member,
+        *UPDATE_ERRORS,
+        "member_exists",
+        description="Added: the member",
+        also={200: "Already a member with this role: the member, unchanged"},
+    ),
 )
 def add_member(locationId: LocationId, body: Annotated[MemberCreate, Body()]) -> Response[Member]:
     status, added = team.add_member(request_context(app), locationId, body)

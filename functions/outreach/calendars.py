@@ -55,7 +55,9 @@ def free_slots(
     summary="Book an appointment for a contact",
     tags=["calendars"],
     security=BEARER,
-    responses=responses(201, Appointment, *SEND_ERRORS, description="The appointment", headers=REPLAY_HEADERS),
+    responses=responses(
+        201, Appointment, *SEND_ERRORS, "slot_unavailable", description="The appointment", headers=REPLAY_HEADERS
+    ),
 )
 def book_appointment(
     locationId: LocationId, appointment: Annotated[AppointmentCreate, Body()], idempotencyKey: IdempotencyKey

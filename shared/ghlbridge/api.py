@@ -16,6 +16,7 @@ module (imported by every function) never imports that package.
 from __future__ import annotations
 
 import binascii
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,18 +30,21 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from ghlbridge.errors import (
+    NOT_FOUND_MESSAGE,
     AppError,
     PayloadTooLargeError,
     RequestInvalidError,
+    ResourceNotFoundError,
     UnsupportedMediaTypeError,
     field_problem,
 )
 from ghlbridge.ghl.errors import (
     GHLError,
-    GHLForbiddenError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLRejectedError,
     GHLScopeError,
+    GHLSlotUnavailableError,
     GHLStatusError,
     GHLTimeoutError,
     GHLTransportError,
@@ -118,21 +122,27 @@ def describe(exc: Exception) -> ErrorReply:
 
 
 def _describe_ghl(exc: GHLError) -> ErrorReply:
+    """GHL's answer as ours; the classes come from `ghlbridge.ghl.errors.make_status_error`, and the
+    rules with the GHL bodies they rely on are in `docs/ghl-errors.md`."""
+    if isinstance(exc, GHLNotFoundError):
+        # A 404, a 400 "<What> not found", another location's record (403): one answer for all,
+        # so a caller cannot tell whether an id exists in another location.
+        return describe(ResourceNotFoundError(NOT_FOUND_MESSAGE))
     details: dict[str, Any] = {"ghlTraceId": exc.trace_id} if exc.trace_id else {}
     if isinstance(exc, GHLStatusError):
-        details |= {"ghlStatus": exc.status, "ghlMessages": exc.messages}
-    found = details or None
-    if isinstance(exc, GHLNotFoundError):
-        return ErrorReply(404, "not_found", "GHL has no such resource", found)
-    if isinstance(exc, GHLForbiddenError):
-        # A location's token meeting another location's record: to the caller it does not exist.
-        return ErrorReply(404, "not_found", "GHL has no such resource in this location", found)
+        details = {"ghlStatus": exc.status, "ghlMessages": exc.messages} | details
+    found = details or None  # `GhlDetails`: what GHL said, as far as it said anything
+    if isinstance(exc, GHLSlotUnavailableError | GHLRejectedError):  # `GhlRejection`: all three, always
+        rejection = {"ghlStatus": exc.status, "ghlMessages": exc.messages, "ghlTraceId": exc.trace_id}
+        if isinstance(exc, GHLSlotUnavailableError):
+            return ErrorReply(409, "slot_unavailable", "The slot is no longer available; pick another one", rejection)
+        return ErrorReply(422, "ghl_rejected", "GHL refused the request; details.ghlMessages says why", rejection)
     if isinstance(exc, GHLScopeError):
         # The installation predates a scope this call needs: only a reinstall grants it.
         reason = {"reason": "missing_scope", "authorize": "GET /oauth/authorize"}
         return ErrorReply(409, "reauthorization_required", "The GHL installation lacks a scope; reinstall it", reason)
     if isinstance(exc, GHLRateLimitError):
-        retry_after = str(int(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
+        retry_after = str(math.ceil(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
         message = "GHL's rate limit was hit; retry later"
         return ErrorReply(429, "rate_limited", message, found, {"Retry-After": retry_after})
     if isinstance(exc, GHLTimeoutError):

@@ -16,7 +16,7 @@ function pays nothing for its documentation at cold start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal, NamedTuple, NotRequired, TypedDict
 
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -62,6 +62,15 @@ class GhlDetails(TypedDict, total=False):
     ghlStatus: int
     ghlMessages: list[str]
     ghlTraceId: str
+
+
+class GhlRejection(TypedDict):
+    """What GHL refused and why (`ghl_rejected`, `slot_unavailable`): its status, its messages
+    (credentials redacted) and its traceId (null when it sent none)."""
+
+    ghlStatus: int
+    ghlMessages: list[str]
+    ghlTraceId: str | None
 
 
 class GhlTrace(TypedDict, total=False):
@@ -110,7 +119,10 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = {
     "forbidden": ErrorCode(
         403, "the caller is not a member of this location, or not an owner where an owner is needed"
     ),
-    "not_found": ErrorCode(404, "GHL has no such resource in this location", GhlDetails),
+    "not_found": ErrorCode(
+        404,
+        "GHL has no such resource in this location: an unknown id and another location's id get the same answer",
+    ),
     "installation_not_found": ErrorCode(404, "the location has no GHL installation"),
     "route_not_found": ErrorCode(404, "no such route"),
     "reauthorization_required": ErrorCode(
@@ -123,12 +135,31 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = {
     "member_exists": ErrorCode(409, "the user is already a member with another role; change the role with PATCH"),
     "last_owner": ErrorCode(409, "the change would leave the location without an owner"),
     "ghl_user_taken": ErrorCode(409, "another member of the location is linked to that GHL user"),
+    "slot_unavailable": ErrorCode(
+        409,
+        "the appointment's slot is no longer available (GHL: someone booked it); `details` has GHL's status, "
+        "messages and traceId",
+        GhlRejection,
+        details_always=True,
+    ),
     "payload_too_large": ErrorCode(413, "the request body is too large"),
     "unsupported_media_type": ErrorCode(415, "the request body is not application/json"),
     "idempotency_key_reused": ErrorCode(422, "the Idempotency-Key was already used for a different request"),
-    "rate_limited": ErrorCode(429, "GHL's rate limit was hit; wait `Retry-After` seconds", GhlDetails),
+    "ghl_rejected": ErrorCode(
+        422,
+        "GHL refused what the request said (its 400 or 422); `details` is `{ghlStatus, ghlMessages, ghlTraceId}`, "
+        "GHL's messages say why",
+        GhlRejection,
+        details_always=True,
+    ),
+    "rate_limited": ErrorCode(
+        429, "GHL's rate limit was hit; wait `Retry-After` seconds (the wait GHL asked for)", GhlDetails
+    ),
     "ghl_error": ErrorCode(
-        502, "GHL answered with an error; `details` has GHL's status, messages and traceId", GhlDetails
+        502,
+        "GHL failed (5xx), answered unreadably, or refused in a way no rule covers; `details` has GHL's status, "
+        "messages and traceId",
+        GhlDetails,
     ),
     "ghl_unreachable": ErrorCode(502, "GHL could not be reached", GhlTrace),
     "store_unavailable": ErrorCode(503, "the token store is unavailable; retry later"),
@@ -226,11 +257,13 @@ def responses(
     description: str = "Success",
     headers: dict[str, Any] | None = None,
     variants: Iterable[str] = (),
+    also: Mapping[int, str] | None = None,
 ) -> dict[int, OpenAPIResponse]:
     """`responses=` of a route: the success (`model` a pydantic model, a JSON schema dict, or None
     for an empty text/plain body, as a redirect has) and each error status of `codes`, described
     by the codes it can carry, its schema the union of theirs. `variants` (names in `ERROR_VARIANTS`)
-    replace the schema of their code on this route."""
+    replace the schema of their code on this route. `also`: other success statuses with the same
+    answer, and what each means (e.g. 200 "already a member" beside a 201)."""
     success: OpenAPIResponse = {"description": description}
     if isinstance(model, dict):  # a JSON schema, for an answer without a model of its own
         success["content"] = {"application/json": {"schema": model}}
@@ -241,6 +274,8 @@ def responses(
     if headers:
         success["headers"] = headers
     documented: dict[int, OpenAPIResponse] = {status: success}
+    for other, meaning in (also or {}).items():
+        documented[other] = {**success, "description": meaning}
     instead = {ERROR_VARIANTS[name][0]: name for name in variants}
     by_status: dict[int, list[str]] = {}
     for code in codes:

@@ -7,6 +7,7 @@ must never get that far (the GHL clients also encode each id as one path segment
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date
 from typing import Annotated, Final, Literal
@@ -26,12 +27,24 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100  # GHL's search maximum
 
 
+ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+"""The characters of every IANA zone name (`Etc/GMT+5`, `America/Port-au-Prince`, `UTC`)."""
+
+
 def _iana_zone(name: str) -> str:
+    """`name` if it is an IANA zone. `ZoneInfo` turns its key into a file path and opens it, so only
+    a name that looks like one gets that far, and any failure to load it (not only "not found": a
+    directory such as `America` raises IsADirectoryError) means "not a zone"."""
+    if ZONE_NAME.fullmatch(name) is None:
+        raise ValueError(_NOT_A_ZONE)
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like key such as "../x"
-        raise ValueError("must be an IANA time zone name, e.g. America/Chicago") from None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: a path-like key such as "a/../b"
+        raise ValueError(_NOT_A_ZONE) from None
     return name
+
+
+_NOT_A_ZONE = "must be an IANA time zone name, e.g. America/Chicago"
 
 
 def _ghl_id_path(what: str) -> Path:

@@ -181,7 +181,7 @@ CLOSED_VALUES = {
     ("Opportunity", "status"): ["open", "won", "lost", "abandoned"],
     ("CallMessage", "status"): ["logged", "skipped", "failed", "unknown"],
     ("Member", "role"): ["owner", "member"],
-    ("Location", "status"): ["connected", "needs_reauth", "uninstalled"],
+    ("Location", "status"): ["connected", "needs_reauth"],
     ("Location", "role"): ["owner", "member"],
     ("WebhookResult", "outcome"): ["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"],
 }
@@ -205,7 +205,8 @@ def test_closed_value_sets_are_enums(model: str, field: str) -> None:
 
 DETAILS = {
     "invalid_request": ({"type": "array", "items": {"$ref": "#/components/schemas/FieldProblem"}}, True),
-    "not_found": ({"$ref": "#/components/schemas/GhlDetails"}, False),
+    "slot_unavailable": ({"$ref": "#/components/schemas/GhlRejection"}, True),
+    "ghl_rejected": ({"$ref": "#/components/schemas/GhlRejection"}, True),
     "reauthorization_required": ({"$ref": "#/components/schemas/ReauthorizationDetails"}, True),
     "rate_limited": ({"$ref": "#/components/schemas/GhlDetails"}, False),
     "ghl_error": ({"$ref": "#/components/schemas/GhlDetails"}, False),
@@ -240,6 +241,7 @@ def test_error_details_are_typed_per_code() -> None:
         "ghlTraceId",
     }
     assert schemas["ReauthorizationDetails"]["required"] == ["reason"]
+    assert set(schemas["GhlRejection"]["required"]) == {"ghlStatus", "ghlMessages", "ghlTraceId"}
     webhook = document()["paths"]["/webhooks/ghl"]["post"]["responses"]["400"]["content"]["application/json"]
     assert webhook["schema"]["properties"]["error"]["discriminator"]["mapping"] == {
         "invalid_request": "#/components/schemas/ErrorInvalidWebhook"

@@ -70,6 +70,8 @@ def http_functions() -> dict[str, tuple[Path, set[tuple[str, str]]]]:
     template = Template.read(ROOT / "template.yaml")
     found: dict[str, tuple[Path, set[tuple[str, str]]]] = {}
     for route in template.routes:
+        if route.path == "$default":
+            continue  # the catch-all route answers 404 `route_not_found` for what the document does not list
         module_path = template.functions[route.function].module_path
         found.setdefault(route.function, (module_path, set()))[1].add((route.method.lower(), route.path))
     return found

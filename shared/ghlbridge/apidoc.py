@@ -124,7 +124,9 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = {
         "GHL has no such resource in this location: an unknown id and another location's id get the same answer",
     ),
     "installation_not_found": ErrorCode(404, "the location has no GHL installation"),
-    "route_not_found": ErrorCode(404, "no such route"),
+    "route_not_found": ErrorCode(
+        404, "no such route: an unknown path or method, or a path id with characters no id can have"
+    ),
     "reauthorization_required": ErrorCode(
         409,
         "the location's GHL installation must be reinstalled; `details.authorize` names the route that starts it",

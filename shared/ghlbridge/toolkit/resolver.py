@@ -45,7 +45,14 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 REPLAYED_HEADER: Final = "Idempotency-Replayed"
 
 # Error codes each kind of route can answer with (documented per route, see `ghlbridge.apidoc`).
-_ACCESS = ("invalid_request", "unauthenticated", "forbidden", "installation_not_found", "reauthorization_required")
+_ACCESS = (
+    "invalid_request",
+    "unauthenticated",
+    "forbidden",
+    "installation_not_found",
+    "reauthorization_required",
+    "route_not_found",  # a path id with characters no id has: the router matches no route for it
+)
 _GHL = ("ghl_rejected", "rate_limited", "ghl_error", "ghl_unreachable", "ghl_timeout")
 _DEPENDENCIES = ("store_unavailable", "secrets_unavailable", "token_refresh_unavailable")
 READ_ERRORS: Final = (*_ACCESS, "not_found", *_GHL, *_DEPENDENCIES)

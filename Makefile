@@ -43,7 +43,7 @@ SAM_ENV = env SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-$(AW
 	PATH="$(CURDIR)/$(VENV_BIN):$$PATH"
 
 .PHONY: help test lint requirements check-requirements check-arch postgres-bin bench dev dev-token \
-	sam-tools sam-validate sam-build clean
+	sam-tools sam-validate sam-build clean ts-tools
 
 help:
 	@echo "make dev           the whole API on 127.0.0.1:3000 (GHL sandbox + SQLite store; PORT to change)"
@@ -55,6 +55,7 @@ help:
 	@echo "make sam-validate  sam validate --lint (aws-sam-cli in .tools/sam)"
 	@echo "make sam-build     sam build (layer via shared/Makefile, no Docker)"
 	@echo "make sam-tools     create .tools/sam with aws-sam-cli"
+	@echo "make ts-tools      npm ci in tests/typescript (the pinned TypeScript client generator and tsc)"
 	@echo "make clean         remove build output and caches (keeps .venv and .tools)"
 
 # --- project venv -------------------------------------------------------------------------
@@ -106,7 +107,17 @@ postgres-bin:
 	  exit 1; \
 	fi
 
-test: lint postgres-bin
+# The TypeScript client check (tests/project/test_typescript_client.py): openapi-typescript,
+# openapi-fetch and typescript, pinned by tests/typescript/package-lock.json.
+TS_DIR   := tests/typescript
+TS_STAMP := $(TS_DIR)/node_modules/.installed
+$(TS_STAMP): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
+	cd $(TS_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+ts-tools: $(TS_STAMP)
+
+test: lint postgres-bin ts-tools
 	PATH="$(PG_BINDIR):$$PATH" $(VENV_BIN)/pytest
 
 bench: $(STAMP)
@@ -148,6 +159,6 @@ sam-build: $(SAM_STAMP) $(STAMP) check-requirements check-arch
 	$(SAM_ENV) $(SAM) build --template template.yaml
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .pgtest
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .pgtest $(TS_DIR)/build
 	find . \( -path ./.venv -o -path ./.tools -o -path ./.git \) -prune -o \
 	  -name __pycache__ -type d -prune -exec rm -rf {} +

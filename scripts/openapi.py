@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,8 @@ def http_functions() -> dict[str, tuple[Path, set[tuple[str, str]]]]:
     template = Template.read(ROOT / "template.yaml")
     found: dict[str, tuple[Path, set[tuple[str, str]]]] = {}
     for route in template.routes:
+        if route.path == "$default":
+            continue  # the catch-all route answers 404 `route_not_found` for what the document does not list
         module_path = template.functions[route.function].module_path
         found.setdefault(route.function, (module_path, set()))[1].add((route.method.lower(), route.path))
     return found
@@ -102,8 +106,12 @@ def build() -> dict[str, Any]:
     document: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     document["servers"] = SERVERS
     _tidy(document)
+    _add_error_schemas(document)
     _check_routes(document, {route for _, routes in functions.values() for route in routes})
     return document
+
+
+IANA_TIME_ZONE = "x-iana-time-zone"  # ghlbridge.toolkit.params.IANA_TIME_ZONE
 
 
 def _tidy(document: dict[str, Any]) -> None:
@@ -115,11 +123,33 @@ def _tidy(document: dict[str, Any]) -> None:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "header" and parameter["name"] == "idempotency-key":
                     parameter["name"] = "Idempotency-Key"  # header names are case-insensitive; show it as sent
+                _tidy_parameter(parameter)
     text = json.dumps(document["paths"])
     schemas = document.get("components", {}).get("schemas", {})
     for name in _STOCK_SCHEMAS:
         if f"#/components/schemas/{name}" not in text and name in schemas:
             del schemas[name]
+
+
+def _tidy_parameter(parameter: dict[str, Any]) -> None:
+    """A query or header parameter is absent or a string, never JSON null: `str | None` documents as
+    its non-null branch. A time zone (`IANA_TIME_ZONE`) is an enum of the pinned tzdata's names."""
+    schema = parameter["schema"]
+    branches = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+    if parameter["in"] in ("query", "header") and len(branches) == 1:
+        del schema["anyOf"]
+        schema.update(branches[0])
+    if schema.pop(IANA_TIME_ZONE, False):
+        schema["enum"] = sorted(resources.files("tzdata").joinpath("zones").read_text().split())
+
+
+def _add_error_schemas(document: dict[str, Any]) -> None:
+    """The `Error<Code>` schemas the error answers refer to (`ghlbridge.apidoc.responses` names them;
+    `ghlbridge.apidoc.error_schemas` builds them, with the shapes of their `details`)."""
+    from ghlbridge.apidoc import error_schemas
+
+    names = set(re.findall(r'"#/components/schemas/(Error[A-Za-z]+)"', json.dumps(document["paths"])))
+    document.setdefault("components", {}).setdefault("schemas", {}).update(error_schemas(names))
 
 
 def _check_routes(document: dict[str, Any], routes: set[tuple[str, str]]) -> None:

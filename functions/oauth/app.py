@@ -17,12 +17,17 @@ app = api.make_resolver(validate=True)
 
 @app.get(
     "/oauth/authorize",
+    operation_id="startInstall",
     summary="Start the GHL install: the URL of GHL's install page, with a signed single-use state",
     tags=["oauth"],
     security=BEARER,
     responses=responses(
         200,
-        {"type": "object", "properties": {"authorizeUrl": {"type": "string", "format": "uri"}}},
+        {
+            "type": "object",
+            "properties": {"authorizeUrl": {"type": "string", "format": "uri"}},
+            "required": ["authorizeUrl"],
+        },
         "unauthenticated",
         "store_unavailable",
         "secrets_unavailable",
@@ -35,6 +40,7 @@ def authorize() -> dict[str, str]:
 
 @app.get(
     "/locations",
+    operation_id="listLocations",
     summary="The caller's locations and the state of their GHL connection",
     tags=["oauth"],
     security=BEARER,
@@ -47,6 +53,7 @@ def my_locations() -> dict[str, Any]:
 
 @app.post(
     "/oauth/complete",
+    operation_id="completeInstall",
     summary="Finish the GHL install: the ticket from the callback's redirect makes the caller an owner",
     description=(
         "Only the user who started the install (`GET /oauth/authorize`) can complete it, once, within 10 minutes. "
@@ -74,6 +81,7 @@ def complete(body: Annotated[install.InstallTicket, Body()]) -> dict[str, Any]:
 
 @app.get(
     "/oauth/callback",
+    operation_id="installCallback",
     summary="GHL's redirect after the install: exchanges the code, then redirects to the toolkit",
     description=(
         "Always a redirect to TOOLKIT_URL, with `?ghl=installed&ticket=...&locationId=...` (finish with "

@@ -21,6 +21,7 @@ app = make_resolver(keyed_posts=False)  # adding a member is idempotent by natur
 
 @app.get(
     "/locations/<locationId>/members",
+    operation_id="listMembers",
     summary="The location's members: role, linked GHL user, who added them and when",
     tags=["team"],
     security=BEARER,
@@ -32,12 +33,20 @@ def list_members(locationId: LocationId) -> MemberPage:
 
 @app.post(
     "/locations/<locationId>/members",
+    operation_id="addMember",
     status_code=201,
     summary="Add a member (owners only)",
     description="201 with the new member; 200 with the member when they already are one with this role.",
     tags=["team"],
     security=BEARER,
-    responses=responses(201, Member, *UPDATE_ERRORS, "member_exists", description="The member"),
+    responses=responses(
+        201,
+        Member,
+        *UPDATE_ERRORS,
+        "member_exists",
+        description="Added: the member",
+        also={200: "Already a member with this role: the member, unchanged"},
+    ),
 )
 def add_member(locationId: LocationId, body: Annotated[MemberCreate, Body()]) -> Response[Member]:
     status, added = team.add_member(request_context(app), locationId, body)
@@ -46,6 +55,7 @@ def add_member(locationId: LocationId, body: Annotated[MemberCreate, Body()]) ->
 
 @app.patch(
     "/locations/<locationId>/members/<userId>",
+    operation_id="updateMember",
     summary="Change a member's role (owners only) or GHL user link",
     description=(
         "Owners may change roles and link any member; a member may link only themself, to the GHL user "
@@ -61,6 +71,7 @@ def update_member(locationId: LocationId, userId: MemberUserId, body: Annotated[
 
 @app.delete(
     "/locations/<locationId>/members/<userId>",
+    operation_id="removeMember",
     summary="Remove a member (owners), or leave (yourself)",
     description="The last owner can neither leave nor be removed. The removed member is refused at once.",
     tags=["team"],
@@ -74,6 +85,7 @@ def remove_member(locationId: LocationId, userId: MemberUserId) -> Response[str]
 
 @app.get(
     "/locations/<locationId>/users",
+    operation_id="listGhlUsers",
     summary="The location's GHL users (id, name, e-mail, role), to link members to",
     description="Cached per container for 5 minutes (USERS_CACHE_SECONDS).",
     tags=["team"],

@@ -14,6 +14,7 @@ app = api.make_resolver()
 
 @app.post(
     "/webhooks/ghl",
+    operation_id="receiveWebhook",
     summary="GHL Marketplace webhooks (INSTALL, UNINSTALL), signature-verified before anything else",
     tags=["webhooks"],
     responses=responses(
@@ -25,6 +26,7 @@ app = api.make_resolver()
         "payload_too_large",
         "store_unavailable",
         "secrets_unavailable",
+        variants=["ErrorInvalidWebhook"],
     ),
 )
 def receive() -> dict[str, Any]:

@@ -31,6 +31,7 @@ app = make_resolver()
 
 @app.get(
     "/locations/<locationId>/pipelines",
+    operation_id="listPipelines",
     summary="The location's pipelines with their stages",
     description="Cached per container for 5 minutes (PIPELINES_CACHE_SECONDS).",
     tags=["opportunities"],
@@ -43,6 +44,7 @@ def list_pipelines(locationId: LocationId) -> PipelinePage:
 
 @app.get(
     "/locations/<locationId>/opportunities",
+    operation_id="listOpportunities",
     summary="Search the location's opportunities, one page at a time",
     description="Each item names its pipeline and stage. `nextCursor` is opaque and only valid with the same filters.",
     tags=["opportunities"],
@@ -67,6 +69,7 @@ def search_opportunities(
 
 @app.get(
     "/locations/<locationId>/opportunities/<opportunityId>",
+    operation_id="getOpportunity",
     summary="One opportunity with its contact and the contact's latest notes",
     description="404 when the opportunity belongs to another location.",
     tags=["opportunities"],

@@ -19,6 +19,7 @@ app = make_resolver()
 
 @app.put(
     "/locations/<locationId>/opportunities/<opportunityId>/stage",
+    operation_id="changeStage",
     summary="Move the opportunity to a stage",
     description=(
         "The stage must belong to `pipelineId`, or to the opportunity's own pipeline when it is absent: "

@@ -12,7 +12,7 @@ from ghlbridge.apidoc import BEARER, responses
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import calendars
 from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, CalendarPage, FreeSlots
-from ghlbridge.toolkit.params import CalendarId, Day, IdempotencyKey, LocationId, TimeZone
+from ghlbridge.toolkit.params import CalendarId, EndDay, IdempotencyKey, LocationId, StartDay, TimeZone
 from ghlbridge.toolkit.resolver import READ_ERRORS, REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
 
 app = make_resolver()
@@ -20,6 +20,7 @@ app = make_resolver()
 
 @app.get(
     "/locations/<locationId>/calendars",
+    operation_id="listCalendars",
     summary="The location's calendars, each with its booking link",
     tags=["calendars"],
     security=BEARER,
@@ -31,23 +32,32 @@ def list_calendars(locationId: LocationId) -> CalendarPage:
 
 @app.get(
     "/locations/<locationId>/calendars/<calendarId>/free-slots",
+    operation_id="getFreeSlots",
     summary="Free slots of a calendar between two dates",
-    description="`start` and `end` are dates in `timezone`, both included, at most 31 days apart.",
+    description=(
+        "`start` and `end` are dates in `timezone`, both included; `end` is not before `start` and at most 31 days "
+        "after it (400 `invalid_request` naming `end` otherwise)."
+    ),
     tags=["calendars"],
     security=BEARER,
     responses=responses(200, FreeSlots, *READ_ERRORS),
 )
-def free_slots(locationId: LocationId, calendarId: CalendarId, start: Day, end: Day, timezone: TimeZone) -> FreeSlots:
+def free_slots(
+    locationId: LocationId, calendarId: CalendarId, start: StartDay, end: EndDay, timezone: TimeZone
+) -> FreeSlots:
     return calendars.free_slots(request_context(app), locationId, calendarId, start=start, end=end, timezone=timezone)
 
 
 @app.post(
     "/locations/<locationId>/appointments",
+    operation_id="bookAppointment",
     status_code=201,
     summary="Book an appointment for a contact",
     tags=["calendars"],
     security=BEARER,
-    responses=responses(201, Appointment, *SEND_ERRORS, description="The appointment", headers=REPLAY_HEADERS),
+    responses=responses(
+        201, Appointment, *SEND_ERRORS, "slot_unavailable", description="The appointment", headers=REPLAY_HEADERS
+    ),
 )
 def book_appointment(
     locationId: LocationId, appointment: Annotated[AppointmentCreate, Body()], idempotencyKey: IdempotencyKey

@@ -20,6 +20,7 @@ app = make_resolver()
 
 @app.post(
     "/locations/<locationId>/contacts/<contactId>/calls",
+    operation_id="logCall",
     status_code=201,
     summary="Log a call with the contact",
     description=(

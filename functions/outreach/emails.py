@@ -20,6 +20,7 @@ app = make_resolver()
 
 @app.post(
     "/locations/<locationId>/contacts/<contactId>/emails",
+    operation_id="sendEmail",
     status_code=201,
     summary="Send an e-mail to the contact",
     description=(

@@ -21,6 +21,7 @@ app = make_resolver()
 
 @app.get(
     "/locations/<locationId>/contacts/<contactId>/notes",
+    operation_id="listNotes",
     summary="The contact's notes, newest first",
     tags=["notes"],
     security=BEARER,
@@ -32,6 +33,7 @@ def list_notes(locationId: LocationId, contactId: ContactId) -> NotePage:
 
 @app.post(
     "/locations/<locationId>/contacts/<contactId>/notes",
+    operation_id="createNote",
     status_code=201,
     summary="Add a note to the contact",
     tags=["notes"],
@@ -49,6 +51,7 @@ def create_note(
 
 @app.post(
     "/locations/<locationId>/contacts/<contactId>/tags",
+    operation_id="addTags",
     summary="Add tags to the contact (its other tags stay)",
     tags=["notes"],
     security=BEARER,

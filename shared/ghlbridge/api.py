@@ -15,24 +15,36 @@ module (imported by every function) never imports that package.
 
 from __future__ import annotations
 
+import binascii
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 
-from ghlbridge.errors import AppError, field_problem
+from ghlbridge.errors import (
+    NOT_FOUND_MESSAGE,
+    AppError,
+    PayloadTooLargeError,
+    RequestInvalidError,
+    ResourceNotFoundError,
+    UnsupportedMediaTypeError,
+    field_problem,
+)
 from ghlbridge.ghl.errors import (
     GHLError,
-    GHLForbiddenError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLRejectedError,
     GHLScopeError,
+    GHLSlotUnavailableError,
     GHLStatusError,
     GHLTimeoutError,
     GHLTransportError,
@@ -42,6 +54,10 @@ from ghlbridge.settings import get_settings
 from ghlbridge.store import StoreUnavailableError
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
     from ghlbridge.auth import Caller
 
 DEFAULT_RETRY_AFTER_SECONDS = 10
@@ -58,10 +74,29 @@ class ErrorReply:
     headers: Mapping[str, str] | None = None
 
 
+MAX_BODY_BYTES = 64 * 1024
+"""Bodies of the non-toolkit routes that read one (`POST /oauth/complete`: a ticket) are small."""
+
+
+class _ReadableBodyThenValidate(OpenAPIRequestValidationMiddleware):
+    """The body's size, media type and JSON (`check_body`) before Powertools' validation, which
+    would answer a malformed JSON or multipart body with a 500."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        assert isinstance(app, APIGatewayHttpResolver)
+        check_body(app.current_event, MAX_BODY_BYTES)
+        return super().handler(app, next_middleware)
+
+
 def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
     """A resolver with the one error table; `validate`: Powertools parses declared bodies and
-    parameters (400 `invalid_request` otherwise) and documents them."""
+    parameters (400 `invalid_request` otherwise) and documents them, after `check_body`."""
     app = APIGatewayHttpResolver(enable_validation=validate)
+    if validate:
+        app._request_validation_middleware = _ReadableBodyThenValidate()  # the documented subclass hook
     register_error_handlers(app)
     return app
 
@@ -87,21 +122,27 @@ def describe(exc: Exception) -> ErrorReply:
 
 
 def _describe_ghl(exc: GHLError) -> ErrorReply:
+    """GHL's answer as ours; the classes come from `ghlbridge.ghl.errors.make_status_error`, and the
+    rules with the GHL bodies they rely on are in `docs/ghl-errors.md`."""
+    if isinstance(exc, GHLNotFoundError):
+        # A 404, a 400 "<What> not found", another location's record (403): one answer for all,
+        # so a caller cannot tell whether an id exists in another location.
+        return describe(ResourceNotFoundError(NOT_FOUND_MESSAGE))
     details: dict[str, Any] = {"ghlTraceId": exc.trace_id} if exc.trace_id else {}
     if isinstance(exc, GHLStatusError):
-        details |= {"ghlStatus": exc.status, "ghlMessages": exc.messages}
-    found = details or None
-    if isinstance(exc, GHLNotFoundError):
-        return ErrorReply(404, "not_found", "GHL has no such resource", found)
-    if isinstance(exc, GHLForbiddenError):
-        # A location's token meeting another location's record: to the caller it does not exist.
-        return ErrorReply(404, "not_found", "GHL has no such resource in this location", found)
+        details = {"ghlStatus": exc.status, "ghlMessages": exc.messages} | details
+    found = details or None  # `GhlDetails`: what GHL said, as far as it said anything
+    if isinstance(exc, GHLSlotUnavailableError | GHLRejectedError):  # `GhlRejection`: all three, always
+        rejection = {"ghlStatus": exc.status, "ghlMessages": exc.messages, "ghlTraceId": exc.trace_id}
+        if isinstance(exc, GHLSlotUnavailableError):
+            return ErrorReply(409, "slot_unavailable", "The slot is no longer available; pick another one", rejection)
+        return ErrorReply(422, "ghl_rejected", "GHL refused the request; details.ghlMessages says why", rejection)
     if isinstance(exc, GHLScopeError):
         # The installation predates a scope this call needs: only a reinstall grants it.
         reason = {"reason": "missing_scope", "authorize": "GET /oauth/authorize"}
         return ErrorReply(409, "reauthorization_required", "The GHL installation lacks a scope; reinstall it", reason)
     if isinstance(exc, GHLRateLimitError):
-        retry_after = str(int(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
+        retry_after = str(math.ceil(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
         message = "GHL's rate limit was hit; retry later"
         return ErrorReply(429, "rate_limited", message, found, {"Retry-After": retry_after})
     if isinstance(exc, GHLTimeoutError):
@@ -205,3 +246,32 @@ def callback_url(app: APIGatewayHttpResolver) -> str:
 
 def redirect(location: str) -> Response[Any]:
     return Response(302, content_types.TEXT_PLAIN, "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def check_body(event: APIGatewayProxyEventV2, max_bytes: int) -> None:
+    """413 above `max_bytes`; 415 unless JSON (a multipart or form body is never parsed); 400 for a
+    JSON body that cannot be read (not UTF-8, not JSON, nested past Python's recursion limit, an
+    integer past its digit limit): Powertools' parse would let the last two through as 500s. Parsed
+    once here; validation reuses the parse."""
+    body = event.body
+    if not body:
+        return
+    size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode())
+    if size > max_bytes:
+        raise PayloadTooLargeError(f"Request bodies are limited to {max_bytes // 1024} KiB")
+    content_type = event.headers.get("content-type", "").strip().lower()
+    if content_type and not content_type.startswith("application/json"):
+        # Powertools would also parse forms and multipart (and answer a malformed multipart with a 500).
+        raise UnsupportedMediaTypeError("Send the request body as application/json")
+    try:
+        event.json_body  # noqa: B018 - a cached property: validation reads this very parse
+    except (binascii.Error, UnicodeDecodeError):
+        raise _unreadable("body_encoding", "The body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise _unreadable("body_too_deep", "The body's JSON is nested too deeply") from None
+    except ValueError:  # JSONDecodeError, and the int-digits limit json.loads enforces
+        raise _unreadable("json_invalid", "The body is not valid JSON") from None
+
+
+def _unreadable(kind: str, message: str) -> RequestInvalidError:
+    return RequestInvalidError(message, details=[field_problem("body", None, kind, message)])

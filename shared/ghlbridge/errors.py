@@ -71,9 +71,13 @@ class TokenRefreshError(AppError):
 # --- the toolkit API ---------------------------------------------------------------------------
 
 
+NOT_FOUND_MESSAGE = "GHL has no such resource in this location"
+"""The message of every GHL `not_found`: an unknown id and another location's id look the same."""
+
+
 class ResourceNotFoundError(AppError):
-    """The resource exists in GHL but not in the caller's location (an opportunity of another
-    location looks exactly like one that does not exist)."""
+    """No such resource in the caller's location: an unknown id, or another location's (which looks
+    exactly like one that does not exist). For GHL resources always `NOT_FOUND_MESSAGE`, no details."""
 
     status = 404
     code = "not_found"

@@ -20,7 +20,9 @@ ConnectionStatus = Literal["connected", "needs_reauth"]
 
 
 class Location(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, json_schema_serialization_defaults_required=True
+    )
 
     id: str
     name: str | None
@@ -34,7 +36,12 @@ class Location(BaseModel):
 
 
 class LocationList(BaseModel):
+    """A page like every list answer of the API; all of the caller's locations fit in one."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
+
     items: list[Location]
+    next_cursor: str | None = Field(default=None, alias="nextCursor", description="Always null: there is no next page")
 
 
 _STATUS: dict[InstallationStatus, ConnectionStatus] = {

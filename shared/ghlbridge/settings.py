@@ -65,6 +65,8 @@ class Settings(BaseModel):
     ghl_scopes: str = DEFAULT_SCOPES
     ghl_redirect_uri: str = ""
     ghl_timeout_seconds: float = 10.0
+    # Seconds of waiting on GHL 429s allowed per invocation; past it a request answers 429 rate_limited
+    ghl_rate_limit_wait_seconds: float = Field(default=2.0, ge=0)
     ghl_webhook_ed25519_public_key: str = GHL_ED25519_PUBLIC_KEY
     ghl_webhook_rsa_public_key: str = GHL_RSA_PUBLIC_KEY
     webhook_max_age_seconds: int = 300

@@ -89,6 +89,7 @@ class WebhookResult(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        json_schema_serialization_defaults_required=True,
     )
 
     webhook_id: str

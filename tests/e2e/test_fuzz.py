@@ -89,5 +89,7 @@ def test_no_server_error_no_undocumented_status_and_every_answer_matches_the_doc
 
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env, check=False)
 
-    summary = run.stdout[-6000:]
-    assert run.returncode == 0, summary.replace(fuzz_stack.token, "<dev JWT>")
+    summary = run.stdout[-6000:].replace(fuzz_stack.token, "<dev JWT>")
+    assert run.returncode == 0, summary
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):  # each ran and passed (not skipped)
+        assert f"✅ {phase}" in run.stdout, summary

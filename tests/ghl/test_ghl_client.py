@@ -20,6 +20,7 @@ from ghlbridge.ghl.retry import RateLimit
 from ghlbridge.observability import logger
 from tests.ghl.ghl_testkit import ACCESS_TOKEN, assert_no_secrets, log_text, metric_values
 from tests.ghl_spec import assert_request_conforms
+from tests.lambda_events import FakeContext
 
 PIPELINES = {"pipelines": [{"id": "p1", "name": "Body-Marker-Pipeline"}], "traceId": "trace-ok"}
 RATE_LIMIT_HEADERS = {
@@ -92,6 +93,7 @@ def test_no_version_header_when_none(ghl_mock: respx.MockRouter, client: GHLClie
 def test_429_then_200_waits_the_burst_window(
     ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
 ) -> None:
+    deadline.start(None, budget_seconds=30.0, rate_limit_wait_seconds=60.0)  # the scheduled refresh's budget
     route = ghl_mock.get("/opportunities/pipelines")
     route.side_effect = [
         httpx.Response(429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS),
@@ -106,6 +108,46 @@ def test_429_then_200_waits_the_burst_window(
     assert metric_values("GHLRetry") == [1.0]
     for call in route.calls:
         assert_request_conforms(call.request)
+
+
+def test_an_interactive_request_does_not_wait_out_the_burst_window(
+    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
+) -> None:
+    deadline.start(FakeContext(remaining_ms=15_000))  # as every API handler does: the 2 s default budget
+    route = ghl_mock.get("/opportunities/pipelines").respond(
+        429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS
+    )
+
+    with pytest.raises(GHLRateLimitError) as caught:
+        get_pipelines(client)
+
+    assert route.call_count == 1
+    assert sleeps == []
+    assert caught.value.retry_after == 10.0  # the wait GHL asked for, told to the caller
+
+
+def test_the_scheduled_refresh_waits_out_the_burst_window(
+    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ghlbridge.settings import reset_settings
+    from tests.template_yaml import resources
+
+    function = resources("AWS::Serverless::Function")["TokenRefreshFunction"]
+    monkeypatch.setenv(
+        "GHL_RATE_LIMIT_WAIT_SECONDS", function["Properties"]["Environment"]["Variables"]["GHL_RATE_LIMIT_WAIT_SECONDS"]
+    )
+    reset_settings()
+    deadline.start(FakeContext(remaining_ms=300_000))  # as functions/oauth/refresh.py does
+    route = ghl_mock.get("/opportunities/pipelines")
+    route.side_effect = [
+        httpx.Response(429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS),
+        httpx.Response(429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS),
+        httpx.Response(200, json=PIPELINES),
+    ]
+
+    assert get_pipelines(client).status_code == 200
+    assert sleeps == [10.0, 10.0]
+    reset_settings()
 
 
 def test_get_survives_three_5xx(ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]) -> None:

@@ -14,10 +14,15 @@ from ghlbridge.ghl.errors import (
     GHLError,
     GHLForbiddenError,
     GHLInvalidGrantError,
+    GHLLocationAccessError,
     GHLNotFoundError,
     GHLRateLimitError,
+    GHLRecordNotFoundError,
+    GHLRejectedError,
+    GHLRequestRejectedError,
     GHLScopeError,
     GHLServerError,
+    GHLSlotUnavailableError,
     GHLStatusError,
     GHLTimeoutError,
     GHLTokenRejectedError,
@@ -59,7 +64,7 @@ def answer(
         (
             400,
             {"statusCode": 400, "message": "Bad Request", "traceId": "t-400"},
-            GHLBadRequestError,
+            GHLRequestRejectedError,
             "Bad Request",
         ),
         (
@@ -105,7 +110,7 @@ def answer(
                 "message": "The token does not have access to this location.",
                 "traceId": "t-403",
             },
-            GHLForbiddenError,
+            GHLLocationAccessError,
             "The token does not have access to this location.",
         ),
         (
@@ -228,6 +233,89 @@ def test_invalid_grant_from_the_token_endpoint(status: int) -> None:
 )
 def test_what_is_not_invalid_grant(status: int, url: str, body: dict[str, Any], cls: type[GHLError]) -> None:
     assert type(make_status_error(answer(status, body, method="POST", url=url))) is cls
+
+
+# The classification rules of docs/ghl-errors.md, with the GHL bodies they rely on.
+NOT_FOUND_BODIES = [
+    {"statusCode": 400, "message": f"{what} not found", "error": "Bad Request", "traceId": "t-nf"}
+    for what in ("Contact", "Opportunity", "Calendar", "Conversation", "User")
+]
+
+
+@pytest.mark.parametrize("body", NOT_FOUND_BODIES, ids=lambda body: body["message"])
+def test_a_400_saying_not_found_is_not_found(body: dict[str, Any]) -> None:
+    error = make_status_error(answer(400, body))
+
+    assert type(error) is GHLRecordNotFoundError
+    assert isinstance(error, GHLNotFoundError) and isinstance(error, GHLBadRequestError)
+    assert (error.status, error.trace_id, error.message) == (400, "t-nf", body["message"])
+
+
+def test_another_locations_record_is_not_found() -> None:
+    body = {"statusCode": 403, "message": "The token does not have access to this location.", "traceId": "t-403"}
+    error = make_status_error(answer(403, body, url="/opportunities/o1"))
+
+    assert type(error) is GHLLocationAccessError
+    assert isinstance(error, GHLNotFoundError) and isinstance(error, GHLForbiddenError)
+
+
+def test_a_taken_slot() -> None:
+    body = {"statusCode": 400, "message": "The slot you have selected is no longer available.", "error": "Bad Request"}
+    error = make_status_error(answer(400, body, method="POST", url="/calendars/events/appointments"))
+
+    assert type(error) is GHLSlotUnavailableError
+    assert not isinstance(error, GHLNotFoundError | GHLRejectedError)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "cls"),
+    [
+        (400, "Bad Request", GHLRequestRejectedError),
+        (400, "endTime must be after startTime", GHLRequestRejectedError),
+        (400, "Notfound is a word we do not split", GHLRequestRejectedError),  # `\bnot found\b` only
+        (422, ["body should not be empty"], GHLUnprocessableError),
+        (403, "The token does not have access to this company.", GHLForbiddenError),  # no rule: a 502
+        (401, "The user does not exist.", GHLUnauthorizedError),  # a 401 is never read as "not found"
+        (404, "Not Found", GHLNotFoundError),
+    ],
+)
+def test_what_else_a_resource_call_gets(status: int, message: Any, cls: type[GHLError]) -> None:
+    error = make_status_error(answer(status, {"statusCode": status, "message": message}))
+
+    assert type(error) is cls
+    assert isinstance(error, GHLRejectedError) == (status in (400, 422))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        (400, {"message": "Location not found"}, GHLBadRequestError),
+        (400, {"message": "Location is not active"}, GHLBadRequestError),
+        (403, {"message": "The token does not have access to this location."}, GHLForbiddenError),
+    ],
+)
+def test_token_endpoints_keep_the_plain_status_classes(status: int, body: dict[str, Any], cls: type[GHLError]) -> None:
+    """What /oauth/... refuses is our credential, never a caller's input: no resource rule applies."""
+    error = make_status_error(answer(status, body, method="POST", url="/oauth/locationToken"))
+
+    assert type(error) is cls
+
+
+@pytest.mark.parametrize(
+    ("headers", "retry_after"),
+    [
+        ({"Retry-After": "12"}, 12.0),
+        ({"X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Remaining": "0"}, 10.0),
+        ({"X-RateLimit-Interval-Milliseconds": "10000"}, 10.0),
+        ({"Retry-After": "3", "X-RateLimit-Interval-Milliseconds": "10000"}, 3.0),
+        ({"X-RateLimit-Interval-Milliseconds": "10000", "X-RateLimit-Daily-Remaining": "0"}, None),
+        ({}, None),
+    ],
+)
+def test_a_429_carries_the_wait_ghl_asked_for(headers: dict[str, str], retry_after: float | None) -> None:
+    error = make_status_error(answer(429, {"message": "Too Many Requests"}, headers=headers))
+
+    assert isinstance(error, GHLRateLimitError) and error.retry_after == retry_after
 
 
 @pytest.mark.parametrize(

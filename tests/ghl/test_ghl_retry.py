@@ -6,13 +6,21 @@ rng() is fixed at 0.5, so backoff with equal jitter is 0.75 x min(8, 0.5 x 2^(at
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from email.utils import formatdate
 
 import httpx
 import pytest
 
-from ghlbridge.ghl.retry import RateLimit, RetryPolicy, TransportErrorKind, parse_retry_after, retry_delay
+from ghlbridge.ghl.retry import (
+    RateLimit,
+    RetryPolicy,
+    TransportErrorKind,
+    parse_retry_after,
+    rate_limit_wait,
+    retry_delay,
+)
 
 NOW = 1_767_000_000.0  # the wall clock a Retry-After HTTP date is compared with
 WINDOW = {"X-RateLimit-Interval-Milliseconds": "10000"}
@@ -28,6 +36,7 @@ def delay(
     time_left: float = 30.0,
     rng: float = 0.5,
     policy: RetryPolicy | None = None,
+    wait_left: float = math.inf,
 ) -> float | None:
     return retry_delay(
         attempt=attempt,
@@ -39,6 +48,7 @@ def delay(
         rng=lambda: rng,
         policy=policy or RetryPolicy(),
         now=lambda: NOW,
+        rate_limit_wait_left=wait_left,
     )
 
 
@@ -170,6 +180,43 @@ def test_never_waits_past_the_deadline(
     status: int, headers: dict[str, str], time_left: float, expected: float | None
 ) -> None:
     assert delay("GET", status, headers=headers, time_left=time_left) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "headers", "wait_left", "expected"),
+    [
+        ("GET", 429, {**WINDOW, "X-RateLimit-Remaining": "0"}, 2.0, None),  # 10 s window, 2 s budget: answer now
+        ("GET", 429, {**WINDOW, "X-RateLimit-Remaining": "0"}, 10.0, 10.0),  # the refresh's budget: wait
+        ("POST", 429, {"Retry-After": "2"}, 2.0, 2.0),  # exactly the budget: allowed
+        ("POST", 429, {"Retry-After": "2"}, 1.99, None),
+        ("GET", 429, {}, 0.375, 0.375),  # backoff without a hint counts too
+        ("GET", 429, {}, 0.374, None),
+        ("GET", 429, {"Retry-After": "1"}, 0.0, None),  # budget spent
+        ("GET", 500, {}, 0.0, 0.375),  # only 429 waits are budgeted: a 5xx backoff is not GHL's rate limit
+        ("GET", None, {}, 0.0, None),  # (no status, no transport error: nothing to retry)
+    ],
+)
+def test_rate_limit_waits_stay_within_the_invocations_budget(
+    method: str, status: int | None, headers: dict[str, str], wait_left: float, expected: float | None
+) -> None:
+    assert delay(method, status, headers=headers, wait_left=wait_left) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "7"}, 7.0),
+        ({"retry-after": "Mon, 29 Dec 2025 09:20:10 GMT"}, 10.0),
+        ({**WINDOW, "X-RateLimit-Remaining": "0"}, 10.0),
+        (WINDOW, 10.0),
+        ({**WINDOW, "X-RateLimit-Remaining": "3"}, None),  # requests are left: not a burst-window wait
+        ({**WINDOW, "X-RateLimit-Daily-Remaining": "0"}, None),  # the day's quota: no wait of ours helps
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_the_wait_ghl_asks_for(headers: dict[str, str], expected: float | None) -> None:
+    assert rate_limit_wait(headers, now=NOW) == expected
 
 
 def test_deadline_margin_is_configurable() -> None:

@@ -84,7 +84,7 @@ def test_lists_connected_needs_reauth_and_agency_locations(store: Any) -> None:
 def test_a_user_with_no_locations_gets_an_empty_list(store: Any) -> None:
     response = get_locations(str(uuid.uuid4()))
 
-    assert json.loads(response["body"]) == {"items": []}
+    assert json.loads(response["body"]) == {"items": [], "nextCursor": None}
 
 
 def test_locations_needs_a_valid_jwt(store: Any) -> None:

@@ -129,5 +129,5 @@ def test_the_client_retries_a_get_through_faults_but_never_resends_a_post(sbx: G
     assert len(calendars.json()["calendars"]) == 3, "two 503s, then the answer"
     assert [r.status for r in sbx.sandbox.state.requests if r.path == "/calendars/"] == [503, 503, 200]
     assert sum(note.body == "once" for note in sbx.sandbox.state.data.notes.values()) == 1, "stored, not resent"
-    assert limited.value.retry_after is None, "GHL sends no Retry-After"
+    assert limited.value.retry_after == 10.0, "no Retry-After: the wait GHL asks for is its 10 s burst window"
     assert not isinstance(limited.value, GHLServerError)

@@ -186,7 +186,7 @@ def test_a_failed_call_message_leaves_the_note_and_is_reported(
     assert reply.status == 201 and reply.body["note"]["id"]
     message = reply.body["callMessage"]
     assert message["status"] == "failed"
-    assert message["error"]["code"] == "ghl_error"
+    assert message["error"]["code"] == "ghl_rejected"
     assert message["error"]["details"]["ghlMessages"] == ["call.to must match a contact"]
     assert (retry.status, retry.body) == (201, reply.body)  # stored: the retry writes no second note
     assert note.call_count == 1
@@ -243,7 +243,7 @@ def test_a_refused_note_is_an_error_and_not_stored(toolkit: Toolkit, ghl_api: re
     )  # fmt: skip
     key = new_key()
 
-    assert log(toolkit, key=key).status == 502
+    assert log(toolkit, key=key).status == 422  # ghl_rejected: GHL acted on nothing
     assert log(toolkit, key=key).status == 201
     assert note.call_count == 2
 

@@ -297,11 +297,12 @@ def test_a_new_key_after_an_unknown_outcome_sends_again(toolkit: Toolkit, ghl_ap
 @pytest.mark.parametrize(
     ("answer", "status", "code"),
     [
-        (httpx.Response(422, json=UNPROCESSABLE_BODY), 502, "ghl_error"),
-        (httpx.Response(400, json={"statusCode": 400, "message": "Bad Request"}), 502, "ghl_error"),
+        (httpx.Response(422, json=UNPROCESSABLE_BODY), 422, "ghl_rejected"),
+        (httpx.Response(400, json={"statusCode": 400, "message": "Bad Request"}), 422, "ghl_rejected"),
+        (httpx.Response(400, json={"statusCode": 400, "message": "Contact not found"}), 404, "not_found"),
         (httpx.Response(429, headers={"Retry-After": "60"}, json={"message": "slow down"}), 429, "rate_limited"),
     ],
-    ids=["422", "400", "429"],
+    ids=["422", "400", "400-not-found", "429"],
 )
 def test_a_refused_send_is_not_stored_so_a_corrected_retry_goes_through(
     toolkit: Toolkit, ghl_api: respx.MockRouter, answer: httpx.Response, status: int, code: str

@@ -30,6 +30,7 @@ def ghl_items() -> list[dict[str, Any]]:
         {"id": "o2", "pipelineId": "unknown", "pipelineStageId": "unknown", "monetaryValue": 0},
         {"id": "o3", "name": 'Zoë — 50% "off" \u2028', "monetaryValue": 12.5, "contact": {"id": "c", "tags": []}},
         {"id": "o4", "customFields": [{"id": "f", "fieldValue": {"a": [1, None, 2.5]}}], "futureField": [1]},
+        {"id": "o5", "status": "archived"},  # a status GHL does not document: answered as null
     ]
     return seeded + odd
 
@@ -50,3 +51,10 @@ def test_fields_are_the_json_of_the_validated_model(item: dict[str, Any]) -> Non
 
     assert written == validated
     assert list(written) == list(validated)  # same fields, same order
+
+
+def test_a_status_ghl_does_not_document_is_answered_as_null_so_the_enum_holds() -> None:
+    fields = opportunity_fields(ghl.Opportunity.model_validate({"id": "o5", "status": "archived"}), None)
+
+    assert fields["status"] is None
+    assert opportunity_fields(ghl.Opportunity.model_validate({"id": "o6", "status": "won"}), None)["status"] == "won"

@@ -127,14 +127,14 @@ def test_an_opportunity_of_another_location_is_not_moved(toolkit: Toolkit, ghl_a
     assert len(ghl_api.calls) == 1
 
 
-def test_ghl_refusing_the_update_is_a_502_with_its_messages(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
+def test_ghl_refusing_the_update_is_a_422_with_its_messages(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
     mock_get(ghl_api)
     ghl_api.get("/opportunities/pipelines").respond(200, json=pipelines_body())
     ghl_api.put(GHL_OPP).respond(422, json=UNPROCESSABLE_BODY)
 
     reply = toolkit.call(FN, "PUT", PATH, body={"pipelineStageId": STAGE_ID})
 
-    assert (reply.status, reply.code) == (502, "ghl_error")
+    assert (reply.status, reply.code) == (422, "ghl_rejected")
     assert reply.error["details"]["ghlStatus"] == 422
     assert reply.error["details"]["ghlMessages"] == UNPROCESSABLE_BODY["message"]
 

@@ -56,16 +56,31 @@ if TYPE_CHECKING:
         GHLInvalidResponseError as GHLInvalidResponseError,
     )
     from ghlbridge.ghl.errors import (
+        GHLLocationAccessError as GHLLocationAccessError,
+    )
+    from ghlbridge.ghl.errors import (
         GHLNotFoundError as GHLNotFoundError,
     )
     from ghlbridge.ghl.errors import (
         GHLRateLimitError as GHLRateLimitError,
     )
     from ghlbridge.ghl.errors import (
+        GHLRecordNotFoundError as GHLRecordNotFoundError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLRejectedError as GHLRejectedError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLRequestRejectedError as GHLRequestRejectedError,
+    )
+    from ghlbridge.ghl.errors import (
         GHLScopeError as GHLScopeError,
     )
     from ghlbridge.ghl.errors import (
         GHLServerError as GHLServerError,
+    )
+    from ghlbridge.ghl.errors import (
+        GHLSlotUnavailableError as GHLSlotUnavailableError,
     )
     from ghlbridge.ghl.errors import (
         GHLStatusError as GHLStatusError,
@@ -168,6 +183,11 @@ _EXPORTS = {
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
     "GHLBadRequestError": "ghlbridge.ghl.errors",
+    "GHLLocationAccessError": "ghlbridge.ghl.errors",
+    "GHLRecordNotFoundError": "ghlbridge.ghl.errors",
+    "GHLRejectedError": "ghlbridge.ghl.errors",
+    "GHLRequestRejectedError": "ghlbridge.ghl.errors",
+    "GHLSlotUnavailableError": "ghlbridge.ghl.errors",
     "GHLClient": "ghlbridge.ghl.client",
     "GHLConflictError": "ghlbridge.ghl.errors",
     "GHLConnectError": "ghlbridge.ghl.errors",

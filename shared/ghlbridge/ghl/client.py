@@ -3,7 +3,8 @@ rate-limit bookkeeping and typed errors. Resource modules (`oauth.py`, ...) call
 
 `request()` returns only 2xx responses. Everything else becomes a `GHLError` subclass
 (`ghlbridge.ghl.errors`), after the retries that `retry_delay` (a pure function) allows. Sleep and
-jitter are injected, so tests never wait.
+jitter are injected, so tests never wait. Sleeps on GHL 429s are counted against the invocation's
+rate-limit wait budget (`deadline.rate_limit_wait_left()`): past it, the 429 is raised at once.
 
 Requests are built once per attempt as `httpx.Request`s on the full URL (base + path + encoded
 query, parsed once and remembered: `_url`) and sent with the client's `send`: the same wire
@@ -149,6 +150,7 @@ class GHLClient:
         attempt = 0
         while True:
             attempt += 1
+            response_status: int | None = None
             timeout = self._attempt_timeout()
             request = self._build(method, path, version=version, params=params, json=json, data=data, timeout=timeout)
             url_path = request.url.path
@@ -168,12 +170,15 @@ class GHLClient:
                     self._log(method, url_path, attempt, response=response)
                     return response
                 status_error = make_status_error(response)
-                delay = self._retry_delay(attempt, method, response.status_code, None, response.headers)
+                response_status = response.status_code
+                delay = self._retry_delay(attempt, method, response_status, None, response.headers)
                 trace_id = status_error.trace_id
                 self._log(method, url_path, attempt, response=response, trace_id=trace_id, retry_in=delay)
                 if delay is None:
                     raise status_error
             count("GHLRetry")
+            if response_status == 429:
+                deadline.spend_rate_limit_wait(delay)
             self._sleep(delay)
 
     def close(self) -> None:
@@ -234,6 +239,7 @@ class GHLClient:
             time_left=deadline.remaining(),
             rng=self._rng,
             policy=self._policy,
+            rate_limit_wait_left=deadline.rate_limit_wait_left(),
         )
 
     def _record_rate_limit(self, response: httpx.Response) -> None:

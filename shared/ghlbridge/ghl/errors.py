@@ -9,6 +9,18 @@ Every error is safe to log: it keeps the method, the path (never the query strin
 GHL's message and traceId, and never a header, a request body, a token, a secret or an
 authorization code. As a second guard, the factory blanks out of GHL's message any credential
 the request carried, in case GHL echoes one back.
+
+What GHL's answers mean for a resource call (a path without `/oauth/`), rule by rule, with the GHL
+bodies each rule relies on and their sources: `docs/ghl-errors.md`. In short:
+
+- "not found" in any of its forms is a `GHLNotFoundError`: a 404; a 400 whose message says
+  something is not found (`NOT_FOUND`, e.g. "Contact not found": `GHLRecordNotFoundError`); a 403
+  "The token does not have access to this location." (`LOCATION_ACCESS`: another location's
+  record, `GHLLocationAccessError`);
+- a 400 "The slot you have selected is no longer available." is a `GHLSlotUnavailableError`;
+- any other 400, and every 422, is a `GHLRejectedError`: GHL refused what the request said;
+- token endpoints (`/oauth/...`) keep the plain status classes (`GHLInvalidGrantError` aside):
+  what they refuse is our credential, never a caller's input.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from ghlbridge.ghl.retry import TransportErrorKind, parse_retry_after
+from ghlbridge.ghl.retry import TransportErrorKind, rate_limit_wait
 
 # Form fields that carry credentials (GetAccessCodebodyDto in apps/oauth.json).
 SECRET_FORM_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token"})
@@ -36,6 +48,18 @@ TOKEN_REJECTED = re.compile(r"invalid jwt|invalid token|access token is invalid|
 wordings. Every other 401 (`The token is not authorized for this scope.`, `This authClass type is
 not allowed...`, `Token's user type mismatch!`, `The user does not exist.`) is not cured by a
 refresh: spending a single-use refresh token on it would only rotate the pair for nothing."""
+NOT_FOUND = re.compile(r"\bnot found\b", re.I)
+"""A 400 whose message says something is not found: "Contact not found", "Opportunity not found",
+"Calendar not found", "Conversation not found" (GHL-NOTES §10.9; the sandbox's `Call.owned`)."""
+LOCATION_ACCESS = re.compile(r"does not have access to this location", re.I)
+"""GHL's 403 "The token does not have access to this location." (GHL-NOTES §9.4, §10.9): for a
+location's own token, the record named belongs to another location."""
+SLOT_TAKEN = re.compile(r"slot you have selected is no longer available", re.I)
+"""GHL's 400 "The slot you have selected is no longer available." on booking (the sandbox's
+`SLOT_TAKEN`, `local/ghlsandbox/resources/calendars.py`)."""
+TOKEN_PATHS = "/oauth/"  # noqa: S105 (a path, not a secret)
+"""In the path of every token endpoint: their 400/403s are about our credentials, so the resource
+rules do not apply."""
 _REDACTED = "[redacted]"
 
 
@@ -78,8 +102,22 @@ class GHLStatusError(GHLError):
     status: int
 
 
+class GHLRejectedError(GHLStatusError):
+    """GHL refused what a resource call said (a 400 no narrower rule covers, or a 422): the caller
+    can correct the request. `messages` says why."""
+
+
 class GHLBadRequestError(GHLStatusError):
     """400."""
+
+
+class GHLRequestRejectedError(GHLBadRequestError, GHLRejectedError):
+    """400 on a resource call that is neither "not found" nor a taken slot (e.g. "endTime must be
+    after startTime")."""
+
+
+class GHLSlotUnavailableError(GHLBadRequestError):
+    """400 "The slot you have selected is no longer available." (`SLOT_TAKEN`): someone booked it first."""
 
 
 class GHLUnauthorizedError(GHLStatusError):
@@ -103,19 +141,31 @@ class GHLForbiddenError(GHLStatusError):
 
 
 class GHLNotFoundError(GHLStatusError):
-    """404."""
+    """GHL has no such resource for this token: a 404, and the base of the other forms "not found"
+    takes (`GHLRecordNotFoundError`, `GHLLocationAccessError`)."""
+
+
+class GHLRecordNotFoundError(GHLBadRequestError, GHLNotFoundError):
+    """400 whose message says the thing named is not found (`NOT_FOUND`), e.g. "Contact not found"."""
+
+
+class GHLLocationAccessError(GHLForbiddenError, GHLNotFoundError):
+    """403 "The token does not have access to this location." on a resource call: the record is
+    another location's, which to the caller is the same as not existing."""
 
 
 class GHLConflictError(GHLStatusError):
     """409."""
 
 
-class GHLUnprocessableError(GHLStatusError):
-    """422; GHL sends `message` as an array here, kept whole in `messages`."""
+class GHLUnprocessableError(GHLRejectedError):
+    """422; GHL sends `message` as an array here, kept whole in `messages`. GHL documents it only
+    on resource routes (`common/common-schemas.json`)."""
 
 
 class GHLRateLimitError(GHLStatusError):
-    """429 that was not (or no longer) worth retrying. `retry_after` is GHL's hint in seconds, if any."""
+    """429 that was not (or no longer) worth retrying. `retry_after` is the wait GHL asked for in
+    seconds (`Retry-After`, else its burst window), if any (`retry.rate_limit_wait`)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -176,7 +226,7 @@ def make_status_error(response: httpx.Response) -> GHLStatusError:
     cls = _error_class(response.status_code, path, error, messages)
     kwargs: dict[str, Any] = {}
     if cls is GHLRateLimitError:
-        kwargs["retry_after"] = parse_retry_after(response.headers.get("retry-after"), now=time.time())
+        kwargs["retry_after"] = rate_limit_wait(response.headers, now=time.time())
     return cls(
         "; ".join(messages),
         status=response.status_code,
@@ -196,6 +246,15 @@ def _error_class(status: int, path: str, error: str | None, messages: list[str])
         return GHLTokenRejectedError
     if status == 401 and any(SCOPE_MISSING.search(text) for text in messages):
         return GHLScopeError
+    if TOKEN_PATHS not in path:
+        if status == 400 and any(NOT_FOUND.search(text) for text in messages):
+            return GHLRecordNotFoundError
+        if status == 400 and any(SLOT_TAKEN.search(text) for text in messages):
+            return GHLSlotUnavailableError
+        if status == 400:
+            return GHLRequestRejectedError
+        if status == 403 and any(LOCATION_ACCESS.search(text) for text in messages):
+            return GHLLocationAccessError
     return _STATUS_ERRORS.get(status) or (GHLServerError if status >= 500 else GHLStatusError)
 
 

@@ -16,6 +16,7 @@ Why these rules:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -95,6 +96,22 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def rate_limit_wait(headers: Mapping[str, str], *, now: float) -> float | None:
+    """The wait GHL asks for on a 429, in seconds: `Retry-After` if usable, else the burst window
+    (`X-RateLimit-Interval-Milliseconds`) when no request of it is left; None without a hint (or
+    when the daily quota is spent, which no wait of one invocation cures)."""
+    lower = _lowercase(headers)
+    retry_after = parse_retry_after(lower.get("retry-after"), now=now)
+    if retry_after is not None:
+        return retry_after
+    limit = RateLimit.from_headers(lower) or _NO_RATE_LIMIT
+    if limit.daily_remaining == 0:
+        return None
+    if limit.interval_ms is not None and limit.burst_remaining in (None, 0):
+        return limit.interval_ms / 1000.0
+    return None
+
+
 def retry_delay(
     *,
     attempt: int,
@@ -106,18 +123,23 @@ def retry_delay(
     rng: Callable[[], float],
     policy: RetryPolicy = RetryPolicy(),  # frozen: a safe shared default
     now: Callable[[], float] = time.time,
+    rate_limit_wait_left: float = math.inf,
 ) -> float | None:
     """Seconds to sleep before the next try, or None to give up now.
 
     `attempt` is the number (from 1) of the try that just failed; `status` is its HTTP status,
     or None when `transport_error` says it got no response. `time_left` is the seconds until the
-    deadline (`ghlbridge.deadline.remaining()`). `now` (wall-clock seconds) only serves to read a
-    `Retry-After` HTTP date.
+    deadline (`ghlbridge.deadline.remaining()`). `rate_limit_wait_left` is what is left of the
+    invocation's budget for waiting on GHL's rate limit (`ghlbridge.deadline.rate_limit_wait_left()`):
+    a 429 whose wait exceeds it is given up at once, so an interactive request answers 429 rather
+    than sleep. `now` (wall-clock seconds) only serves to read a `Retry-After` HTTP date.
     """
     if attempt >= policy.max_attempts or not _may_retry(method, status, transport_error):
         return None
     delay = _wait(attempt=attempt, status=status, headers=_lowercase(headers), rng=rng, policy=policy, now=now)
     if delay is None or delay > time_left - policy.deadline_margin:
+        return None
+    if status == 429 and delay > rate_limit_wait_left:
         return None
     return delay
 
@@ -139,15 +161,16 @@ def _wait(
     policy: RetryPolicy,
     now: Callable[[], float],
 ) -> float | None:
-    retry_after = parse_retry_after(headers.get("retry-after"), now=now())
-    if retry_after is not None:
-        return retry_after
     if status == 429:
-        limit = RateLimit.from_headers(headers) or _NO_RATE_LIMIT
-        if limit.daily_remaining == 0:
+        hint = rate_limit_wait(headers, now=now())  # GHL's own: Retry-After, else its burst window
+        if hint is not None:
+            return hint
+        if (RateLimit.from_headers(headers) or _NO_RATE_LIMIT).daily_remaining == 0:
             return None  # the daily quota is spent: no wait inside one invocation helps
-        if limit.interval_ms is not None and limit.burst_remaining in (None, 0):
-            return limit.interval_ms / 1000.0  # wait out GHL's burst window
+    else:
+        retry_after = parse_retry_after(headers.get("retry-after"), now=now())
+        if retry_after is not None:
+            return retry_after
     ceiling = min(policy.max_delay, policy.base_delay * 2.0 ** (attempt - 1))
     return ceiling / 2 + rng() * ceiling / 2  # "equal jitter": never hammer, never wait > ceiling
 

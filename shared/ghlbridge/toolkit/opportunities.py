@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Final
 import pydantic_core
 
 from ghlbridge import ghl
-from ghlbridge.errors import RequestInvalidError, ResourceNotFoundError, field_problem
+from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.models.contacts import Contact, Note
 from ghlbridge.toolkit.models.opportunities import (
+    OPPORTUNITY_STATUSES,
     Opportunity,
     OpportunityDetail,
     PipelinePage,
@@ -160,7 +161,7 @@ def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None)
         "id": item.id,
         "name": item.name,
         "monetaryValue": item.monetaryValue,
-        "status": item.status,
+        "status": item.status if item.status in OPPORTUNITY_STATUSES else None,
         "source": item.source,
         "pipelineId": item.pipelineId,
         "pipelineName": pipeline_name,
@@ -190,5 +191,5 @@ def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None)
 def _get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
     found = clients.opportunities.get(opportunity_id)
     if found.locationId != clients.location_id:
-        raise ResourceNotFoundError("No such opportunity in this location")
+        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)  # the same answer as GHL's 400 and 403
     return found

@@ -7,9 +7,10 @@ must never get that far (the GHL clients also encode each id as one path segment
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import AfterValidator
@@ -26,12 +27,24 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100  # GHL's search maximum
 
 
+ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+"""The characters of every IANA zone name (`Etc/GMT+5`, `America/Port-au-Prince`, `UTC`)."""
+
+
 def _iana_zone(name: str) -> str:
+    """`name` if it is an IANA zone. `ZoneInfo` turns its key into a file path and opens it, so only
+    a name that looks like one gets that far, and any failure to load it (not only "not found": a
+    directory such as `America` raises IsADirectoryError) means "not a zone"."""
+    if ZONE_NAME.fullmatch(name) is None:
+        raise ValueError(_NOT_A_ZONE)
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like key such as "../x"
-        raise ValueError("must be an IANA time zone name, e.g. America/Chicago") from None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: a path-like key such as "a/../b"
+        raise ValueError(_NOT_A_ZONE) from None
     return name
+
+
+_NOT_A_ZONE = "must be an IANA time zone name, e.g. America/Chicago"
 
 
 def _ghl_id_path(what: str) -> Path:
@@ -82,8 +95,19 @@ Cursor = Annotated[
     Query(max_length=CURSOR_MAX, description="`nextCursor` of the previous page, with the same filters"),
 ]
 Day = Annotated[date, Query(description="A date, YYYY-MM-DD (inclusive)")]
+StartDay = Annotated[date, Query(description="The first day, YYYY-MM-DD, in `timezone`")]
+EndDay = Annotated[
+    date, Query(description="The last day, YYYY-MM-DD, in `timezone`: not before `start`, at most 31 days after it")
+]
+IANA_TIME_ZONE: Final = "x-iana-time-zone"
+"""Marks a time zone parameter: `scripts/openapi.py` documents it as an enum of the IANA names of the
+pinned `tzdata` package (what `zoneinfo` accepts everywhere), without reading them at import."""
 TimeZone = Annotated[
     str,
-    Query(max_length=TIMEZONE_MAX, description="IANA time zone the slots are computed and shown in"),
+    Query(
+        max_length=TIMEZONE_MAX,
+        description="IANA time zone the slots are computed and shown in, e.g. America/Chicago",
+        json_schema_extra={IANA_TIME_ZONE: True},
+    ),
     AfterValidator(_iana_zone),
 ]

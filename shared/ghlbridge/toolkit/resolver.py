@@ -15,7 +15,6 @@ Membership (403) is checked next, by the layer (`access.open_location`), before 
 
 from __future__ import annotations
 
-import binascii
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -30,17 +29,12 @@ from pydantic import BaseModel
 from ghlbridge import api
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
-    PayloadTooLargeError,
-    RequestInvalidError,
-    UnsupportedMediaTypeError,
-    field_problem,
 )
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.openapi.compat import ModelField
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from ghlbridge.auth import Caller
@@ -51,8 +45,15 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 REPLAYED_HEADER: Final = "Idempotency-Replayed"
 
 # Error codes each kind of route can answer with (documented per route, see `ghlbridge.apidoc`).
-_ACCESS = ("invalid_request", "unauthenticated", "forbidden", "installation_not_found", "reauthorization_required")
-_GHL = ("rate_limited", "ghl_error", "ghl_unreachable", "ghl_timeout")
+_ACCESS = (
+    "invalid_request",
+    "unauthenticated",
+    "forbidden",
+    "installation_not_found",
+    "reauthorization_required",
+    "route_not_found",  # a path id with characters no id has: the router matches no route for it
+)
+_GHL = ("ghl_rejected", "rate_limited", "ghl_error", "ghl_unreachable", "ghl_timeout")
 _DEPENDENCIES = ("store_unavailable", "secrets_unavailable", "token_refresh_unavailable")
 READ_ERRORS: Final = (*_ACCESS, "not_found", *_GHL, *_DEPENDENCIES)
 LIST_ERRORS: Final = (*READ_ERRORS, "invalid_cursor")
@@ -102,7 +103,7 @@ class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
         assert isinstance(app, APIGatewayHttpResolver)
         app.context["caller"] = api.current_caller(app)  # cleared by Powertools after each request
         event = app.current_event
-        _check_body(event)
+        api.check_body(event, MAX_BODY_BYTES)
         method = event.request_context.http.method
         if self._keyed_posts and method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
@@ -192,31 +193,3 @@ def respond(outcome: Outcome) -> Response[dict[str, Any]]:
     """The HTTP answer of a write's outcome (fresh or replayed)."""
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return Response(outcome.status, content_types.APPLICATION_JSON, outcome.body, headers=headers)
-
-
-def _check_body(event: APIGatewayProxyEventV2) -> None:
-    """413 above `MAX_BODY_BYTES`; 415 unless JSON; 400 for a JSON body that cannot be read (not UTF-8, not JSON,
-    nested past Python's recursion limit, an integer past its digit limit): Powertools' parse would
-    let the last two through as 500s. Parsed once here; validation reuses the parse."""
-    body = event.body
-    if not body:
-        return
-    size = len(body) * 3 // 4 if event.is_base64_encoded else len(body.encode())
-    if size > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES // 1024} KiB")
-    content_type = event.headers.get("content-type", "").strip().lower()
-    if content_type and not content_type.startswith("application/json"):
-        # Powertools would also parse forms and multipart (and answer a malformed multipart with a 500).
-        raise UnsupportedMediaTypeError("Send the request body as application/json")
-    try:
-        event.json_body  # noqa: B018 - a cached property: validation reads this very parse
-    except (binascii.Error, UnicodeDecodeError):
-        raise _unreadable("body_encoding", "The body is not UTF-8 JSON") from None
-    except RecursionError:
-        raise _unreadable("body_too_deep", "The body's JSON is nested too deeply") from None
-    except ValueError:  # JSONDecodeError, and the int-digits limit json.loads enforces
-        raise _unreadable("json_invalid", "The body is not valid JSON") from None
-
-
-def _unreadable(kind: str, message: str) -> RequestInvalidError:
-    return RequestInvalidError(message, details=[field_problem("body", None, kind, message)])

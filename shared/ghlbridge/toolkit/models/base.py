@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -50,6 +50,15 @@ _EMAIL = re.compile(
 )
 
 
+# What the checks below enforce, as JSON Schema says it (documentation only: `json_schema_extra`
+# adds them to the document without changing what pydantic checks or how it words a refusal).
+NOT_BLANK_PATTERN = r"\S"
+ONE_LINE_NOT_BLANK_PATTERN = r"^[^\r\n]*\S[^\r\n]*$"
+EMAIL_PATTERN = _EMAIL.pattern
+NOT_BLANK: Final[dict[str, Any]] = {"pattern": NOT_BLANK_PATTERN}
+"""`json_schema_extra` of a `not_blank` string."""
+
+
 def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -76,9 +85,20 @@ def distinct[T](values: list[T]) -> list[T]:
 
 GhlId = Annotated[str, Field(pattern=GHL_ID_PATTERN)]
 StageId = Annotated[str, Field(pattern=STAGE_ID_PATTERN)]
-Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX), AfterValidator(not_blank)]
-EmailAddress = Annotated[str, AfterValidator(email_address)]
-Recipients = Annotated[list[EmailAddress], Field(max_length=RECIPIENTS_MAX), AfterValidator(distinct)]
+Tag = Annotated[str, Field(min_length=1, max_length=TAG_MAX, json_schema_extra=NOT_BLANK), AfterValidator(not_blank)]
+EmailAddress = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": EMAIL_PATTERN, "maxLength": EMAIL_ADDRESS_MAX},
+        description="An e-mail address (the HTML form grammar, with a dot in the domain)",
+    ),
+    AfterValidator(email_address),
+]
+Recipients = Annotated[
+    list[EmailAddress],
+    Field(max_length=RECIPIENTS_MAX, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(distinct),
+]
 CallOutcome = Literal["completed", "answered", "busy", "no-answer", "failed", "canceled", "voicemail"]
 """GHL's call statuses, less `pending` (a logged call is over)."""
 
@@ -93,8 +113,10 @@ class Input(BaseModel):
 
 
 class Output(BaseModel):
-    """An answer: serialized camelCase."""
+    """An answer: serialized camelCase, every field always sent (`null` when unknown), so every field
+    is required in the document's (serialization-mode) schema, nullable where it can be null."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True
-    )
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True,
+        json_schema_serialization_defaults_required=True,
+    )  # fmt: skip

@@ -47,8 +47,10 @@ class Appointment(Output):
 class AppointmentCreate(Input):
     calendar_id: GhlId
     contact_id: GhlId
-    start_time: AwareDatetime
-    end_time: AwareDatetime | None = None
+    start_time: AwareDatetime = Field(description="With a UTC offset")
+    end_time: AwareDatetime | None = Field(
+        default=None, description="With a UTC offset; after `startTime`, by at most 24 hours (default: the calendar's)"
+    )
     title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
     assigned_user_id: GhlId | None = Field(
         default=None, description="The GHL user the meeting is with; default: the caller's linked GHL user"

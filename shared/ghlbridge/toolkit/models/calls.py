@@ -12,6 +12,7 @@ from ghlbridge.toolkit.models.base import (
     CALL_FUTURE_SKEW,
     CALL_NEXT_STEPS_MAX,
     CALL_SUMMARY_MAX,
+    NOT_BLANK,
     CallOutcome,
     Input,
     Output,
@@ -24,9 +25,14 @@ class CallLogCreate(Input):
     outcome: CallOutcome
     direction: Literal["outbound", "inbound"] = "outbound"
     duration_seconds: Annotated[int, Field(ge=0, le=CALL_DURATION_MAX)] | None = None
-    summary: Annotated[str, Field(min_length=1, max_length=CALL_SUMMARY_MAX), AfterValidator(not_blank)]
+    summary: Annotated[
+        str, Field(min_length=1, max_length=CALL_SUMMARY_MAX, json_schema_extra=NOT_BLANK), AfterValidator(not_blank)
+    ]
     next_steps: Annotated[str, Field(max_length=CALL_NEXT_STEPS_MAX)] | None = None
-    called_at: AwareDatetime | None = None
+    called_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the call happened, with a UTC offset; not in the future (5 minutes of clock skew allowed)",
+    )
 
     @field_validator("called_at")
     @classmethod

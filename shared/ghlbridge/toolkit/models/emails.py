@@ -9,6 +9,8 @@ from pydantic import AfterValidator, Field
 from ghlbridge.toolkit.models.base import (
     EMAIL_HTML_MAX,
     EMAIL_TEXT_MAX,
+    NOT_BLANK,
+    ONE_LINE_NOT_BLANK_PATTERN,
     SUBJECT_MAX,
     GhlId,
     Input,
@@ -20,12 +22,15 @@ from ghlbridge.toolkit.models.base import (
 
 
 class EmailCreate(Input):
-    subject: Annotated[str, Field(min_length=1, max_length=SUBJECT_MAX), AfterValidator(not_blank),
-                       AfterValidator(one_line)]  # fmt: skip
-    html: Annotated[str, Field(min_length=1, max_length=EMAIL_HTML_MAX), AfterValidator(not_blank)]
+    subject: Annotated[str, Field(min_length=1, max_length=SUBJECT_MAX, description="One line, not blank",
+                                  json_schema_extra={"pattern": ONE_LINE_NOT_BLANK_PATTERN}),
+                       AfterValidator(not_blank), AfterValidator(one_line)]  # fmt: skip
+    html: Annotated[
+        str, Field(min_length=1, max_length=EMAIL_HTML_MAX, json_schema_extra=NOT_BLANK), AfterValidator(not_blank)
+    ]
     text: Annotated[str, Field(max_length=EMAIL_TEXT_MAX)] | None = None
-    cc: Recipients = Field(default_factory=list)
-    bcc: Recipients = Field(default_factory=list)
+    cc: Recipients = Field(default_factory=list, description="Distinct e-mail addresses")
+    bcc: Recipients = Field(default_factory=list, description="Distinct e-mail addresses")
     reply_to_message_id: GhlId | None = None
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from ghlbridge.toolkit.models.base import (
+    NOT_BLANK,
     NOTE_BODY_MAX,
     TAGS_MAX,
     TITLE_MAX,
@@ -24,7 +25,9 @@ class NotePage(Output):
 
 
 class NoteCreate(Input):
-    body: Annotated[str, Field(min_length=1, max_length=NOTE_BODY_MAX), AfterValidator(not_blank)]
+    body: Annotated[
+        str, Field(min_length=1, max_length=NOTE_BODY_MAX, json_schema_extra=NOT_BLANK), AfterValidator(not_blank)
+    ]
     title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
 
 

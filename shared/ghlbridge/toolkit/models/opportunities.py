@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final, Literal, get_args
+
 from pydantic import Field
 
 from ghlbridge.toolkit.models.base import GhlId, Input, Output, StageId
 from ghlbridge.toolkit.models.contacts import Contact, ContactSummary, CustomFieldValue, Note
+
+OpportunityStatus = Literal["open", "won", "lost", "abandoned"]
+OPPORTUNITY_STATUSES: Final[frozenset[str]] = frozenset(get_args(OpportunityStatus))
+"""The statuses GHL documents; any other value GHL might send is answered as `null`."""
 
 
 class Stage(Output):
@@ -29,7 +35,9 @@ class Opportunity(Output):
     id: str
     name: str | None = None
     monetary_value: float | None = None
-    status: str | None = None
+    status: OpportunityStatus | None = Field(
+        default=None, description="GHL's status; `null` when GHL sends none, or a value it does not document"
+    )
     source: str | None = None
     pipeline_id: str | None = None
     pipeline_name: str | None = Field(default=None, description="From the location's pipelines (cached 5 min)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ghlbridge.store import MemberRole
 from ghlbridge.toolkit.models.base import GhlId, Input, Output
@@ -38,7 +38,9 @@ class MemberUpdate(Input):
     """A new role (owners only), and/or the GHL user to link (`null` unlinks): owners may link any
     member; a member may link only themself, to the GHL user whose e-mail is their own."""
 
-    role: Role | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    role: Role | None = Field(default=None, json_schema_extra={"anyOf": None, "enum": ["owner", "member"]})
     ghl_user_id: GhlId | None = None
 
     @model_validator(mode="after")

@@ -23,7 +23,7 @@ def get_store() -> TokenStore:
     if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore
 
-        return SQLiteStore(settings.sqlite_path)
+        return SQLiteStore(settings.sqlite_path, busy_timeout=settings.sqlite_busy_timeout_seconds)
     from ghlbridge.secrets import get_secrets
     from ghlbridge.store.supabase import SupabaseStore
 

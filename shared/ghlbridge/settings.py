@@ -86,6 +86,7 @@ class Settings(BaseModel):
     token_store: Literal["supabase", "sqlite"] = "supabase"  # noqa: S105 (a kind of store, not a secret)
     supabase_url: str = ""
     sqlite_path: str = ".dev/tokens.sqlite3"
+    sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0)  # a write's wait for another writer's lock
     parking_queue_url: str = ""
     parking_dir: str = ".dev/parked"
 

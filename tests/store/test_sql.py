@@ -21,7 +21,7 @@ FUNCTIONS = [
     "get_membership", "get_token_source", "link_member", "list_expiring", "list_locations", "list_members",
     "mark_needs_reauth", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
     "release_lease", "remove_member", "restore_parked", "save_installation", "set_member_role",
-    "uninstall_installation", "update_idempotency_record",
+    "settle_idempotency_record", "uninstall_installation", "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
 Conn = psycopg.Connection[Any]

@@ -183,6 +183,7 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record)),  # the conflict too
         ("get_idempotency_record", lambda: supabase_store.get_idempotency_record(record.key)),
         ("update_idempotency_record", lambda: supabase_store.update_idempotency_record(record.key, done, when, "{}")),
+        ("settle_idempotency_record", lambda: supabase_store.settle_idempotency_record(record.key, when, when, "{}")),
         ("delete_idempotency_record", lambda: supabase_store.delete_idempotency_record(record.key)),
     ]
     for function, call in calls:

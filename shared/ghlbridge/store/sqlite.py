@@ -152,6 +152,13 @@ _SOURCE_OF = """(
     ORDER BY s.kind = 'location' DESC, s.updated_at DESC, s.id LIMIT 1
 )"""
 
+# One idempotency record, with the store's verdict on an in-flight one (`:now`: this machine's clock).
+_IDEMPOTENCY_RECORD = """
+    SELECT *, (status = 'INPROGRESS' AND in_progress_expires_at IS NOT NULL AND in_progress_expires_at < :now)
+        AS in_progress_expired
+    FROM idempotency_records WHERE key = :key
+"""
+
 _MEMBER_COLUMNS = ("location_id", "user_id", "role", "ghl_user_id", "added_by", "added_at")
 
 # The column list of a stored pair; the WHERE clauses below are the compare-and-swaps.
@@ -662,8 +669,9 @@ class SQLiteStore:
 
     # --- idempotency records ---------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        """The upsert's WHERE is the "dead record" test; the read-back of a live record happens in
-        the same write transaction, so it is the record that kept ours out."""
+        """The upsert's WHERE is the "dead record" test (the key's time to live is over); the
+        read-back of the record in the way happens in the same write transaction, so it is the
+        record that kept ours out."""
         now = _now()
         params = {
             "key": record.key,
@@ -684,18 +692,18 @@ class SQLiteStore:
                     in_progress_expires_at = excluded.in_progress_expires_at, response_data = NULL,
                     payload_hash = excluded.payload_hash, created_at = excluded.created_at,
                     updated_at = excluded.updated_at
-                WHERE expires_at < :now OR (status = 'INPROGRESS' AND in_progress_expires_at < :now)
+                WHERE expires_at < :now
                 RETURNING key
                 """,
                 params,
             ).fetchall()
             if stored:
                 return None
-            existing = conn.execute("SELECT * FROM idempotency_records WHERE key = ?", (record.key,)).fetchone()
+            existing = conn.execute(_IDEMPOTENCY_RECORD, {"key": record.key, "now": now}).fetchone()
         return IdempotencyRecord.model_validate(dict(existing))
 
     def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        rows = self._read("SELECT * FROM idempotency_records WHERE key = ?", (key,))
+        rows = self._read(_IDEMPOTENCY_RECORD, {"key": key, "now": _now()})
         return IdempotencyRecord.model_validate(dict(rows[0])) if rows else None
 
     def update_idempotency_record(
@@ -704,12 +712,36 @@ class SQLiteStore:
         rows = self._write(
             """
             UPDATE idempotency_records SET status = ?, response_data = ?, expires_at = ?, updated_at = ?
-            WHERE key = ?
+            WHERE key = ? AND status = 'INPROGRESS'
             RETURNING key
             """,
             (status.value, response_data, _ts(expires_at), _now(), key),
         )
         return bool(rows)
+
+    def settle_idempotency_record(
+        self, key: str, created_at: datetime, expires_at: datetime, response_data: str
+    ) -> IdempotencyRecord | None:
+        """The UPDATE's WHERE is the compare-and-swap; the read-back is in the same transaction."""
+        now = _now()
+        with self._immediate() as conn:
+            conn.execute(
+                """
+                UPDATE idempotency_records
+                SET status = 'COMPLETED', response_data = :response, expires_at = :expires_at, updated_at = :now
+                WHERE key = :key AND status = 'INPROGRESS' AND created_at = :created_at
+                  AND in_progress_expires_at < :now
+                """,
+                {
+                    "key": key,
+                    "created_at": _ts(created_at),
+                    "expires_at": _ts(expires_at),
+                    "response": response_data,
+                    "now": now,
+                },
+            )
+            row = conn.execute(_IDEMPOTENCY_RECORD, {"key": key, "now": now}).fetchone()
+        return IdempotencyRecord.model_validate(dict(row)) if row is not None else None
 
     def delete_idempotency_record(self, key: str) -> bool:
         return bool(self._write("DELETE FROM idempotency_records WHERE key = ? RETURNING key", (key,)))

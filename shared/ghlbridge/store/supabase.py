@@ -399,5 +399,19 @@ class SupabaseStore:
             },
         )
 
+    def settle_idempotency_record(
+        self, key: str, created_at: datetime, expires_at: datetime, response_data: str
+    ) -> IdempotencyRecord | None:
+        return self._one(
+            "settle_idempotency_record",
+            {
+                "p_key": key,
+                "p_created_at": _iso(created_at),
+                "p_expires_at": _iso(expires_at),
+                "p_response_data": response_data,
+            },
+            IdempotencyRecord,
+        )
+
     def delete_idempotency_record(self, key: str) -> bool:
         return self._bool("delete_idempotency_record", {"p_key": key})

@@ -27,7 +27,8 @@ def banner(stack: DevStack, token: str, location_id: str | None) -> str:
         "  Try:",
         f'    curl -s {api}/locations -H "Authorization: Bearer $(cat .dev/token)"',
         f'    curl -s {api}/oauth/authorize -H "Authorization: Bearer $(cat .dev/token)"',
-        f"    curl -s -X POST {api}/_local/refresh",
+        f"    curl -s -X POST '{api}/_local/refresh?function=TokenRefreshFunction'   # the hourly refresh, now",
+        f"    curl -s -X POST '{api}/_local/refresh?function=PurgeFunction'          # the daily purge, now",
     ]
     if location_id:
         lines.insert(5, f"  location   {location_id} (installed through the OAuth routes)")

@@ -33,7 +33,7 @@ def test_refresh_prints_the_summary_of_the_scheduled_function(app_env: AppEnv) -
     )
 
     run = subprocess.run(
-        [sys.executable, "-m", "gateway", "refresh"],
+        [sys.executable, "-m", "gateway", "refresh", "--function", "TokenRefreshFunction"],
         env=child_env(app_env),
         cwd=ROOT,
         capture_output=True,

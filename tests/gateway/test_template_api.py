@@ -4,7 +4,7 @@ template names, and nothing else does; the template's CORS; the local refresh ro
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -113,7 +113,7 @@ def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Cl
     refresh_token = app_env.ghl.issue_refresh_token(location_id="loc1")
     seed_installation(store, cipher, "loc1", access="at-old-loc1", refresh=refresh_token, expires_in=timedelta(0))
 
-    response = api.post("/_local/refresh")
+    response = api.post("/_local/refresh", params={"function": "TokenRefreshFunction"})
 
     assert response.status_code == 200, response.text
     summary = response.json()
@@ -121,3 +121,21 @@ def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Cl
     assert app_env.ghl.token_posts("refresh_token") == 1
     access, refresh = stored_tokens(store, cipher, "loc1")
     assert access != "at-old-loc1" and refresh != refresh_token
+
+
+def test_local_refresh_fires_the_daily_purge_by_name(app_env: AppEnv, api: httpx.Client) -> None:
+    from ghlbridge import factories
+
+    store = factories.get_store()
+    user = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+    store.create_oauth_state("expired", user, datetime.now(UTC) - timedelta(minutes=1))
+    store.create_oauth_state("live", user, datetime.now(UTC) + timedelta(minutes=10))
+
+    unnamed = api.post("/_local/refresh")  # two scheduled functions now: the name is needed
+    response = api.post("/_local/refresh", params={"function": "PurgeFunction"})
+
+    assert unnamed.status_code == 404 and "PurgeFunction" in unnamed.json()["message"]
+    assert response.status_code == 200, response.text
+    assert response.json()["deleted"]["oauth_states"] == 1 and response.json()["complete"] is True
+    assert store.consume_oauth_state("expired", user) is False
+    assert store.consume_oauth_state("live", user) is True  # the live state was left alone

@@ -29,6 +29,20 @@ def required_user_id(user_id: str) -> str:
     return canonical
 
 
+MAX_LIVE_OAUTH_STATES = 20
+"""A user's unused, unexpired OAuth states kept by `create_oauth_state` (the newest ones)."""
+
+MAX_PURGE_BATCH = 10_000
+"""The most rows one purge call may delete (the SQL functions clamp to it as well)."""
+
+
+def purge_limit(limit: int) -> int:
+    """`limit` if it is a valid purge batch size, else ValueError."""
+    if not 1 <= limit <= MAX_PURGE_BATCH:
+        raise ValueError(f"a purge batch is 1 to {MAX_PURGE_BATCH} rows")
+    return limit
+
+
 class StoreUnavailableError(Exception):
     """The store could not be reached or did not answer; the operation's outcome is unknown."""
 
@@ -319,7 +333,10 @@ class TokenStore(Protocol):
 
     # --- OAuth states and webhook receipts ---------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
-        """A nonce that exists already is left as it is: a state is never rebound to another user."""
+        """A nonce that exists already is left as it is: a state is never rebound to another user.
+        In the same transaction, the user's live (unused, unexpired by the store's clock) states
+        beyond the `MAX_LIVE_OAUTH_STATES` newest are deleted: creating one more removes the
+        oldest. Concurrent creates by one user run one after the other, so none can leave more."""
         ...
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
@@ -329,6 +346,27 @@ class TokenStore(Protocol):
 
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:
         """True the first time this webhook id is seen, False for a replay."""
+        ...
+
+    # --- purge (the daily PurgeFunction, `ghlbridge.purge`) -------------------------------------
+    # Each deletes at most `limit` rows (1 to `MAX_PURGE_BATCH`, else ValueError) of one kind that
+    # the store's clock says are no longer needed, and returns how many it deleted. Rows another
+    # transaction is writing at that moment are left for the next call.
+    def purge_idempotency_records(self, limit: int) -> int:
+        """Records whose `expires_at` has passed. An INPROGRESS record whose in-progress expiry has
+        passed but whose `expires_at` has not stays."""
+        ...
+
+    def purge_oauth_states(self, limit: int) -> int:
+        """OAuth states that were used or have expired."""
+        ...
+
+    def purge_install_tickets(self, limit: int) -> int:
+        """Install tickets that were used or have expired."""
+        ...
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        """Webhook receipts received more than `older_than_seconds` (>= 0, else ValueError) ago."""
         ...
 
     # --- idempotency records -------------------------------------------------------------------

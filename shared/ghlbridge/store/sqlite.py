@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ghlbridge.store.base import (
+    MAX_LIVE_OAUTH_STATES,
     IdempotencyRecord,
     IdempotencyStatus,
     Installation,
@@ -40,6 +41,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    purge_limit,
     required_user_id,
 )
 
@@ -108,6 +110,8 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     used_at    TEXT,
     created_at TEXT NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS oauth_states_user_live_idx ON oauth_states (user_id, created_at)
+    WHERE used_at IS NULL;
 CREATE TABLE IF NOT EXISTS webhook_receipts (
     webhook_id  TEXT PRIMARY KEY,
     event_type  TEXT NOT NULL,
@@ -633,14 +637,29 @@ class SQLiteStore:
 
     # --- OAuth states and webhook receipts -------------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
-        """A nonce that exists already is left as it is: it can never be rebound to another user."""
-        self._write(
-            """
-            INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (nonce) DO NOTHING
-            """,
-            (nonce, required_user_id(user_id), _ts(expires_at), _now()),
-        )
+        """A nonce that exists already is left as it is: it can never be rebound to another user.
+        The IMMEDIATE transaction serializes concurrent creates; "now" is read once it holds the
+        write lock, so created_at orders them as they ran (rowid breaks a tie)."""
+        uid, expires = required_user_id(user_id), _ts(expires_at)
+        with self._immediate() as conn:
+            now = _now()
+            conn.execute(
+                """
+                INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (nonce) DO NOTHING
+                """,
+                (nonce, uid, expires, now),
+            )
+            conn.execute(
+                """
+                DELETE FROM oauth_states WHERE rowid IN (
+                    SELECT rowid FROM oauth_states
+                    WHERE user_id = ? AND used_at IS NULL AND expires_at > ?
+                    ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?
+                )
+                """,
+                (uid, now, MAX_LIVE_OAUTH_STATES),
+            )
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
         if (uid := canonical_user_id(user_id)) is None:
@@ -666,6 +685,36 @@ class SQLiteStore:
             (webhook_id, event_type, _now()),
         )
         return bool(rows)
+
+    # --- purge -----------------------------------------------------------------------------------
+    def _purge(self, table: str, doomed: str, oldest: str, params: Sequence[Any], limit: int) -> int:
+        """Delete at most `limit` rows of `table` matching the WHERE clause `doomed`, by `oldest` first."""
+        limit = purge_limit(limit)
+        with self._immediate() as conn:
+            deleted: int = conn.execute(
+                f"""
+                DELETE FROM {table} WHERE rowid IN (
+                    SELECT rowid FROM {table} WHERE {doomed} ORDER BY {oldest} LIMIT ?
+                )
+                """,  # noqa: S608 - table and clauses are constants of this module
+                (*params, limit),
+            ).rowcount
+        return deleted
+
+    def purge_idempotency_records(self, limit: int) -> int:
+        return self._purge("idempotency_records", "expires_at < ?", "expires_at", (_now(),), limit)
+
+    def purge_oauth_states(self, limit: int) -> int:
+        return self._purge("oauth_states", "used_at IS NOT NULL OR expires_at <= ?", "expires_at", (_now(),), limit)
+
+    def purge_install_tickets(self, limit: int) -> int:
+        return self._purge("install_tickets", "used_at IS NOT NULL OR expires_at <= ?", "expires_at", (_now(),), limit)
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        if not older_than_seconds >= 0:
+            raise ValueError("older_than_seconds must be >= 0")
+        before = _ts(datetime.now(UTC) - timedelta(seconds=older_than_seconds))
+        return self._purge("webhook_receipts", "received_at < ?", "received_at", (before,), limit)
 
     # --- idempotency records ---------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:

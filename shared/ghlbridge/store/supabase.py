@@ -30,6 +30,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    purge_limit,
     required_user_id,
 )
 
@@ -362,6 +363,30 @@ class SupabaseStore:
 
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:
         return self._bool("record_webhook", {"p_webhook_id": webhook_id, "p_event_type": event_type})
+
+    # --- purge -----------------------------------------------------------------------------------
+    def _count(self, function: str, params: Mapping[str, object]) -> int:
+        data = self._rpc(function, params)
+        if not isinstance(data, int) or isinstance(data, bool) or data < 0:
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return data
+
+    def purge_idempotency_records(self, limit: int) -> int:
+        return self._count("purge_idempotency_records", {"p_limit": purge_limit(limit)})
+
+    def purge_oauth_states(self, limit: int) -> int:
+        return self._count("purge_oauth_states", {"p_limit": purge_limit(limit)})
+
+    def purge_install_tickets(self, limit: int) -> int:
+        return self._count("purge_install_tickets", {"p_limit": purge_limit(limit)})
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        if not older_than_seconds >= 0:
+            raise ValueError("older_than_seconds must be >= 0")
+        return self._count(
+            "purge_webhook_receipts",
+            {"p_older_than_seconds": float(older_than_seconds), "p_limit": purge_limit(limit)},
+        )
 
     # --- idempotency records ---------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:

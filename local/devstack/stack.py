@@ -66,6 +66,7 @@ class DevStack:
             "SQLITE_PATH": str(dev / "tokens.sqlite3"),
             "PARKING_DIR": str(dev / "parked"),
             "PARKING_QUEUE_URL": "",
+            "REAUTH_EVENT_BUS": "",  # never AWS locally: the reauthorization event is a log line
             "APP_SECRET_ID": "",
             "TOOLKIT_URL": self._environ.get("TOOLKIT_URL", self.config.toolkit_origin),
             "GHL_REDIRECT_URI": f"{self.api_url}/oauth/callback",

@@ -185,6 +185,7 @@ def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_
         provider.access_token("loc1")
     reply = describe(caught.value)
     assert (reply.status, reply.code, reply.details) == (503, "token_refresh_unavailable", {"retryAfter": 1})
+    assert reply.headers == {"Retry-After": "1"}
     inst = store.get_installation("loc1")
     assert inst.lease_holder is None and inst.generation == 1
 

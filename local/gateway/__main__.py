@@ -83,7 +83,7 @@ def serve(gateway: Gateway) -> int:
 def refresh(gateway: Gateway, function: str | None) -> int:
     """The function's own output (logs, EMF metrics) goes to stderr, so stdout is the summary."""
     out = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
+    with contextlib.redirect_stdout(sys.stderr):  # the gateway's own prints; the containers write to stderr
         try:
             result = gateway.fire_schedule(function)
         except LookupError as exc:

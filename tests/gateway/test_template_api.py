@@ -18,11 +18,13 @@ from tests.template_yaml import ROOT, resources
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 ROUTES = sorted(
-    (event["Properties"]["Method"].upper(), event["Properties"]["Path"], name)
+    (event["Properties"].get("Method", "ANY").upper(), event["Properties"].get("Path", "$default"), name)
     for name, fn in FUNCTIONS.items()
     for event in (fn["Properties"].get("Events") or {}).values()
     if event["Type"] == "HttpApi"
 )
+"""Every HttpApi event; one without Path and Method is the catch-all `$default` route."""
+DEFAULT_ROUTE = [route for route in ROUTES if route[1] == "$default"]
 CORS = resources("AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["CorsConfiguration"]
 
 
@@ -36,7 +38,7 @@ def test_gateway_serves_exactly_the_template_routes(api_gateway: Gateway) -> Non
     assert ROUTES  # the template has HttpApi routes at all
 
 
-@pytest.mark.parametrize(("method", "path", "function"), ROUTES)
+@pytest.mark.parametrize(("method", "path", "function"), [r for r in ROUTES if r[1] != "$default"])
 def test_each_route_reaches_its_function(
     api: httpx.Client, api_gateway: Gateway, method: str, path: str, function: str
 ) -> None:
@@ -64,11 +66,17 @@ def test_authorize_builds_the_callback_url_from_the_host(api: httpx.Client, api_
     ("method", "path"),
     [("GET", "/nope"), ("GET", "/oauth"), ("POST", "/oauth/authorize"), ("DELETE", "/webhooks/ghl")],
 )
-def test_anything_else_is_404_from_the_gateway(api: httpx.Client, api_gateway: Gateway, method: str, path: str) -> None:
+def test_anything_else_reaches_the_catch_all_route_and_gets_the_error_envelope(
+    api: httpx.Client, api_gateway: Gateway, method: str, path: str
+) -> None:
+    """template.yaml's `$default` route (OAuthFunction): the API's envelope, not API Gateway's bare 404."""
+    [(_, _, function)] = DEFAULT_ROUTE
     response = api.request(method, path)
 
-    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
-    assert not any(f.loaded for f in api_gateway.functions.values())
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "route_not_found"
+    assert response.json()["error"]["requestId"] == response.headers["apigw-requestid"]
+    assert {name for name, f in api_gateway.functions.items() if f.invocations} == {function}
 
 
 def test_preflight_follows_the_template_cors_configuration(api: httpx.Client, api_gateway: Gateway) -> None:

@@ -84,7 +84,8 @@ def test_purge_deletes_expired_idempotency_records_only(store: TokenStore, table
     for key, expires_at, extra in [
         ("expired-completed", ago(minutes=5), {}),
         ("expired-inprogress", ago(minutes=5), {"status": IdempotencyStatus.INPROGRESS}),
-        ("live-completed", ahead(hours=24), {}),
+        ("live-completed", ahead(hours=24), {"status": IdempotencyStatus.INPROGRESS,
+                                            "in_progress_expires_at": ahead(minutes=5)}),  # completed below
         # Its invocation died (in-progress expiry passed) but the record lives: its key still answers.
         ("stale-inprogress", ahead(hours=24), {"status": IdempotencyStatus.INPROGRESS,
                                                "in_progress_expires_at": ago(minutes=5)}),
@@ -92,7 +93,10 @@ def test_purge_deletes_expired_idempotency_records_only(store: TokenStore, table
                                               "in_progress_expires_at": ahead(minutes=5)}),
     ]:  # fmt: skip
         assert store.put_idempotency_record(record(key, expires_at, **extra)) is None
-    store.update_idempotency_record("live-completed", IdempotencyStatus.COMPLETED, ahead(hours=24), '{"body": 1}')
+    # as its execution completes it (only an in-flight record can be completed)
+    assert store.update_idempotency_record(
+        "live-completed", IdempotencyStatus.COMPLETED, ahead(hours=24), '{"body": 1}'
+    )
 
     assert store.purge_idempotency_records(1000) == 2
 

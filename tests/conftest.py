@@ -50,6 +50,7 @@ def app_environment(ghl_url: str, tmp: Path) -> dict[str, str]:
         "SQLITE_PATH": str(tmp / "tokens.sqlite3"),
         "PARKING_DIR": str(tmp / "parked"),
         "PARKING_QUEUE_URL": "",
+        "REAUTH_EVENT_BUS": "",
         "APP_SECRET_ID": "",
         "GHL_BASE_URL": ghl_url,
         "GHL_CLIENT_ID": "test-client-id",

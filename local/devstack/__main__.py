@@ -7,8 +7,9 @@ import signal
 import sys
 import threading
 import warnings
+from pathlib import Path
 
-from devstack.stack import DevStack, StackConfig
+from devstack.stack import ROOT, DevStack, StackConfig
 
 
 def banner(stack: DevStack, token: str, location_id: str | None) -> str:
@@ -17,6 +18,7 @@ def banner(stack: DevStack, token: str, location_id: str | None) -> str:
     lines = [
         "",
         f"  API        {api}   (routes from template.yaml; Ctrl-C stops everything)",
+        f"  functions  each in its own processes, up to {stack.config.workers_per_function} per function",
         f"  GHL        {ghl}",
         f"  store      {'Supabase' if stack.uses_supabase else stack.config.dev_dir / 'tokens.sqlite3'}",
         f"  API docs   {api}/_local/docs   (Swagger UI over docs/openapi.json)",
@@ -27,10 +29,11 @@ def banner(stack: DevStack, token: str, location_id: str | None) -> str:
         "  Try:",
         f'    curl -s {api}/locations -H "Authorization: Bearer $(cat .dev/token)"',
         f'    curl -s {api}/oauth/authorize -H "Authorization: Bearer $(cat .dev/token)"',
-        f"    curl -s -X POST {api}/_local/refresh",
+        f"    curl -s -X POST '{api}/_local/refresh?function=TokenRefreshFunction'   # the hourly refresh, now",
+        f"    curl -s -X POST '{api}/_local/refresh?function=PurgeFunction'          # the daily purge, now",
     ]
     if location_id:
-        lines.insert(5, f"  location   {location_id} (installed through the OAuth routes)")
+        lines.insert(6, f"  location   {location_id} (installed through the OAuth routes)")
     return "\n".join(lines) + "\n"
 
 
@@ -40,6 +43,8 @@ def main() -> int:
         api_port=int(os.environ.get("PORT", "3000")),
         sandbox_port=int(os.environ.get("SANDBOX_PORT", "3001")),
         toolkit_origin=os.environ.get("TOOLKIT_ORIGIN", "http://localhost:5173"),
+        dev_dir=Path(os.environ.get("DEV_DIR", ROOT / ".dev")),
+        workers_per_function=int(os.environ.get("GATEWAY_WORKERS", "4")),
     )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

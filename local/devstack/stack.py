@@ -6,11 +6,17 @@ Mode is chosen from the environment, as the README says:
   `SUPABASE_SERVICE_ROLE_KEY`).
 In sandbox mode the demo location is installed through the real OAuth routes (authorize → the
 sandbox's install page → callback), once; a second start reuses the stored installation.
+
+The sandbox's OAuth tokens are written to `.dev/sandbox-tokens.json` (mode 0600, replaced
+atomically) each time the sandbox issues, spends or expires one, so the tokens in the store and
+the tokens the sandbox knows stay a pair even when `make dev` is killed (kill -9, a closed
+terminal): the next start reads the file and the demo location is still connected.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +39,7 @@ class StackConfig:
     sandbox_port: int = 3001
     toolkit_origin: str = "http://localhost:5173"
     sandbox_overrides: dict[str, Any] = field(default_factory=dict)  # SandboxConfig fields (tests: short TTLs)
+    workers_per_function: int = 4  # the gateway's containers per function at most
 
 
 class DevStack:
@@ -66,6 +73,7 @@ class DevStack:
             "SQLITE_PATH": str(dev / "tokens.sqlite3"),
             "PARKING_DIR": str(dev / "parked"),
             "PARKING_QUEUE_URL": "",
+            "REAUTH_EVENT_BUS": "",  # never AWS locally: the reauthorization event is a log line
             "APP_SECRET_ID": "",
             "TOOLKIT_URL": self._environ.get("TOOLKIT_URL", self.config.toolkit_origin),
             "GHL_REDIRECT_URI": f"{self.api_url}/oauth/callback",
@@ -95,12 +103,14 @@ class DevStack:
             from ghlsandbox import Sandbox, SandboxConfig
 
             sandbox_config = SandboxConfig(port=self.config.sandbox_port, **self.config.sandbox_overrides)
-            self.sandbox = Sandbox(sandbox_config).start()
+            self.sandbox = Sandbox(sandbox_config, on_tokens=self._write_sandbox_tokens)
             self._restore_sandbox_tokens()
+            self.sandbox.start()
         self.gateway = Gateway(
             self.config.root / "template.yaml",
             port=self.config.api_port,
             parameters={"ToolkitOrigin": self.config.toolkit_origin},
+            max_workers=self.config.workers_per_function,
         )
         self.gateway.start()
         add_docs_routes(self.gateway, self.config.root / "docs" / "openapi.json", self.gateway.url)
@@ -198,9 +208,23 @@ class DevStack:
 
     def _save_sandbox_tokens(self) -> None:
         assert self.sandbox is not None
+        self._write_sandbox_tokens(self.sandbox.export_tokens())
+
+    def _write_sandbox_tokens(self, text: str) -> None:
+        """Replace the tokens file at once: a temporary file of mode 0600 beside it, then
+        `os.replace`; a reader (the next start) sees the old file or the new one, never half."""
         path = self._tokens_file()
-        path.write_text(self.sandbox.export_tokens())
-        path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".sandbox-tokens.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
 
     def _restore_sandbox_tokens(self) -> None:
         path = self._tokens_file()

@@ -1,8 +1,9 @@
 """A local API gateway for template.yaml: every HttpApi route on 127.0.0.1, each request turned
 into an API Gateway HTTP API payload 2.0 event for the handler the template names.
 
-Why: `sam local start-api` needs Docker, which many machines lack. This runs the handlers
-in-process instead, with the edges of API Gateway a client can observe (see `gateway.server`).
+Why: `sam local start-api` needs Docker, which many machines lack. This runs each function in
+worker processes of its own instead (`gateway.functions`), with the edges of API Gateway a client
+can observe (see `gateway.server`).
 
     PYTHONPATH=local python -m gateway serve --param ToolkitOrigin=http://localhost:5173
     PYTHONPATH=local python -m gateway refresh

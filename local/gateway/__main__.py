@@ -1,10 +1,13 @@
 """`python -m gateway serve|refresh` (with `local/` on PYTHONPATH).
 
     serve    the template's HTTP API on http://127.0.0.1:3000 (PORT or --port to change it)
-    refresh  fire the scheduled token refresh once, in-process, and print its summary JSON
+    refresh  fire the scheduled token refresh once, in a container of its own, and print its
+             summary JSON (the function's own output goes to stderr)
 
-The functions' settings come from this process's environment (TOKEN_STORE, SQLITE_PATH, ...);
-template parameters from `--param Name=value`, else their defaults.
+Each function runs in containers that are processes of their own (`--workers`, 4 by default, per
+function). Their settings are the template's variables under this process's environment
+(TOKEN_STORE, SQLITE_PATH, ...); template parameters come from `--param Name=value`, else their
+defaults.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", parents=[common], help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--workers", type=int, default=4, help="containers per function at most (default: 4)")
     serve.add_argument(
         "--port", type=int, default=int(os.environ.get("PORT", "3000")), help="default: PORT or 3000; 0 = any free"
     )
@@ -83,7 +87,7 @@ def serve(gateway: Gateway) -> int:
 def refresh(gateway: Gateway, function: str | None) -> int:
     """The function's own output (logs, EMF metrics) goes to stderr, so stdout is the summary."""
     out = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
+    with contextlib.redirect_stdout(sys.stderr):  # stray prints; the containers write to stderr
         try:
             result = gateway.fire_schedule(function)
         except LookupError as exc:
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             host=getattr(args, "host", "127.0.0.1"),
             port=getattr(args, "port", 0),
             parameters=parse_parameters(args.param),
+            max_workers=getattr(args, "workers", 1),
         )
     except (ValueError, OSError, argparse.ArgumentTypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,18 +1,24 @@
 """The local HTTP API: template.yaml's HttpApi routes on 127.0.0.1, each request turned into a
 payload 2.0 event for the very handler the template names.
 
-Why not `sam local start-api`: it needs Docker. This runs the handlers in-process (one warm
-container per function, see `gateway.functions`) and keeps API Gateway's edges that the
+Why not `sam local start-api`: it needs Docker. This runs each function in containers of its own
+that are plain processes (see `gateway.functions`: up to `max_workers` per function, 4 by default,
+one invocation at a time each, then requests queue) and keeps API Gateway's edges that the
 toolkit and the handlers can observe: 404 `{"message":"Not Found"}` for an unknown method+path,
 413 over 10 MB before any function runs, CORS from the template's `CorsConfiguration`, 500
 `{"message":"Internal Server Error"}` when a function fails, an `apigw-requestid` header.
 
-Environment: all functions share this process, so they share its environment, which the caller
-sets (TOKEN_STORE, SQLITE_PATH...). From the template, only the plain-string variables that every
-function has with the same value are set, and only where the process has no value: setting a
-function's own variables (POWERTOOLS_SERVICE_NAME) around its invocation would race with the other
-functions' invocations on other threads, and `!Ref` values name AWS resources that do not exist
-locally.
+Environment: each container gets its function's variables from the template (Globals merged as
+SAM merges them; plain values, parameters, pseudo parameters, `!Sub`/`!If`/`!Join` resolved),
+then this process's environment over them: local settings (TOKEN_STORE, SQLITE_PATH, GHL_BASE_URL,
+the secrets of a local run...) win, as `sam local --env-vars` do. A value only CloudFormation
+knows (`!Ref ParkingQueue`, a `!GetAtt`) is left out, with one warning per variable unless this
+process provides it (the devstack does: PARKING_QUEUE_URL empty, PARKING_DIR in `.dev/`). The
+environment is read when a container starts, so a change reaches the containers started after
+it. This process's own environment is never changed.
+
+The listen backlog is `REQUEST_QUEUE_SIZE` (128): a browser opening many connections at once is
+queued by the kernel, not reset.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 from gateway.cors import decorate, is_preflight, preflight
 from gateway.events import IncomingRequest, http_api_event, new_request_id, scheduled_event
-from gateway.functions import WarmFunction
+from gateway.functions import DEFAULT_MAX_WORKERS, LambdaFunction, container_environment
 from gateway.responses import HttpResponse, MalformedResultError, from_lambda_result, gateway_message, internal_error
 from gateway.template import DEFAULT_ACCOUNT_ID, DEFAULT_STACK_NAME, Cors, Route, Template, match_route
 
@@ -44,12 +50,16 @@ LocalHandler = Callable[[dict[str, Any]], Any]
 
 REFRESH_PATH = "/_local/refresh"
 
+REQUEST_QUEUE_SIZE = 128
+"""The listen backlog (http.server's default of 5 resets connections of a browser's burst)."""
+
 
 class Gateway:
     """`with Gateway(Path("template.yaml"), port=0) as gw: httpx.get(gw.url + "/oauth/authorize")`
 
     `parameters` are template parameter values (e.g. `{"ToolkitOrigin": "http://localhost:5173"}`);
     parameters without one use their `Default`. Port 0 picks a free port (see `url`).
+    `max_workers`: containers per function at most (see `gateway.functions`).
     """
 
     def __init__(
@@ -59,6 +69,7 @@ class Gateway:
         host: str = "127.0.0.1",
         port: int = 3000,
         parameters: dict[str, str] | None = None,
+        max_workers: int = DEFAULT_MAX_WORKERS,
     ) -> None:
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.account_id = DEFAULT_ACCOUNT_ID
@@ -66,13 +77,19 @@ class Gateway:
         self.host = host
         self.port = port
         self.functions = {
-            name: WarmFunction(spec, region=self.region, account_id=self.account_id)
+            name: LambdaFunction(
+                spec,
+                environment=self._environment_of(name),
+                region=self.region,
+                account_id=self.account_id,
+                max_workers=max_workers,
+            )
             for name, spec in self.template.functions.items()
         }
+        self._warned: set[str] = set()
         self._local: list[tuple[Route, LocalHandler]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._env_set: dict[str, str] | None = None  # what _apply_environment set, once applied
         for warning in self.template.warnings:
             log.warning("template: %s", warning)
         self.add_local_route("POST", REFRESH_PATH, self._refresh_route)
@@ -132,7 +149,6 @@ class Gateway:
                 return gateway_message(404, "Not Found"), "-"
             route, params = found
             target = self.functions[route.function].invoke
-        self._apply_environment()
         event = http_api_event(
             request,
             route_key=route.route_key,
@@ -193,7 +209,6 @@ class Gateway:
             account_id=self.account_id,
             constant_input=schedule.input,
         )
-        self._apply_environment()
         return self.functions[function].invoke(event)
 
     def _refresh_route(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -208,21 +223,19 @@ class Gateway:
         return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
 
     # --- environment -----------------------------------------------------------------------------
-    def _apply_environment(self) -> None:
-        """Default the process environment to the template's shared plain variables (see module)."""
-        if self._env_set is not None:
-            return
-        self._env_set = {}
-        for key, value in self.template.shared_environment.items():
-            if key not in os.environ:
-                os.environ[key] = value
-                self._env_set[key] = value
+    def _environment_of(self, function: str) -> Callable[[], dict[str, str]]:
+        """What a new container of `function` gets (see the module)."""
+        values, unknown = self.template.function_environment(function)
 
-    def _restore_environment(self) -> None:
-        for key, value in (self._env_set or {}).items():
-            if os.environ.get(key) == value:
-                del os.environ[key]
-        self._env_set = None
+        def environment() -> dict[str, str]:
+            process = dict(os.environ)
+            for key, why in unknown.items():
+                if key not in process and f"{function}.{key}" not in self._warned:
+                    self._warned.add(f"{function}.{key}")
+                    log.warning("%s: %s is left out of its environment (%s)", function, key, why)
+            return container_environment(values, process, region=self.region)
+
+        return environment
 
     # --- serving ---------------------------------------------------------------------------------
     @property
@@ -236,7 +249,8 @@ class Gateway:
         if self._thread is not None:
             raise RuntimeError("the gateway is already serving")
         server = self._server = _Server((self.host, self.port), self)
-        self._apply_environment()
+        for function in self.functions.values():
+            function.reopen()
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
         )
@@ -244,7 +258,7 @@ class Gateway:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close the port, and take back the environment defaults it set."""
+        """Stop serving, close the port, and end every function's containers."""
         server, thread = self._server, self._thread
         if server is not None:
             if thread is not None:
@@ -253,7 +267,8 @@ class Gateway:
         if thread is not None:
             thread.join(timeout=5)
         self._server = self._thread = None
-        self._restore_environment()
+        for function in self.functions.values():
+            function.stop()
 
     def __enter__(self) -> Gateway:
         return self.start()
@@ -277,6 +292,7 @@ class _TooLargeError(Exception):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = REQUEST_QUEUE_SIZE
     block_on_close = False  # idle keep-alive connections must not hold up stop()
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:

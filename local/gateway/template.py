@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -528,19 +527,25 @@ class Template:
             pass
         return f"/aws/lambda/{name}"
 
-    @cached_property
-    def shared_environment(self) -> dict[str, str]:
-        """The template variables every function has, as the same plain string (no `!Ref`): the
-        only ones that can be set for one process that hosts all the functions."""
-        specs = list(self.functions.values())
-        if not specs:
-            return {}
-        first = specs[0].environment
-        return {
-            key: value
-            for key, value in first.items()
-            if isinstance(value, str) and all(spec.environment.get(key) == value for spec in specs[1:])
-        }
+    def function_environment(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The function's `Environment.Variables` (Globals merged) as Lambda would set them, and
+        the variables only CloudFormation can know, each with why (`!Ref ParkingQueue`...).
+        `!Ref AWS::NoValue` leaves a variable out, as CloudFormation does."""
+        values: dict[str, str] = {}
+        unknown: dict[str, str] = {}
+        for key, node in self.functions[name].environment.items():
+            try:
+                value = self.resolver.value(node)
+            except Unresolvable as exc:
+                unknown[key] = str(exc)
+                continue
+            if value is NO_VALUE:
+                continue
+            if isinstance(value, (dict, list)):
+                unknown[key] = "not a plain value"
+                continue
+            values[key] = _scalar(value) or ""
+        return values, unknown
 
     def scheduled_functions(self) -> list[str]:
         return [name for name, spec in self.functions.items() if spec.schedules]

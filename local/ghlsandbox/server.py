@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -75,11 +76,21 @@ class Sandbox:
 
     `state` holds every record and token (tests may read it; hold `state.lock` to change it).
     `clock` (epoch seconds) drives expiry, rate-limit windows and "now" for free slots.
+    `on_tokens` receives the OAuth tokens (`export_tokens`' JSON) each time a token is issued,
+    spent or expired, under the state lock, so calls come in order: `make dev` keeps them in a
+    file, and a stack killed hard comes back with the tokens its store holds.
     """
 
-    def __init__(self, config: SandboxConfig | None = None, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        clock: Clock = time.time,
+        on_tokens: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config or SandboxConfig()
         self.clock = clock
+        self.on_tokens = on_tokens
         self.state = SandboxState(
             data=seed_data(self.config.seed, utc(clock())),
             requests=deque(maxlen=self.config.request_log_size),
@@ -104,8 +115,7 @@ class Sandbox:
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
         self._stopping.clear()
-        self._server = ThreadingHTTPServer((self.config.host, self.config.port), _handler_class(self))
-        self._server.daemon_threads = True
+        self._server = _Server((self.config.host, self.config.port), _handler_class(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="ghlsandbox", daemon=True)
         self._thread.start()
         logger.info("GHL sandbox listening on %s", self.url)
@@ -186,7 +196,9 @@ class Sandbox:
     def expire_tokens(self) -> int:
         """Make every access token expire now; refresh tokens keep working."""
         with self.state.lock:
-            return self.state.tokens.expire_all(self.clock())
+            expired = self.state.tokens.expire_all(self.clock())
+            self._tokens_changed()
+            return expired
 
     def reset(self, *, oauth: bool = False) -> None:
         """Back to the seeded data, an empty outbox, fresh rate limits and the configured faults.
@@ -197,6 +209,7 @@ class Sandbox:
             self.state.requests.clear()
             if oauth:
                 self.state.tokens = TokenStore()
+                self._tokens_changed()
         self.rate_limiter.reset()
         self.faults.clear()
         for rule in self.config.faults:
@@ -316,11 +329,25 @@ class Sandbox:
                     trace_id=trace_id,
                     base_url=_base_url(headers.get("Host"), self.url),
                 )
-                reply = route.handler(call)
+                changes = self.state.tokens.changes
+                try:
+                    reply = route.handler(call)
+                finally:
+                    if self.state.tokens.changes != changes:
+                        self._tokens_changed()
         except ApiError as exc:
             reply = exc.reply(trace_id)
         reply.headers.update(limit_headers)
         return reply
+
+    def _tokens_changed(self) -> None:
+        """Hand the tokens to `on_tokens` (the caller holds the state lock)."""
+        if self.on_tokens is None:
+            return
+        try:
+            self.on_tokens(self.state.tokens.to_json())
+        except Exception:  # GHL's answer does not depend on it; say so, without the tokens
+            logger.exception("on_tokens failed: the tokens were not kept")
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         """The route for this method and path. A trailing slash is ignored (`/calendars/` is the
@@ -426,6 +453,11 @@ def _send(handler: BaseHTTPRequestHandler, reply: Reply, trace_id: str) -> None:
             handler.wfile.write(content)
     except (BrokenPipeError, ConnectionResetError):
         handler.close_connection = True  # the client gave up (e.g. its timeout) and went away
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the functions' containers call at once (http.server's default: 5)
 
 
 def _handler_class(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:

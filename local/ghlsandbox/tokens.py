@@ -70,6 +70,7 @@ class TokenStore:
     refresh: dict[str, RefreshToken] = field(default_factory=dict)
     spent_refresh: set[str] = field(default_factory=set)
     refreshes: int = 0  # successful refresh grants, for the state summary
+    changes: int = 0  # every token issued, spent or expired (what `to_json` keeps changed)
 
     def issue_code(self, grant: Grant, *, redirect_uri: str, now: float, ttl: float) -> str:
         code = ids.authorization_code()
@@ -91,6 +92,7 @@ class TokenStore:
         if self.refresh.pop(token, None) is not None:
             self.spent_refresh.add(token)
             self.refreshes += 1
+            self.changes += 1
 
     def issue_pair(self, grant: Grant, *, now: float, access_ttl: int, refresh_ttl: int) -> dict[str, Any]:
         """A `/oauth/token` 200 body (GetAccessCodeSuccessfulResponseDto) for this grant."""
@@ -98,6 +100,7 @@ class TokenStore:
         refresh = ids.refresh_token()
         self.access[access] = AccessToken(grant, now + access_ttl)
         self.refresh[refresh] = RefreshToken(grant, now + refresh_ttl)
+        self.changes += 1
         body: dict[str, Any] = {
             "access_token": access,
             "token_type": "Bearer",
@@ -127,6 +130,7 @@ class TokenStore:
         grant = replace(company, user_type="Location", location_id=location_id, approved_locations=(), scopes=scopes)
         access = ids.access_token()
         self.access[access] = AccessToken(grant, now + ttl, minted=True)
+        self.changes += 1
         return {
             "access_token": access,
             "token_type": "Bearer",
@@ -143,6 +147,7 @@ class TokenStore:
         live = [token for token, record in self.access.items() if record.expires_at > now]
         for token in live:
             self.access[token] = replace(self.access[token], expires_at=now)
+        self.changes += bool(live)
         return len(live)
 
     def to_json(self) -> str:

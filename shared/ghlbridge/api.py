@@ -35,6 +35,7 @@ from ghlbridge.errors import (
     PayloadTooLargeError,
     RequestInvalidError,
     ResourceNotFoundError,
+    TokenRefreshError,
     UnsupportedMediaTypeError,
     field_problem,
 )
@@ -103,6 +104,9 @@ def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
 
 def describe(exc: Exception) -> ErrorReply:
     """The one table: the status, code and message a caller gets for an error."""
+    if isinstance(exc, TokenRefreshError) and exc.retry_after is not None:
+        headers = {"Retry-After": str(exc.retry_after)}  # when the refresher knows a new attempt can go through
+        return ErrorReply(exc.status, exc.code, exc.message, exc.details, headers)
     if isinstance(exc, AppError):
         return ErrorReply(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, RequestValidationError):

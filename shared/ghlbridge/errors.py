@@ -62,10 +62,17 @@ class PayloadTooLargeError(AppError):
 
 
 class TokenRefreshError(AppError):
-    """A refresh could not be completed now (GHL unreachable, outcome unknown, lease held too long)."""
+    """A refresh could not be completed now (GHL unreachable, outcome unknown, lease held too long).
+
+    `retry_after` (seconds) is when a new attempt can go through, when the refresher knows it; it is
+    also in `details` as `retryAfter`."""
 
     status = 503
     code = "token_refresh_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message, details={"retryAfter": retry_after} if retry_after is not None else None)
+        self.retry_after = retry_after
 
 
 # --- the toolkit API ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
     from ghlbridge.parking import Parking
+    from ghlbridge.reauth import ReauthNotifier
     from ghlbridge.refresh import Refresher
     from ghlbridge.store import TokenStore
     from ghlbridge.tokens import TokenProvider
@@ -23,7 +24,7 @@ def get_store() -> TokenStore:
     if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore
 
-        return SQLiteStore(settings.sqlite_path)
+        return SQLiteStore(settings.sqlite_path, busy_timeout=settings.sqlite_busy_timeout_seconds)
     from ghlbridge.secrets import get_secrets
     from ghlbridge.store.supabase import SupabaseStore
 
@@ -64,6 +65,14 @@ def get_parking() -> Parking:
 
 
 @lru_cache(maxsize=1)
+def get_reauth_notifier() -> ReauthNotifier:
+    from ghlbridge.reauth import EventBridgeNotifier, LogNotifier
+
+    bus = get_settings().reauth_event_bus
+    return EventBridgeNotifier(bus) if bus else LogNotifier()
+
+
+@lru_cache(maxsize=1)
 def get_refresher() -> Refresher:
     from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
@@ -77,6 +86,8 @@ def get_refresher() -> Refresher:
         lease_seconds=settings.refresh_lease_seconds,
         leeway_seconds=settings.refresh_leeway_seconds,
         margin_seconds=settings.refresh_deadline_margin_seconds,
+        settle_seconds=settings.refresh_settle_seconds,
+        notifier=get_reauth_notifier(),
     )
 
 
@@ -89,7 +100,8 @@ def get_token_provider() -> TokenProvider:
 
 def reset() -> None:
     """For tests: forget every cached object, settings and secrets included."""
-    for factory in (get_store, get_ghl_client, get_oauth_api, get_parking, get_refresher, get_token_provider):
+    factories = (get_store, get_ghl_client, get_oauth_api, get_parking, get_reauth_notifier, get_refresher)
+    for factory in (*factories, get_token_provider):
         factory.cache_clear()
     from ghlbridge.secrets import reset_secrets
 

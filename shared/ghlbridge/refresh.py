@@ -10,8 +10,12 @@ GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is d
 3. parked pairs are restored before GHL is called again for an installation;
 4. `invalid_grant` marks an installation `needs_reauth` only after re-reading the store and the
    parking lot rules out a concurrent rotation; it never deletes anything;
-5. an unknown outcome (a timeout or a 5xx after the request went out) keeps the lease: it expires,
-   and a later attempt settles it.
+5. a failed refresh releases the lease at once when GHL certainly did not rotate
+   (`rotation_possible`), so the next request tries again at once; when GHL may have rotated (a
+   timeout, a 5xx, an unreadable 2xx) the lease is kept for `settle_seconds` more, then a later
+   attempt settles it (success, or invalid_grant → needs_reauth).
+6. the refresher that marks an installation `needs_reauth` announces it once
+   (`ghlbridge.reauth`), best effort.
 
 The same `Refresher` serves the request path (`ghlbridge.tokens.TokenProvider`) and the hourly
 schedule (`run_scheduled_refresh`).
@@ -19,6 +23,7 @@ schedule (`run_scheduled_refresh`).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
@@ -34,11 +39,18 @@ from typing import Literal, get_args
 from ghlbridge import deadline
 from ghlbridge.crypto import TokenCipher
 from ghlbridge.errors import InstallationNotFoundError, ReauthorizationRequiredError, TokenRefreshError
-from ghlbridge.ghl.errors import GHLError, GHLInvalidGrantError, GHLServerError, GHLTimeoutError
+from ghlbridge.ghl.errors import (
+    GHLConnectError,
+    GHLError,
+    GHLInvalidGrantError,
+    GHLRateLimitError,
+    GHLStatusError,
+)
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
 from ghlbridge.parking import ParkedPair, Parking
+from ghlbridge.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
 from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
 
 Clock = Callable[[], datetime]
@@ -69,6 +81,41 @@ class RefreshResult:
     outcome: Outcome
 
 
+def rotation_possible(error: GHLError) -> bool:
+    """Whether GHL may have rotated the refresh token although `POST /oauth/token` failed with
+    `error`: True keeps the refresh lease (the outcome is unknown), False releases it at once.
+
+    A rotation is GHL issuing a new pair: its answer is a 2xx carrying the new refresh token
+    (RFC 6749 §5.1), and the old token dies *because* a new one was issued (RFC 6749 §6: the server
+    "MAY revoke the old refresh token after issuing a new refresh token"; RFC 9700 §4.14.2). So:
+
+    - no rotation (False):
+      - `GHLConnectError`: the request never left (connect failed or timed out, no pooled
+        connection, or not sent so close to the deadline): GHL saw nothing.
+      - any 4xx answer, i.e. GHL refused the request and said so, which ends its work on it and
+        issues nothing (an RFC 6749 §5.2 error response):
+        429 (`GHLRateLimitError`; refused before processing: the retry policy in `ghl.retry`
+        already re-sends POSTs on it); 401 `invalid_client` (client authentication, RFC 6749
+        §3.2.1 / §6, and the sandbox models GHL checking it before the refresh token);
+        400 `unsupported_grant_type` / `invalid_request` (the request itself); 400 "Location is
+        not active" (GHL-NOTES §9.5, issue #249); `invalid_grant` (the token is refused; handled
+        before this by the needs_reauth path). Were GHL to spend a token and still answer 4xx
+        (nothing says it does), keeping the lease could not bring the token back: the next try's
+        `invalid_grant` would say so, as it would after the lease.
+    - rotation possible (True), conservatively:
+      - `GHLTimeoutError` and any other transport failure: the request may have arrived, and GHL
+        may still be working on it after we stopped waiting;
+      - 5xx: a 500 may come after the rotation (the answer lost, GHL-NOTES §1.3 single-use), and a
+        502/503/504 from a gateway in front of GHL says nothing about the work behind it;
+      - `GHLInvalidResponseError`: a 2xx we could not read is a rotation whose pair we lost;
+      - any other status (1xx, 3xx): unexplained, so treated as unknown.
+    """
+    if isinstance(error, GHLConnectError):
+        return False
+    refused = isinstance(error, GHLStatusError) and 400 <= (error.status or 0) < 500
+    return not refused
+
+
 def aad(installation_id: str, field_name: Literal["access", "refresh"]) -> str:
     """Binds a ciphertext to its installation and field: a swapped column does not decrypt."""
     return f"{installation_id}:{field_name}"
@@ -94,6 +141,8 @@ class Refresher:
         lease_seconds: float = 30.0,
         leeway_seconds: float = 300.0,
         margin_seconds: float = 1.0,
+        settle_seconds: float = 5.0,
+        notifier: ReauthNotifier | None = None,
         clock: Clock = utcnow,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -102,6 +151,8 @@ class Refresher:
         self._cipher = cipher
         self.parking = parking
         self._lease_seconds = lease_seconds
+        self._settle_seconds = settle_seconds
+        self.notifier: ReauthNotifier = notifier or LogNotifier()
         self.leeway_seconds = leeway_seconds
         self._margin = margin_seconds
         self._clock = clock
@@ -142,7 +193,10 @@ class Refresher:
         while True:
             if deadline.remaining() < self._margin:
                 raise TokenRefreshError("Timed out waiting for a token refresh; try again")
-            inst = self.store.claim_refresh_lease(installation_id, holder, self._lease_seconds)
+            # The lease outlasts what its holder can still do: its invocation ends at the deadline
+            # (API functions: 15 s), the scheduled run's items get the full lease.
+            lease = min(self._lease_seconds, deadline.remaining() + self._margin)
+            inst = self.store.claim_refresh_lease(installation_id, holder, lease)
             if inst is None:  # another container holds the lease (or the row is gone)
                 current = self.check_status(self.store.get_installation(installation_id), installation_id)
                 if current.generation > seen_generation and (token := self.usable(current, rejected=rejected)):
@@ -150,12 +204,12 @@ class Refresher:
                 self._sleep(max(0.0, min(wait, deadline.remaining() - self._margin)))
                 wait = min(wait * 2, 1.0)
                 continue
-            return self._refresh_holding_lease(inst, holder, seen_generation, rejected)
+            return self._refresh_holding_lease(inst, holder, seen_generation, rejected, lease)
 
     def _refresh_holding_lease(
-        self, inst: Installation, holder: str, seen_generation: int, rejected: str | None
+        self, inst: Installation, holder: str, seen_generation: int, rejected: str | None, lease: float
     ) -> RefreshResult:
-        lease_until = time.monotonic() + self._lease_seconds
+        lease_until = time.monotonic() + lease
         try:
             self.check_status(inst, inst.id)
         except Exception:
@@ -178,17 +232,11 @@ class Refresher:
             answer = self._oauth.refresh(refresh_token)
         except GHLInvalidGrantError as exc:
             return self._on_invalid_grant(inst, holder, exc, rejected)
-        except (GHLTimeoutError, GHLServerError) as exc:
-            # The request went out; GHL may have rotated. Keep the lease: it expires, and a later
-            # attempt settles it (success, or invalid_grant → needs_reauth).
-            count("RefreshOutcomeUnknown")
-            logger.warning(
-                "GHL refresh outcome unknown", extra={"installation_id": inst.id, "error": type(exc).__name__}
-            )
-            raise TokenRefreshError("The token refresh outcome is unknown; try again shortly") from exc
-        except GHLError as exc:  # not sent, rate-limited or refused: nothing rotated
-            self.store.release_lease(inst.id, holder)
-            raise TokenRefreshError("GHL did not refresh the token; try again") from exc
+        except GHLError as exc:
+            failure = self._on_failed_refresh(inst.id, holder, exc, lease_until)
+            if failure is exc:
+                raise
+            raise failure from exc
 
         # From here on the old pair is dead: the new one is saved or parked, never dropped.
         now = self._clock()
@@ -210,6 +258,37 @@ class Refresher:
             )
         )
         return RefreshResult(token, "refreshed")
+
+    def _on_failed_refresh(self, installation_id: str, holder: str, exc: GHLError, lease_until: float) -> Exception:
+        """The error to answer a failed `POST /oauth/token` with, after releasing the lease when GHL
+        certainly did not rotate (`rotation_possible`), or shortening it to `settle_seconds` when it
+        may have: a later attempt settles it (success, or invalid_grant → needs_reauth)."""
+        extra = {"installation_id": installation_id, "error": type(exc).__name__, "ghl_status": exc.status}
+        extra["trace_id"] = exc.trace_id
+        if not rotation_possible(exc):
+            try:
+                self.store.release_lease(installation_id, holder)
+            except StoreUnavailableError:  # the lease still expires; the GHL error is the news
+                logger.warning("Could not release the refresh lease", extra={"installation_id": installation_id})
+            count("RefreshRefused")
+            logger.warning("GHL refused the refresh; nothing rotated, lease released", extra=extra)
+            if isinstance(exc, GHLRateLimitError):
+                return exc  # answered as GHL's 429, with its Retry-After
+            return TokenRefreshError("GHL did not refresh the token; try again", retry_after=1)
+        self._settle(installation_id, holder, lease_until)
+        count("RefreshOutcomeUnknown")
+        logger.warning("GHL refresh outcome unknown; lease kept", extra=extra)
+        message = "The token refresh outcome is unknown; try again shortly"
+        return TokenRefreshError(message, retry_after=max(1, round(self._settle_seconds)))
+
+    def _settle(self, installation_id: str, holder: str, lease_until: float) -> None:
+        """Shorten the kept lease to `settle_seconds` from now (never lengthen it). This holder does
+        nothing more; the lease only keeps a second request with the same refresh token from racing
+        one GHL may still be working on, and paces retries against a failing token endpoint."""
+        if lease_until - time.monotonic() <= self._settle_seconds:
+            return
+        with contextlib.suppress(StoreUnavailableError):  # then the full lease stands, and still expires
+            self.store.claim_refresh_lease(installation_id, holder, self._settle_seconds)  # same holder: re-arms
 
     def _save(
         self,
@@ -276,9 +355,13 @@ class Refresher:
         ):
             return moved_on
         reason = f"invalid_grant: {exc.message}"[:300]
-        self.store.mark_needs_reauth(inst.id, inst.generation, reason)
-        count("RefreshNeedsReauth")
-        logger.warning("GHL installation needs reauthorization", extra={"installation_id": inst.id})
+        if self.store.mark_needs_reauth(inst.id, inst.generation, reason):
+            # Only the refresher that made the transition counts it and tells the owners.
+            count("RefreshNeedsReauth")
+            logger.warning("GHL installation needs reauthorization", extra={"installation_id": inst.id})
+            announce(self.notifier, ReauthNotice.of(inst, reason, self._clock()))
+        elif moved_on := self._continue_from_store(inst, holder, rejected, "already_refreshed"):
+            return moved_on  # a rotation or a reinstall won the race against the mark
         raise ReauthorizationRequiredError(
             f"The GHL installation for {inst.id} must be reinstalled", details={"reason": reason}
         ) from exc

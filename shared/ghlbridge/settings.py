@@ -86,8 +86,11 @@ class Settings(BaseModel):
     token_store: Literal["supabase", "sqlite"] = "supabase"  # noqa: S105 (a kind of store, not a secret)
     supabase_url: str = ""
     sqlite_path: str = ".dev/tokens.sqlite3"
+    sqlite_busy_timeout_seconds: float = Field(default=10.0, gt=0)  # a write's wait for another writer's lock
     parking_queue_url: str = ""
     parking_dir: str = ".dev/parked"
+    # EventBridge bus for "installation needs reauthorization" events; empty: a log line only (local runs)
+    reauth_event_bus: str = ""
 
     # Caller authentication (Supabase Auth JWTs)
     supabase_jwt_audience: str = "authenticated"
@@ -99,7 +102,8 @@ class Settings(BaseModel):
     # Refresh
     refresh_window_hours: float = 6.0
     refresh_leeway_seconds: int = 300
-    refresh_lease_seconds: int = 30
+    refresh_lease_seconds: int = 30  # at most; on the request path it ends with the invocation's deadline
+    refresh_settle_seconds: float = Field(default=5.0, gt=0)  # the lease left after an unknown refresh outcome
     refresh_concurrency: int = 4
     refresh_deadline_margin_seconds: float = 2.0
 

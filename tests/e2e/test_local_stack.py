@@ -71,7 +71,7 @@ def test_expiring_tokens_are_refreshed_by_the_schedule(make_stack: Any) -> None:
     stack = make_stack(access_token_ttl_seconds=3600)  # inside the 6 h window
     before = decrypted(stack)
 
-    summary = httpx.post(f"{stack.api}/_local/refresh", timeout=60).json()
+    summary = httpx.post(f"{stack.api}/_local/refresh?function=TokenRefreshFunction", timeout=60).json()
 
     assert summary["due"] == 1 and summary["refreshed"] == 1 and summary["failed"] == 0
     after = decrypted(stack)
@@ -118,7 +118,7 @@ def test_a_reused_refresh_token_is_detected_and_marks_needs_reauth(make_stack: A
     )  # someone else spends our refresh token
     assert stolen.status_code == 200
 
-    summary = httpx.post(f"{stack.api}/_local/refresh", timeout=60).json()
+    summary = httpx.post(f"{stack.api}/_local/refresh?function=TokenRefreshFunction", timeout=60).json()
 
     assert summary["needs_reauth"] == 1 and summary["refreshed"] == 0
     location = my_locations(stack)[stack.location_id]

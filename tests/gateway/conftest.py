@@ -79,6 +79,9 @@ Resources:
     Properties:
       CodeUri: other/
       Handler: echo.echo
+      Environment:
+        Variables:
+          GATEWAY_TEST_LOG_ARN: !GetAtt EchoLogs.Arn
       Events:
         Other: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /other, Method: GET}}
   RespondFunction:
@@ -111,6 +114,12 @@ Resources:
       Handler: echo.slow
       Events:
         Slow: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /slow, Method: GET}}
+  DieFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: echo.die
+      Events:
+        Die: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /die, Method: GET}}
   MeetAFunction:
     Type: AWS::Serverless::Function
     Properties:

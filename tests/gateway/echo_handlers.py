@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ CALLS = HERE.parent / "calls.jsonl"
 INVOCATIONS = 0
 
 with (HERE.parent / "loads.jsonl").open("a") as _loads:
-    _loads.write(json.dumps({"module": __name__, "file": __file__}) + "\n")
+    _loads.write(json.dumps({"module": __name__, "file": __file__, "pid": os.getpid()}) + "\n")
 
 
 def _record(kind: str, **data: Any) -> None:
@@ -52,6 +53,8 @@ def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "module": __name__,
         "file": __file__,
         "invocations": INVOCATIONS,
+        "pid": os.getpid(),
+        "env": {k: v for k, v in os.environ.items() if k.startswith("GATEWAY_TEST_")},
     }
     return {
         "statusCode": 200,
@@ -80,7 +83,14 @@ def size(event: dict[str, Any], context: Any) -> dict[str, int]:
 def slow(event: dict[str, Any], context: Any) -> dict[str, float]:
     start = time.monotonic()
     time.sleep(0.3)
-    return {"start": start, "end": time.monotonic()}
+    return {"start": start, "end": time.monotonic(), "pid": os.getpid()}
+
+
+def die(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Ends its own process (as a crash would) when asked to with `?exit=1`, else names it."""
+    if (event.get("queryStringParameters") or {}).get("exit"):
+        os._exit(3)
+    return {"pid": os.getpid()}
 
 
 def meet(event: dict[str, Any], context: Any) -> dict[str, bool]:

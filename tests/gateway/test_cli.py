@@ -33,7 +33,7 @@ def test_refresh_prints_the_summary_of_the_scheduled_function(app_env: AppEnv) -
     )
 
     run = subprocess.run(
-        [sys.executable, "-m", "gateway", "refresh"],
+        [sys.executable, "-m", "gateway", "refresh", "--function", "TokenRefreshFunction"],
         env=child_env(app_env),
         cwd=ROOT,
         capture_output=True,
@@ -76,7 +76,7 @@ def test_serve_answers_until_sigterm(app_env: AppEnv) -> None:
             proc.kill()
             proc.wait()
 
-    assert (not_found.status_code, not_found.json()) == (404, {"message": "Not Found"})
+    assert (not_found.status_code, not_found.json()["error"]["code"]) == (404, "route_not_found")  # `$default`
     assert served.status_code == 401 and served.headers["access-control-allow-origin"] == TOOLKIT_ORIGIN
     assert "Stopping" in proc.stderr.read()
 

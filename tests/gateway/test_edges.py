@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -229,14 +231,67 @@ def test_extra_local_routes_can_be_registered(echo_gateway: Gateway, echo: httpx
         echo_gateway.add_local_route("GET", "/plain", lambda event: None)
 
 
-def test_only_shared_plain_template_variables_reach_the_environment(
-    echo_api: EchoApi, monkeypatch: pytest.MonkeyPatch
+def test_each_container_gets_its_functions_template_environment_under_the_process_environment(
+    echo_api: EchoApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for key in ("GATEWAY_TEST_SHARED", "GATEWAY_TEST_FLAVOR", "GATEWAY_TEST_OWN"):
+    for key in ("GATEWAY_TEST_SHARED", "GATEWAY_TEST_FLAVOR", "GATEWAY_TEST_OWN", "GATEWAY_TEST_LOG_ARN"):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GATEWAY_TEST_LOCAL", "from-the-process")
+    before = dict(os.environ)
 
-    with Gateway(echo_api.template, port=0):
-        during = {k: os.environ.get(k) for k in ("GATEWAY_TEST_SHARED", "GATEWAY_TEST_FLAVOR", "GATEWAY_TEST_OWN")}
+    with Gateway(echo_api.template, port=0, parameters={"Flavor": "spicy"}) as gateway:
+        with httpx.Client(base_url=gateway.url, timeout=10) as client:
+            echo_env = client.get("/plain").json()["env"]
+            other_env = client.get("/other").json()["env"]
+        during = dict(os.environ)
 
-    assert during == {"GATEWAY_TEST_SHARED": "shared-value", "GATEWAY_TEST_FLAVOR": None, "GATEWAY_TEST_OWN": None}
-    assert "GATEWAY_TEST_SHARED" not in os.environ  # taken back on stop
+    assert echo_env == {
+        "GATEWAY_TEST_SHARED": "shared-value",  # Globals
+        "GATEWAY_TEST_FLAVOR": "hot",  # !If on a parameter
+        "GATEWAY_TEST_OWN": "echo-only",  # its own
+        "GATEWAY_TEST_LOCAL": "from-the-process",
+    }
+    assert other_env == {  # no EchoFunction variable; !GetAtt left out
+        "GATEWAY_TEST_SHARED": "shared-value",
+        "GATEWAY_TEST_FLAVOR": "hot",
+        "GATEWAY_TEST_LOCAL": "from-the-process",
+    }
+    assert during == before == dict(os.environ)  # the gateway's own environment is never changed
+    left_out = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert len(left_out) == 1 and "OtherFunction: GATEWAY_TEST_LOG_ARN" in left_out[0]
+
+
+def test_the_process_environment_wins_over_the_template(echo_api: EchoApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_TEST_SHARED", "local-setting")
+    monkeypatch.setenv("GATEWAY_TEST_LOG_ARN", "arn:local")
+
+    with Gateway(echo_api.template, port=0) as gateway, httpx.Client(base_url=gateway.url, timeout=10) as client:
+        echo_env = client.get("/plain").json()["env"]
+        other_env = client.get("/other").json()["env"]
+
+    assert echo_env["GATEWAY_TEST_SHARED"] == other_env["GATEWAY_TEST_SHARED"] == "local-setting"
+    assert other_env["GATEWAY_TEST_LOG_ARN"] == "arn:local" and echo_env["GATEWAY_TEST_FLAVOR"] == "mild"
+
+
+def test_a_burst_of_200_connections_is_queued_not_reset(echo_gateway: Gateway) -> None:
+    host, port = echo_gateway.url.removeprefix("http://").split(":")
+    request = f"GET /nope HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+    start = threading.Barrier(200)
+
+    def connect(_: int) -> bytes | str:
+        start.wait(timeout=30)
+        try:
+            with socket.create_connection((host, int(port)), timeout=30) as conn:
+                conn.sendall(request)
+                answer = b""
+                while chunk := conn.recv(4096):
+                    answer += chunk
+                return answer
+        except OSError as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(200) as pool:
+        answers = list(pool.map(connect, range(200)))
+
+    failures = [a for a in answers if not (isinstance(a, bytes) and a.startswith(b"HTTP/1.1 404 "))]
+    assert failures == []

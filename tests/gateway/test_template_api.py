@@ -4,7 +4,7 @@ template names, and nothing else does; the template's CORS; the local refresh ro
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,11 +18,13 @@ from tests.template_yaml import ROOT, resources
 
 FUNCTIONS = resources("AWS::Serverless::Function")
 ROUTES = sorted(
-    (event["Properties"]["Method"].upper(), event["Properties"]["Path"], name)
+    (event["Properties"].get("Method", "ANY").upper(), event["Properties"].get("Path", "$default"), name)
     for name, fn in FUNCTIONS.items()
     for event in (fn["Properties"].get("Events") or {}).values()
     if event["Type"] == "HttpApi"
 )
+"""Every HttpApi event; one without Path and Method is the catch-all `$default` route."""
+DEFAULT_ROUTE = [route for route in ROUTES if route[1] == "$default"]
 CORS = resources("AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["CorsConfiguration"]
 
 
@@ -36,7 +38,7 @@ def test_gateway_serves_exactly_the_template_routes(api_gateway: Gateway) -> Non
     assert ROUTES  # the template has HttpApi routes at all
 
 
-@pytest.mark.parametrize(("method", "path", "function"), ROUTES)
+@pytest.mark.parametrize(("method", "path", "function"), [r for r in ROUTES if r[1] != "$default"])
 def test_each_route_reaches_its_function(
     api: httpx.Client, api_gateway: Gateway, method: str, path: str, function: str
 ) -> None:
@@ -64,11 +66,17 @@ def test_authorize_builds_the_callback_url_from_the_host(api: httpx.Client, api_
     ("method", "path"),
     [("GET", "/nope"), ("GET", "/oauth"), ("POST", "/oauth/authorize"), ("DELETE", "/webhooks/ghl")],
 )
-def test_anything_else_is_404_from_the_gateway(api: httpx.Client, api_gateway: Gateway, method: str, path: str) -> None:
+def test_anything_else_reaches_the_catch_all_route_and_gets_the_error_envelope(
+    api: httpx.Client, api_gateway: Gateway, method: str, path: str
+) -> None:
+    """template.yaml's `$default` route (OAuthFunction): the API's envelope, not API Gateway's bare 404."""
+    [(_, _, function)] = DEFAULT_ROUTE
     response = api.request(method, path)
 
-    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
-    assert not any(f.loaded for f in api_gateway.functions.values())
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "route_not_found"
+    assert response.json()["error"]["requestId"] == response.headers["apigw-requestid"]
+    assert {name for name, f in api_gateway.functions.items() if f.invocations} == {function}
 
 
 def test_preflight_follows_the_template_cors_configuration(api: httpx.Client, api_gateway: Gateway) -> None:
@@ -113,7 +121,7 @@ def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Cl
     refresh_token = app_env.ghl.issue_refresh_token(location_id="loc1")
     seed_installation(store, cipher, "loc1", access="at-old-loc1", refresh=refresh_token, expires_in=timedelta(0))
 
-    response = api.post("/_local/refresh")
+    response = api.post("/_local/refresh", params={"function": "TokenRefreshFunction"})
 
     assert response.status_code == 200, response.text
     summary = response.json()
@@ -121,3 +129,21 @@ def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Cl
     assert app_env.ghl.token_posts("refresh_token") == 1
     access, refresh = stored_tokens(store, cipher, "loc1")
     assert access != "at-old-loc1" and refresh != refresh_token
+
+
+def test_local_refresh_fires_the_daily_purge_by_name(app_env: AppEnv, api: httpx.Client) -> None:
+    from ghlbridge import factories
+
+    store = factories.get_store()
+    user = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+    store.create_oauth_state("expired", user, datetime.now(UTC) - timedelta(minutes=1))
+    store.create_oauth_state("live", user, datetime.now(UTC) + timedelta(minutes=10))
+
+    unnamed = api.post("/_local/refresh")  # two scheduled functions now: the name is needed
+    response = api.post("/_local/refresh", params={"function": "PurgeFunction"})
+
+    assert unnamed.status_code == 404 and "PurgeFunction" in unnamed.json()["message"]
+    assert response.status_code == 200, response.text
+    assert response.json()["deleted"]["oauth_states"] == 1 and response.json()["complete"] is True
+    assert store.consume_oauth_state("expired", user) is False
+    assert store.consume_oauth_state("live", user) is True  # the live state was left alone

@@ -3,7 +3,7 @@ suite's fixtures: SQLite, and Supabase → PostgREST double → PostgreSQL).
 
 The handler under test is what a toolkit POST will look like: `@idempotent` keyed on the caller, the
 location and the `Idempotency-Key` header, 24 h records, the request body validated. Each test
-counts the body's runs and reads the record the store holds.
+counts the body's runs and reads the record the store holds (its response sealed with a test key).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent, idempotent_function
-from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, TokenStore
+from ghlbridge.crypto import TokenCipher
+from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, aad, idempotent, idempotent_function
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
 from tests.lambda_events import FakeContext, http_event
 from tests.store import test_contract as contract
 
@@ -40,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
 OTHER_USER = "0b8e2f7a-3c4d-4e5f-9a1b-2c3d4e5f6a7b"
 DAY = 86400
+CIPHER = TokenCipher({"k1": b"1" * 32, "k2": b"2" * 32}, "k2")
+UNKNOWN = {"statusCode": 504, "body": json.dumps({"error": {"code": "outcome_unknown"}})}
 # No header, no key: `&&` yields null, which `raise_on_no_idempotency_key` refuses. A plain list would
 # hash [user, location, null] and fold every header-less POST of a user and location into one.
 EVENT_KEY = (
@@ -61,8 +64,15 @@ def note_event(key: str | None = "idem-1", *, user: str = USER, body: str = '{"b
 class NoteHandler:
     """`@idempotent` around a body that counts its runs and can be made to wait or fail."""
 
-    def __init__(self, store: TokenStore | Callable[[], TokenStore], *, expires_after_seconds: int = DAY) -> None:
-        self.persistence = StorePersistenceLayer(store)
+    def __init__(
+        self,
+        store: TokenStore | Callable[[], TokenStore],
+        *,
+        expires_after_seconds: int = DAY,
+        cipher: TokenCipher = CIPHER,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.persistence = StorePersistenceLayer(store, unknown_outcome=lambda: UNKNOWN, cipher=cipher, sleep=sleep)
         self.config = IdempotencyConfig(
             event_key_jmespath=EVENT_KEY,
             payload_validation_jmespath="body",
@@ -100,6 +110,12 @@ def completed(note: NoteHandler, event: dict[str, Any]) -> IdempotencyRecord:
     return rec
 
 
+def opened(rec: IdempotencyRecord) -> Any:
+    """The stored response, opened (it is sealed for its key)."""
+    assert rec.response_data is not None
+    return json.loads(CIPHER.decrypt(rec.response_data, aad=aad(rec.key)))
+
+
 # --- the promise: nothing is done twice --------------------------------------------------------
 def test_a_repeat_returns_the_first_response_without_running_again(store: TokenStore) -> None:
     note = NoteHandler(store)
@@ -110,7 +126,7 @@ def test_a_repeat_returns_the_first_response_without_running_again(store: TokenS
 
     assert repeat == first and len(note.runs) == 1
     rec = completed(note, note_event())
-    assert rec.response_data is not None and json.loads(rec.response_data) == first
+    assert opened(rec) == first
     assert rec.payload_hash  # payload validation is on, so the body's hash is kept
     assert started + timedelta(seconds=DAY - 1) <= rec.expires_at <= datetime.now(UTC) + timedelta(seconds=DAY)
 
@@ -180,9 +196,7 @@ def test_8_concurrent_duplicates_run_the_body_once(store: TokenStore) -> None:
 
     refused = [o for o in outcomes if isinstance(o, IdempotencyAlreadyInProgressError)]
     assert (len(refused), len(note.runs)) == (7, 1)
-    assert json.loads(completed(note, note_event()).response_data or "") == next(
-        o for o in outcomes if isinstance(o, dict)
-    )
+    assert opened(completed(note, note_event())) == next(o for o in outcomes if isinstance(o, dict))
 
 
 # --- failures and expiry -------------------------------------------------------------------------
@@ -197,28 +211,66 @@ def test_an_exception_in_the_body_frees_the_key_so_a_retry_runs_again(store: Tok
     note.fail_with = None
     response = note(note_event())
     assert len(note.runs) == 2
-    assert json.loads(completed(note, note_event()).response_data or "") == response
+    assert opened(completed(note, note_event())) == response
 
 
-def test_an_invocation_killed_in_flight_does_not_hold_the_key(store: TokenStore) -> None:
-    """A Lambda timeout kills the process: no delete runs, the INPROGRESS record stays behind with
-    the invocation's deadline (remaining time 0 at the kill), and the retry takes it over."""
-    note = NoteHandler(store)
+class Killed(BaseException):  # not an Exception: Powertools does not clean up after it, as after a kill
+    pass
 
-    class Killed(BaseException):  # not an Exception: Powertools does not clean up after it
-        pass
 
+def killed_in_flight(note: NoteHandler) -> IdempotencyRecord:
+    """A Lambda timeout kills the process (remaining time 0) after its work may have been done: no
+    delete runs, the INPROGRESS record stays behind with the invocation's deadline."""
     note.fail_with = Killed()
     with pytest.raises(Killed):
         note(note_event(), remaining_ms=0)
+    note.fail_with = None
     orphan = note.record(note_event())
     assert orphan is not None and orphan.status is IdempotencyStatus.INPROGRESS
+    return orphan
 
-    note.fail_with = None
-    note(note_event())
 
-    assert len(note.runs) == 2
-    assert completed(note, note_event()).created_at != orphan.created_at  # a new record took its place
+def test_a_key_whose_invocation_died_in_flight_answers_unknown_and_never_runs_again(store: TokenStore) -> None:
+    note = NoteHandler(store)
+    orphan = killed_in_flight(note)
+    time.sleep(0.01)  # past the deadline on the store's clock
+
+    answers = [note(note_event()) for _ in range(3)]
+
+    assert answers == [UNKNOWN] * 3 and len(note.runs) == 1
+    rec = completed(note, note_event())
+    assert rec.created_at == orphan.created_at  # settled in place, not taken over
+    assert opened(rec) == UNKNOWN and rec.expires_at > datetime.now(UTC) + timedelta(hours=23)
+
+
+def test_8_retries_racing_on_a_dead_invocations_key_give_one_answer(store: TokenStore) -> None:
+    answers = iter(range(100))
+    note = NoteHandler(store)
+    note.persistence._unknown_outcome = lambda: {"statusCode": 504, "body": str(next(answers))}
+    killed_in_flight(note)
+    time.sleep(0.01)
+    barrier = threading.Barrier(8)
+
+    def retry(_: int) -> Any:
+        barrier.wait(timeout=20)
+        return note(note_event())
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(retry, range(8)))
+
+    assert len(note.runs) == 1
+    assert all(outcome == outcomes[0] for outcome in outcomes)  # one settle won; the others read it
+    assert opened(completed(note, note_event())) == outcomes[0]
+
+
+def test_a_payload_mismatch_on_a_dead_invocations_key_is_refused_before_settling(store: TokenStore) -> None:
+    note = NoteHandler(store)
+    orphan = killed_in_flight(note)
+
+    with pytest.raises(IdempotencyValidationError):
+        note(note_event(body='{"body": "Booked a demo"}'))
+
+    assert note.record(note_event()) == orphan
 
 
 def test_a_different_payload_under_the_same_key_is_refused(store: TokenStore) -> None:
@@ -247,6 +299,103 @@ def test_a_record_expires_after_expires_after_seconds(store: TokenStore) -> None
     assert completed(note, note_event()).expires_at > rec.expires_at
 
 
+# --- completing the record --------------------------------------------------------------------------
+class FlakyStore:
+    """The store, with `update_idempotency_record` refused (store locked) the first `failures` times."""
+
+    def __init__(self, store: TokenStore, failures: int) -> None:
+        self._store, self.failures, self.updates = store, failures, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def update_idempotency_record(self, *args: Any) -> bool:
+        self.updates += 1
+        if self.updates <= self.failures:
+            raise StoreUnavailableError("database is locked")
+        return self._store.update_idempotency_record(*args)
+
+
+def test_a_refused_completion_is_retried_while_the_deadline_allows(store: TokenStore) -> None:
+    flaky, pauses = FlakyStore(store, failures=3), []
+    note = NoteHandler(lambda: flaky, sleep=pauses.append)  # type: ignore[arg-type, return-value]
+
+    first = note(note_event())
+
+    assert flaky.updates == 4 and pauses == [0.05, 0.1, 0.2]
+    assert opened(completed(note, note_event())) == first
+    assert note(note_event()) == first and len(note.runs) == 1
+
+
+def test_a_completion_refused_past_the_deadline_leaves_the_key_answering_unknown(store: TokenStore) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
+
+    flaky = FlakyStore(store, failures=100)
+    note = NoteHandler(lambda: flaky, sleep=lambda _: None)  # type: ignore[arg-type, return-value]
+
+    with pytest.raises(IdempotencyPersistenceLayerError):  # the caller answers the work's outcome anyway
+        note(note_event(), remaining_ms=1_500)  # time for a few attempts, not for 100
+
+    assert 1 < flaky.updates < 100 and len(note.runs) == 1
+    rec = note.record(note_event())
+    assert rec is not None and rec.status is IdempotencyStatus.INPROGRESS
+    assert rec.in_progress_expires_at is not None
+    time.sleep(max(0.0, (rec.in_progress_expires_at - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert note(note_event()) == UNKNOWN and len(note.runs) == 1
+
+
+def test_a_completion_after_the_key_was_settled_keeps_the_settled_answer(store: TokenStore) -> None:
+    """The first invocation outlived its deadline (the store was slow); a retry settled the key."""
+    note = NoteHandler(store)
+    note.release.clear()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(note, note_event(), 300)  # a deadline 0.3 s away
+        assert note.entered.wait(timeout=20)
+        time.sleep(0.35)
+        retry = note(note_event())
+        note.release.set()
+        late = first.result(timeout=20)
+
+    assert retry == UNKNOWN and late["statusCode"] == 201 and len(note.runs) == 1
+    assert opened(completed(note, note_event())) == UNKNOWN  # every later retry: the settled answer
+    assert note(note_event()) == UNKNOWN
+
+
+# --- the stored response is sealed -------------------------------------------------------------------
+def test_the_stored_response_is_encrypted_for_its_key(store: TokenStore) -> None:
+    note = NoteHandler(store)
+    first = note(note_event())
+    rec = completed(note, note_event())
+
+    assert rec.response_data is not None and rec.response_data.startswith("v1.k2.")
+    assert "note-1" not in rec.response_data and "statusCode" not in rec.response_data
+    assert note(note_event()) == first  # a replay opens it
+
+
+def test_a_response_that_does_not_open_is_answered_unknown_never_run_again(store: TokenStore) -> None:
+    note = NoteHandler(store)
+    note(note_event())
+    other = NoteHandler(store, cipher=TokenCipher({"k3": b"3" * 32}, "k3"))  # k2 rotated away
+
+    assert other(note_event()) == UNKNOWN
+
+    assert len(note.runs) + len(other.runs) == 1
+
+
+def test_a_response_copied_to_another_key_does_not_open(store: TokenStore) -> None:
+    note = NoteHandler(store)
+    note(note_event("idem-1"))
+    note(note_event("idem-2"))
+    sealed = completed(note, note_event("idem-1")).response_data
+    target = note.record(note_event("idem-2"))
+    assert sealed is not None and target is not None
+    store.delete_idempotency_record(target.key)
+    store.put_idempotency_record(target.model_copy(update={"status": IdempotencyStatus.INPROGRESS}))
+    store.update_idempotency_record(target.key, IdempotencyStatus.COMPLETED, target.expires_at, sealed)
+
+    assert note(note_event("idem-2")) == UNKNOWN and len(note.runs) == 2
+
+
 # --- the layer itself ----------------------------------------------------------------------------
 def test_the_store_is_built_on_first_use(store: TokenStore) -> None:
     built: list[TokenStore] = []
@@ -265,7 +414,7 @@ def test_the_store_is_built_on_first_use(store: TokenStore) -> None:
 
 def test_get_record_of_a_missing_key_raises_not_found(store: TokenStore) -> None:
     with pytest.raises(IdempotencyItemNotFoundError):
-        StorePersistenceLayer(store)._get_record("no-such-key")
+        StorePersistenceLayer(store, unknown_outcome=dict)._get_record("no-such-key")
 
 
 def test_idempotent_function_over_the_store(store: TokenStore) -> None:
@@ -273,7 +422,9 @@ def test_idempotent_function_over_the_store(store: TokenStore) -> None:
     config.register_lambda_context(FakeContext())
     sent: list[dict[str, str]] = []
 
-    @idempotent_function(data_keyword_argument="email", config=config, persistence_store=StorePersistenceLayer(store))
+    layer = StorePersistenceLayer(store, unknown_outcome=lambda: {"outcome": "unknown"}, cipher=CIPHER)
+
+    @idempotent_function(data_keyword_argument="email", config=config, persistence_store=layer)
     def send_email(*, email: dict[str, str]) -> dict[str, str]:
         sent.append(email)
         return {"messageId": f"msg-{len(sent)}"}

@@ -38,7 +38,7 @@ def http_routes() -> list[tuple[str, str, str]]:
     routes = []
     for name, fn in FUNCTIONS.items():
         for event in fn["Properties"].get("Events", {}).values():
-            if event["Type"] == "HttpApi":
+            if event["Type"] == "HttpApi" and "Path" in event["Properties"]:  # not the catch-all `$default`
                 routes.append((name, event["Properties"]["Method"], event["Properties"]["Path"]))
     return routes
 

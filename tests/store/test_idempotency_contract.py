@@ -94,13 +94,26 @@ def test_an_expired_record_is_taken_over(store: TokenStore, status: IdempotencyS
     assert held.created_at is not None and old.created_at is not None and held.created_at > old.created_at
 
 
-def test_an_in_progress_record_whose_invocation_died_is_taken_over(store: TokenStore) -> None:
+def test_an_in_progress_record_whose_invocation_died_is_not_taken_over(store: TokenStore) -> None:
+    """Its invocation may have sent before it died: the record comes back flagged, untouched."""
     store.put_idempotency_record(record(in_progress_expires_at=hours(-0.01)))
+    held = stored(store)
+
+    existing = store.put_idempotency_record(record(payload_hash="hash-b"))
+
+    assert existing is not None and existing.in_progress_expired
+    assert existing == held  # get reports the flag too
+    assert caller_fields(existing) == caller_fields(held) and stored(store) == held
+
+
+def test_an_in_progress_record_past_its_time_to_live_is_taken_over(store: TokenStore) -> None:
+    store.put_idempotency_record(record(expires_at=hours(-1), in_progress_expires_at=hours(-1.01)))
     fresh = record(payload_hash="hash-b")
 
     assert store.put_idempotency_record(fresh) is None
 
-    assert caller_fields(stored(store)) == caller_fields(fresh)
+    held = stored(store)
+    assert caller_fields(held) == caller_fields(fresh) and not held.in_progress_expired
 
 
 @pytest.mark.parametrize(
@@ -122,6 +135,7 @@ def test_a_live_record_is_not_taken_over(
     held = stored(store)
 
     assert store.put_idempotency_record(record(payload_hash="hash-b")) == held
+    assert not held.in_progress_expired
     assert stored(store) == held
 
 
@@ -133,6 +147,69 @@ def test_16_threads_taking_over_one_dead_record_take_it_once(store: TokenStore) 
     winners = [i for i, existing in enumerate(results) if existing is None]
     assert len(winners) == 1
     assert stored(store).payload_hash == f"hash-{winners[0]}"
+
+
+# --- settle: the answer for a record whose invocation died in flight -----------------------------
+ANSWER = '{"body": {"error": {"code": "outcome_unknown"}}, "status": 504}'
+
+
+def abandoned(store: TokenStore) -> IdempotencyRecord:
+    store.put_idempotency_record(record(in_progress_expires_at=hours(-0.01)))
+    return stored(store)
+
+
+def test_settle_completes_the_abandoned_record_it_names(store: TokenStore) -> None:
+    held = abandoned(store)
+    assert held.created_at is not None
+    expires_at = hours(24).replace(microsecond=0)
+
+    settled = store.settle_idempotency_record(KEY, held.created_at, expires_at, ANSWER)
+
+    assert settled == stored(store)
+    assert (settled.status, settled.response_data, settled.expires_at) == (COMPLETED, ANSWER, expires_at)
+    assert not settled.in_progress_expired
+    assert (settled.created_at, settled.payload_hash) == (held.created_at, held.payload_hash)
+    assert store.put_idempotency_record(record(payload_hash="hash-b")) == settled  # every retry: this answer
+
+
+@pytest.mark.parametrize("case", ["live", "completed", "another-record"])
+def test_settle_writes_nothing_unless_the_record_is_the_abandoned_one(store: TokenStore, case: str) -> None:
+    store.put_idempotency_record(record(in_progress_expires_at=hours(1 if case == "live" else -0.01)))
+    if case == "completed":
+        store.update_idempotency_record(KEY, COMPLETED, hours(24), '{"id": "note-1"}')
+    held = stored(store)
+    assert held.created_at is not None
+    created_at = held.created_at - timedelta(seconds=1) if case == "another-record" else held.created_at
+
+    assert store.settle_idempotency_record(KEY, created_at, hours(24), ANSWER) == held  # as it stands
+
+    assert stored(store) == held
+
+
+def test_settle_of_a_missing_key_is_none(store: TokenStore) -> None:
+    assert store.settle_idempotency_record(KEY, hours(-1), hours(24), ANSWER) is None
+    assert store.get_idempotency_record(KEY) is None
+
+
+def test_16_threads_settling_one_record_give_one_answer(store: TokenStore) -> None:
+    held = abandoned(store)
+    assert held.created_at is not None
+    created_at = held.created_at
+
+    results = race(16, lambda i: store.settle_idempotency_record(KEY, created_at, hours(24), f'{{"n": {i}}}'))
+
+    final = stored(store)
+    assert final.status is COMPLETED and all(result == final for result in results)  # every one reads the winner's
+
+
+def test_a_completion_after_a_settle_changes_nothing(store: TokenStore) -> None:
+    held = abandoned(store)
+    assert held.created_at is not None
+    settled = store.settle_idempotency_record(KEY, held.created_at, hours(24), ANSWER)
+
+    assert store.update_idempotency_record(KEY, COMPLETED, hours(30), '{"id": "note-1"}') is False
+
+    assert stored(store) == settled
 
 
 # --- get, update, delete -------------------------------------------------------------------------
@@ -229,6 +306,7 @@ def test_api_roles_can_touch_neither_the_table_nor_the_functions(pg_conn: Conn, 
         sql.SQL("select public.delete_idempotency_record({})").format(KEY),
         sql.SQL("select public.put_idempotency_record('k2', 'INPROGRESS', now() + interval '1 day')"),
         sql.SQL("select public.update_idempotency_record({}, 'COMPLETED', now(), '{{}}')").format(KEY),
+        sql.SQL("select public.settle_idempotency_record({}, now(), now(), '{{}}')").format(KEY),
     ]
     for statement in statements:
         with pytest.raises(psycopg.errors.InsufficientPrivilege), pg_conn.transaction(force_rollback=True):

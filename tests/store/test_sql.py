@@ -19,9 +19,10 @@ FUNCTIONS = [
     "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_install_ticket",
     "create_oauth_state", "delete_idempotency_record", "get_idempotency_record", "get_installation",
     "get_membership", "get_token_source", "link_member", "list_expiring", "list_locations", "list_members",
-    "mark_needs_reauth", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
+    "mark_needs_reauth", "purge_idempotency_records", "purge_install_tickets", "purge_oauth_states",
+    "purge_webhook_receipts", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
     "release_lease", "remove_member", "restore_parked", "save_installation", "set_member_role",
-    "uninstall_installation", "update_idempotency_record",
+    "settle_idempotency_record", "uninstall_installation", "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
 Conn = psycopg.Connection[Any]
@@ -70,11 +71,11 @@ def test_api_roles_cannot_select_from_the_tables(pg_conn: Conn, role: str, table
 # Exactly what the functions need (they run as the caller): deletes only where a function deletes.
 SERVICE_ROLE_PRIVILEGES = {
     "idempotency_records": {"SELECT", "INSERT", "UPDATE", "DELETE"},
-    "install_tickets": {"SELECT", "INSERT", "UPDATE"},
+    "install_tickets": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_install_tickets
     "installations": {"SELECT", "INSERT", "UPDATE"},
     "members": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # remove_member, uninstall_installation
-    "oauth_states": {"SELECT", "INSERT", "UPDATE"},
-    "webhook_receipts": {"SELECT", "INSERT", "UPDATE"},
+    "oauth_states": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_oauth_states, create_oauth_state
+    "webhook_receipts": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_webhook_receipts
 }
 
 

@@ -126,6 +126,18 @@ def test_an_unexpected_answer_is_unavailable(store: SupabaseStore, router: respx
     fails(lambda: store.record_webhook("wh-1", "INSTALL"), StoreUnavailableError)
 
 
+@pytest.mark.parametrize("answer", [b"true", b"-1", b"1.5", b"null", b'{"deleted": 3}'])
+def test_a_purge_answers_a_count_or_is_unavailable(
+    store: SupabaseStore, router: respx.MockRouter, answer: bytes
+) -> None:
+    route = router.post(f"{URL}/rest/v1/rpc/purge_webhook_receipts")
+    route.side_effect = [httpx.Response(200, content=b"3"), httpx.Response(200, content=answer)]
+
+    assert store.purge_webhook_receipts(86700, 1000) == 3
+    assert json.loads(route.calls.last.request.content) == {"p_older_than_seconds": 86700.0, "p_limit": 1000}
+    fails(lambda: store.purge_webhook_receipts(86700, 1000), StoreUnavailableError)
+
+
 def test_a_shared_client_gets_the_hook_once_and_stays_open(router: respx.MockRouter) -> None:
     router.post(RPC).mock(return_value=httpx.Response(503, json={"code": "PGRST000"}))
     shared = httpx.Client()
@@ -183,7 +195,12 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         ("put_idempotency_record", lambda: supabase_store.put_idempotency_record(record)),  # the conflict too
         ("get_idempotency_record", lambda: supabase_store.get_idempotency_record(record.key)),
         ("update_idempotency_record", lambda: supabase_store.update_idempotency_record(record.key, done, when, "{}")),
+        ("settle_idempotency_record", lambda: supabase_store.settle_idempotency_record(record.key, when, when, "{}")),
         ("delete_idempotency_record", lambda: supabase_store.delete_idempotency_record(record.key)),
+        ("purge_idempotency_records", lambda: supabase_store.purge_idempotency_records(1000)),
+        ("purge_oauth_states", lambda: supabase_store.purge_oauth_states(1000)),
+        ("purge_install_tickets", lambda: supabase_store.purge_install_tickets(1000)),
+        ("purge_webhook_receipts", lambda: supabase_store.purge_webhook_receipts(86700, 1000)),
     ]
     for function, call in calls:
         postgrest_double.reset()

@@ -32,6 +32,14 @@ def records(toolkit: Toolkit) -> list[dict[str, Any]]:
         return [dict(row) for row in db.execute("select * from idempotency_records")]
 
 
+def answer_of(record: dict[str, Any]) -> Any:
+    """The answer a record keeps, decrypted (it is sealed for its key with the token cipher)."""
+    from ghlbridge.idempotency import aad
+    from ghlbridge.secrets import get_cipher
+
+    return json.loads(get_cipher().decrypt(record["response_data"], aad=aad(record["key"])))
+
+
 def note_route(ghl_api: respx.MockRouter) -> respx.Route:
     return ghl_api.post(GHL_NOTES).mock(return_value=spec_response("POST", GHL_NOTES, 201, {"note": note_body()}))
 
@@ -60,7 +68,7 @@ def test_a_repeat_gets_the_first_answer_and_ghl_is_called_once(toolkit: Toolkit,
     assert "Idempotency-Replayed" not in first.headers and repeat.headers["Idempotency-Replayed"] == "true"
     [record] = records(toolkit)
     assert record["status"] == "COMPLETED"
-    assert json.loads(record["response_data"]) == {"status": 201, "body": first.body}
+    assert answer_of(record) == {"status": 201, "body": first.body}
 
 
 def test_a_repeat_is_answered_by_another_container(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
@@ -204,8 +212,9 @@ def test_a_duplicate_while_the_first_is_in_flight_is_a_409(toolkit: Toolkit, ghl
     assert route.call_count == 1
 
 
-def test_a_key_held_by_a_dead_invocation_is_taken_over(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
-    """An invocation killed mid-send leaves an in-flight record that ends with its deadline."""
+def test_a_key_held_by_a_dead_invocation_is_never_sent_again(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
+    """An invocation killed after its send leaves an in-flight record that ends with its deadline:
+    past it, the key answers 504 outcome_unknown (stored), and GHL is not called again."""
     from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 
     route = note_route(ghl_api)
@@ -223,10 +232,14 @@ def test_a_key_held_by_a_dead_invocation_is_taken_over(toolkit: Toolkit, ghl_api
         )
     )
 
-    reply = post_note(toolkit, key)
+    reply, again = post_note(toolkit, key), post_note(toolkit, key)
 
-    assert reply.status == 201 and "Idempotency-Replayed" not in reply.headers
-    assert route.call_count == 2
+    assert (reply.status, reply.code) == (504, "outcome_unknown")
+    assert "did not finish" in reply.error["message"] and reply.error["requestId"]
+    assert (again.status, again.body) == (504, reply.body) and again.headers["Idempotency-Replayed"] == "true"
+    assert route.call_count == 1
+    [settled] = records(toolkit)
+    assert settled["status"] == "COMPLETED" and answer_of(settled) == {"status": 504, "body": reply.body}
 
 
 def test_the_in_flight_record_ends_with_the_invocation(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
@@ -270,7 +283,7 @@ def test_an_unconfirmed_send_is_a_stored_504(toolkit: Toolkit, ghl_api: respx.Mo
     assert retry.headers["Idempotency-Replayed"] == "true"
     assert route.call_count == 1  # never resent: not by the client's retry policy, not by the retry
     [record] = records(toolkit)
-    assert record["status"] == "COMPLETED" and json.loads(record["response_data"])["status"] == 504
+    assert record["status"] == "COMPLETED" and answer_of(record)["status"] == 504
 
 
 def test_an_unreadable_2xx_to_a_send_is_an_unknown_outcome(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
@@ -350,17 +363,65 @@ def test_a_store_that_cannot_take_the_key_is_a_503_and_nothing_is_sent(
 def test_a_send_whose_record_cannot_be_completed_still_answers_its_outcome(
     toolkit: Toolkit, ghl_api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The note exists: answering 503 would invite a retry that writes it twice."""
+    """The note exists: answering 503 would invite a retry that writes it twice. The completion is
+    retried while the invocation's deadline leaves time, then the record stays in flight."""
     from ghlbridge.store import StoreUnavailableError
+    from tests.lambda_events import FakeContext
 
     route = note_route(ghl_api)
+    attempts: list[str] = []
 
-    def down(*args: Any) -> Any:
+    def down(key: str, *args: Any) -> Any:
+        attempts.append(key)
         raise StoreUnavailableError("connection reset")
 
     monkeypatch.setattr(toolkit.store, "update_idempotency_record", down)
 
-    reply = post_note(toolkit, new_key())
+    reply = post_note(toolkit, new_key(), context=FakeContext(remaining_ms=1_500))
 
     assert reply.status == 201 and reply.body["id"] == note_body()["id"]
+    assert route.call_count == 1 and len(attempts) > 1
+    [record] = records(toolkit)
+    assert record["status"] == "INPROGRESS"  # past its deadline, the key answers outcome_unknown
+
+
+# --- what is kept -------------------------------------------------------------------------------------
+
+
+def test_the_kept_answer_is_encrypted_and_still_replayed(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
+    secret = "Wife Ingrid, allergic to penicillin; budget 40k"
+    route = ghl_api.post(GHL_NOTES).mock(
+        return_value=spec_response("POST", GHL_NOTES, 201, {"note": note_body() | {"body": secret}})
+    )
+    key = new_key()
+
+    first = post_note(toolkit, key, {"body": secret})
+    repeat = post_note(toolkit, key, {"body": secret})
+
+    [record] = records(toolkit)
+    assert record["response_data"].startswith("v1.")
+    for plain in (secret, "Ingrid", "penicillin", note_body()["id"], '"status"'):
+        assert plain not in record["response_data"]
+    assert first.status == 201 and first.body["body"] == secret
+    assert (repeat.status, repeat.body) == (201, first.body) and repeat.headers["Idempotency-Replayed"] == "true"
     assert route.call_count == 1
+
+
+def test_a_kept_answer_that_no_longer_decrypts_is_unknown_not_resent(
+    toolkit: Toolkit, ghl_api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key that sealed it was rotated away: the send is not repeated to find out."""
+    import base64
+
+    from ghlbridge import factories
+
+    route = note_route(ghl_api)
+    key = new_key()
+    post_note(toolkit, key)
+    keys = {"current": "k9", "keys": {"k9": base64.b64encode(b"9" * 32).decode()}}
+    monkeypatch.setenv("TOKEN_KEYS", json.dumps(keys))
+    factories.reset()
+
+    reply = post_note(toolkit, key)
+
+    assert (reply.status, reply.code) == (504, "outcome_unknown") and route.call_count == 1

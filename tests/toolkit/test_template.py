@@ -91,11 +91,30 @@ def test_code_handler_service_and_routes(name: str) -> None:
     assert all(e["Type"] == "HttpApi" and e["Properties"]["ApiId"] == {"Ref": "HttpApi"} for e in events)
 
 
+ANNOUNCE_REAUTH = {
+    "If": [
+        "HasReauthEventBus",
+        {
+            "Sid": "AnnounceReauth",
+            "Effect": "Allow",
+            "Action": "events:PutEvents",
+            "Resource": {
+                "Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${ReauthEventBus}"
+            },
+        },
+        {"Ref": "AWS::NoValue"},
+    ]
+}
+"""events:PutEvents on the one configured bus only, and no statement at all when it is empty."""
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_least_privilege(name: str) -> None:
-    """The app secret, and the parking queue (the request path may park or restore a token pair)."""
+    """The app secret, the parking queue (the request path may park or restore a token pair) and the
+    reauthorization event (the request path may mark an installation needs_reauth)."""
     [policy] = props(name)["Policies"]
-    grants = {(s["Effect"], str(s["Action"]), str(s["Resource"])) for s in policy["Statement"]}
+    conditional = [s for s in policy["Statement"] if "If" in s]
+    grants = {(s["Effect"], str(s["Action"]), str(s["Resource"])) for s in policy["Statement"] if "If" not in s}
 
     assert grants == {
         ("Allow", "secretsmanager:GetSecretValue", str({"Ref": "AppSecretArn"})),
@@ -105,6 +124,47 @@ def test_least_privilege(name: str) -> None:
             str({"GetAtt": "ParkingQueue.Arn"}),
         ),
     }
+    assert conditional == [ANNOUNCE_REAUTH]
+
+
+REFRESHING = [
+    name for name, f in FUNCTIONS.items() if "PARKING_QUEUE_URL" in f["Properties"]["Environment"]["Variables"]
+]
+
+
+def test_every_function_that_refreshes_may_announce_a_reauthorization_and_no_other() -> None:
+    assert sorted(REFRESHING) == sorted([*EXPECTED, "TokenRefreshFunction"])
+    for name, function in FUNCTIONS.items():
+        statements = function["Properties"]["Policies"][0]["Statement"]
+        variables = function["Properties"]["Environment"]["Variables"]
+        if name in REFRESHING:
+            assert ANNOUNCE_REAUTH in statements, name
+            assert variables["REAUTH_EVENT_BUS"] == {"Ref": "ReauthEventBus"}, name
+        else:
+            assert "events:PutEvents" not in str(statements), name
+            assert "REAUTH_EVENT_BUS" not in variables, name
+    parameter = template()["Parameters"]["ReauthEventBus"]
+    assert parameter["Default"] == "default"
+    assert template()["Conditions"]["HasReauthEventBus"] == {"Not": [{"Equals": [{"Ref": "ReauthEventBus"}, ""]}]}
+
+
+@pytest.mark.parametrize("metric", ["RefreshNeedsReauth", "TokenParked", "TokenLost", "ReauthEventFailed"])
+def test_refresher_alarms_see_every_service(metric: str) -> None:
+    """The Refresher counts these in whichever function refreshes, under that function's service
+    dimension: the alarm sums the metric over every service, not just token-refresh's."""
+    alarms = resources("AWS::CloudWatch::Alarm").values()
+    [alarm] = [r for r in alarms if f"SUM({metric})" in str(r["Properties"].get("Metrics"))]
+    properties = alarm["Properties"]
+    [query] = properties["Metrics"]
+
+    assert query["Expression"] == f"SELECT SUM({metric}) FROM SCHEMA(GHLBridge, service)"
+    assert query["ReturnData"] is True and query["Period"] == 300
+    assert "Dimensions" not in properties and "MetricName" not in properties
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    services = {
+        FUNCTIONS[name]["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] for name in REFRESHING
+    }
+    assert len(services) == len(REFRESHING)  # one service dimension each, all inside SCHEMA(GHLBridge, service)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

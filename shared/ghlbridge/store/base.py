@@ -29,6 +29,20 @@ def required_user_id(user_id: str) -> str:
     return canonical
 
 
+MAX_LIVE_OAUTH_STATES = 20
+"""A user's unused, unexpired OAuth states kept by `create_oauth_state` (the newest ones)."""
+
+MAX_PURGE_BATCH = 10_000
+"""The most rows one purge call may delete (the SQL functions clamp to it as well)."""
+
+
+def purge_limit(limit: int) -> int:
+    """`limit` if it is a valid purge batch size, else ValueError."""
+    if not 1 <= limit <= MAX_PURGE_BATCH:
+        raise ValueError(f"a purge batch is 1 to {MAX_PURGE_BATCH} rows")
+    return limit
+
+
 class StoreUnavailableError(Exception):
     """The store could not be reached or did not answer; the operation's outcome is unknown."""
 
@@ -143,8 +157,11 @@ class IdempotencyRecord(BaseModel):
 
     `key` is namespaced by the caller (function, user, location, Idempotency-Key header, hashed).
     `expires_at` ends the record's life; `in_progress_expires_at` is the deadline of the invocation
-    that wrote an INPROGRESS record, after which the key may be taken over. `response_data` is the
-    serialized response (kept out of the repr: it can hold a contact's details).
+    that wrote an INPROGRESS record. Past it, the record is not taken over (that invocation may have
+    sent before it died): the store reports it with `in_progress_expired` (its own clock decides;
+    never written by a caller), and the caller may only settle it (`settle_idempotency_record`).
+    `response_data` is the serialized response as the caller gives it (the app stores it encrypted;
+    kept out of the repr either way).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -157,6 +174,7 @@ class IdempotencyRecord(BaseModel):
     payload_hash: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    in_progress_expired: bool = False  # set by the store on a read: INPROGRESS past `in_progress_expires_at`
 
 
 class TokenStore(Protocol):
@@ -315,7 +333,10 @@ class TokenStore(Protocol):
 
     # --- OAuth states and webhook receipts ---------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
-        """A nonce that exists already is left as it is: a state is never rebound to another user."""
+        """A nonce that exists already is left as it is: a state is never rebound to another user.
+        In the same transaction, the user's live (unused, unexpired by the store's clock) states
+        beyond the `MAX_LIVE_OAUTH_STATES` newest are deleted: creating one more removes the
+        oldest. Concurrent creates by one user run one after the other, so none can leave more."""
         ...
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
@@ -327,27 +348,62 @@ class TokenStore(Protocol):
         """True the first time this webhook id is seen, False for a replay."""
         ...
 
+    # --- purge (the daily PurgeFunction, `ghlbridge.purge`) -------------------------------------
+    # Each deletes at most `limit` rows (1 to `MAX_PURGE_BATCH`, else ValueError) of one kind that
+    # the store's clock says are no longer needed, and returns how many it deleted. Rows another
+    # transaction is writing at that moment are left for the next call.
+    def purge_idempotency_records(self, limit: int) -> int:
+        """Records whose `expires_at` has passed. An INPROGRESS record whose in-progress expiry has
+        passed but whose `expires_at` has not stays."""
+        ...
+
+    def purge_oauth_states(self, limit: int) -> int:
+        """OAuth states that were used or have expired."""
+        ...
+
+    def purge_install_tickets(self, limit: int) -> int:
+        """Install tickets that were used or have expired."""
+        ...
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        """Webhook receipts received more than `older_than_seconds` (>= 0, else ValueError) ago."""
+        ...
+
     # --- idempotency records -------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        """Atomically insert `record` unless a live record holds its key. None: stored, the caller
-        owns the key. Otherwise the live record, and nothing was written (the caller answers from
-        it: its response if COMPLETED, "already in progress" if INPROGRESS).
+        """Atomically insert `record` unless a record holds its key. None: stored, the caller owns
+        the key. Otherwise the record in the way, and nothing was written: the caller answers from
+        it (its response if COMPLETED, "already in progress" if INPROGRESS), or, when it comes back
+        with `in_progress_expired` (INPROGRESS, its invocation's deadline passed: it may have sent
+        before it died), settles it (`settle_idempotency_record`) instead of running again.
 
-        A record in the way is dead, and is replaced (fresh `created_at`, no response), when its
-        `expires_at` has passed, or when it is INPROGRESS and its `in_progress_expires_at` has
-        passed (the invocation that wrote it died). The store's clock decides. Of any number of
-        concurrent puts on one key, exactly one stores. `record.response_data` is not stored."""
+        Only a record whose `expires_at` has passed (the key's time to live is over, whatever its
+        status) is replaced (fresh `created_at`, no response). The store's clock decides. Of any
+        number of concurrent puts on one key, exactly one stores. `record.response_data` and
+        `record.in_progress_expired` are not stored."""
         ...
 
     def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        """The record as stored, even if expired (the caller judges), or None."""
+        """The record as stored, even if expired (the caller judges; `in_progress_expired` is set
+        as by `put_idempotency_record`), or None."""
         ...
 
     def update_idempotency_record(
         self, key: str, status: IdempotencyStatus, expires_at: datetime, response_data: str | None
     ) -> bool:
-        """Set the status, response and expiry of an existing key (nothing else changes). True if
-        the key exists; a missing key is not created."""
+        """Complete the execution holding `key`: set the status, response and expiry of its
+        INPROGRESS record (nothing else changes). True if it did; False if the key is missing or
+        no longer in progress (settled meanwhile: its answer stays). Never creates a key."""
+        ...
+
+    def settle_idempotency_record(
+        self, key: str, created_at: datetime, expires_at: datetime, response_data: str
+    ) -> IdempotencyRecord | None:
+        """Answer for an invocation that died in flight: compare-and-swap the record of `key` to
+        COMPLETED with `response_data` and `expires_at`, if it is still the INPROGRESS record
+        created at `created_at` and its in-progress expiry has passed (store's clock). Returns the
+        record as it stands afterwards (ours, or the one a concurrent settle or completion wrote),
+        or None if the key is gone. Of concurrent settles on one record, exactly one writes."""
         ...
 
     def delete_idempotency_record(self, key: str) -> bool:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ghlbridge.store.base import (
+    MAX_LIVE_OAUTH_STATES,
     IdempotencyRecord,
     IdempotencyStatus,
     Installation,
@@ -40,6 +41,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    purge_limit,
     required_user_id,
 )
 
@@ -108,6 +110,8 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     used_at    TEXT,
     created_at TEXT NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS oauth_states_user_live_idx ON oauth_states (user_id, created_at)
+    WHERE used_at IS NULL;
 CREATE TABLE IF NOT EXISTS webhook_receipts (
     webhook_id  TEXT PRIMARY KEY,
     event_type  TEXT NOT NULL,
@@ -151,6 +155,13 @@ _SOURCE_OF = """(
            AND EXISTS (SELECT 1 FROM json_each(s.approved_locations) WHERE value = {location}))
     ORDER BY s.kind = 'location' DESC, s.updated_at DESC, s.id LIMIT 1
 )"""
+
+# One idempotency record, with the store's verdict on an in-flight one (`:now`: this machine's clock).
+_IDEMPOTENCY_RECORD = """
+    SELECT *, (status = 'INPROGRESS' AND in_progress_expires_at IS NOT NULL AND in_progress_expires_at < :now)
+        AS in_progress_expired
+    FROM idempotency_records WHERE key = :key
+"""
 
 _MEMBER_COLUMNS = ("location_id", "user_id", "role", "ghl_user_id", "added_by", "added_at")
 
@@ -626,14 +637,29 @@ class SQLiteStore:
 
     # --- OAuth states and webhook receipts -------------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
-        """A nonce that exists already is left as it is: it can never be rebound to another user."""
-        self._write(
-            """
-            INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (nonce) DO NOTHING
-            """,
-            (nonce, required_user_id(user_id), _ts(expires_at), _now()),
-        )
+        """A nonce that exists already is left as it is: it can never be rebound to another user.
+        The IMMEDIATE transaction serializes concurrent creates; "now" is read once it holds the
+        write lock, so created_at orders them as they ran (rowid breaks a tie)."""
+        uid, expires = required_user_id(user_id), _ts(expires_at)
+        with self._immediate() as conn:
+            now = _now()
+            conn.execute(
+                """
+                INSERT INTO oauth_states (nonce, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (nonce) DO NOTHING
+                """,
+                (nonce, uid, expires, now),
+            )
+            conn.execute(
+                """
+                DELETE FROM oauth_states WHERE rowid IN (
+                    SELECT rowid FROM oauth_states
+                    WHERE user_id = ? AND used_at IS NULL AND expires_at > ?
+                    ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?
+                )
+                """,
+                (uid, now, MAX_LIVE_OAUTH_STATES),
+            )
 
     def consume_oauth_state(self, nonce: str, user_id: str) -> bool:
         if (uid := canonical_user_id(user_id)) is None:
@@ -660,10 +686,41 @@ class SQLiteStore:
         )
         return bool(rows)
 
+    # --- purge -----------------------------------------------------------------------------------
+    def _purge(self, table: str, doomed: str, oldest: str, params: Sequence[Any], limit: int) -> int:
+        """Delete at most `limit` rows of `table` matching the WHERE clause `doomed`, by `oldest` first."""
+        limit = purge_limit(limit)
+        with self._immediate() as conn:
+            deleted: int = conn.execute(
+                f"""
+                DELETE FROM {table} WHERE rowid IN (
+                    SELECT rowid FROM {table} WHERE {doomed} ORDER BY {oldest} LIMIT ?
+                )
+                """,  # noqa: S608 - table and clauses are constants of this module
+                (*params, limit),
+            ).rowcount
+        return deleted
+
+    def purge_idempotency_records(self, limit: int) -> int:
+        return self._purge("idempotency_records", "expires_at < ?", "expires_at", (_now(),), limit)
+
+    def purge_oauth_states(self, limit: int) -> int:
+        return self._purge("oauth_states", "used_at IS NOT NULL OR expires_at <= ?", "expires_at", (_now(),), limit)
+
+    def purge_install_tickets(self, limit: int) -> int:
+        return self._purge("install_tickets", "used_at IS NOT NULL OR expires_at <= ?", "expires_at", (_now(),), limit)
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        if not older_than_seconds >= 0:
+            raise ValueError("older_than_seconds must be >= 0")
+        before = _ts(datetime.now(UTC) - timedelta(seconds=older_than_seconds))
+        return self._purge("webhook_receipts", "received_at < ?", "received_at", (before,), limit)
+
     # --- idempotency records ---------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
-        """The upsert's WHERE is the "dead record" test; the read-back of a live record happens in
-        the same write transaction, so it is the record that kept ours out."""
+        """The upsert's WHERE is the "dead record" test (the key's time to live is over); the
+        read-back of the record in the way happens in the same write transaction, so it is the
+        record that kept ours out."""
         now = _now()
         params = {
             "key": record.key,
@@ -684,18 +741,18 @@ class SQLiteStore:
                     in_progress_expires_at = excluded.in_progress_expires_at, response_data = NULL,
                     payload_hash = excluded.payload_hash, created_at = excluded.created_at,
                     updated_at = excluded.updated_at
-                WHERE expires_at < :now OR (status = 'INPROGRESS' AND in_progress_expires_at < :now)
+                WHERE expires_at < :now
                 RETURNING key
                 """,
                 params,
             ).fetchall()
             if stored:
                 return None
-            existing = conn.execute("SELECT * FROM idempotency_records WHERE key = ?", (record.key,)).fetchone()
+            existing = conn.execute(_IDEMPOTENCY_RECORD, {"key": record.key, "now": now}).fetchone()
         return IdempotencyRecord.model_validate(dict(existing))
 
     def get_idempotency_record(self, key: str) -> IdempotencyRecord | None:
-        rows = self._read("SELECT * FROM idempotency_records WHERE key = ?", (key,))
+        rows = self._read(_IDEMPOTENCY_RECORD, {"key": key, "now": _now()})
         return IdempotencyRecord.model_validate(dict(rows[0])) if rows else None
 
     def update_idempotency_record(
@@ -704,12 +761,36 @@ class SQLiteStore:
         rows = self._write(
             """
             UPDATE idempotency_records SET status = ?, response_data = ?, expires_at = ?, updated_at = ?
-            WHERE key = ?
+            WHERE key = ? AND status = 'INPROGRESS'
             RETURNING key
             """,
             (status.value, response_data, _ts(expires_at), _now(), key),
         )
         return bool(rows)
+
+    def settle_idempotency_record(
+        self, key: str, created_at: datetime, expires_at: datetime, response_data: str
+    ) -> IdempotencyRecord | None:
+        """The UPDATE's WHERE is the compare-and-swap; the read-back is in the same transaction."""
+        now = _now()
+        with self._immediate() as conn:
+            conn.execute(
+                """
+                UPDATE idempotency_records
+                SET status = 'COMPLETED', response_data = :response, expires_at = :expires_at, updated_at = :now
+                WHERE key = :key AND status = 'INPROGRESS' AND created_at = :created_at
+                  AND in_progress_expires_at < :now
+                """,
+                {
+                    "key": key,
+                    "created_at": _ts(created_at),
+                    "expires_at": _ts(expires_at),
+                    "response": response_data,
+                    "now": now,
+                },
+            )
+            row = conn.execute(_IDEMPOTENCY_RECORD, {"key": key, "now": now}).fetchone()
+        return IdempotencyRecord.model_validate(dict(row)) if row is not None else None
 
     def delete_idempotency_record(self, key: str) -> bool:
         return bool(self._write("DELETE FROM idempotency_records WHERE key = ? RETURNING key", (key,)))

@@ -30,6 +30,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    purge_limit,
     required_user_id,
 )
 
@@ -363,6 +364,30 @@ class SupabaseStore:
     def record_webhook(self, webhook_id: str, event_type: str) -> bool:
         return self._bool("record_webhook", {"p_webhook_id": webhook_id, "p_event_type": event_type})
 
+    # --- purge -----------------------------------------------------------------------------------
+    def _count(self, function: str, params: Mapping[str, object]) -> int:
+        data = self._rpc(function, params)
+        if not isinstance(data, int) or isinstance(data, bool) or data < 0:
+            raise StoreUnavailableError(f"unexpected answer from {function}")
+        return data
+
+    def purge_idempotency_records(self, limit: int) -> int:
+        return self._count("purge_idempotency_records", {"p_limit": purge_limit(limit)})
+
+    def purge_oauth_states(self, limit: int) -> int:
+        return self._count("purge_oauth_states", {"p_limit": purge_limit(limit)})
+
+    def purge_install_tickets(self, limit: int) -> int:
+        return self._count("purge_install_tickets", {"p_limit": purge_limit(limit)})
+
+    def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
+        if not older_than_seconds >= 0:
+            raise ValueError("older_than_seconds must be >= 0")
+        return self._count(
+            "purge_webhook_receipts",
+            {"p_older_than_seconds": float(older_than_seconds), "p_limit": purge_limit(limit)},
+        )
+
     # --- idempotency records ---------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
         ipe = record.in_progress_expires_at
@@ -397,6 +422,20 @@ class SupabaseStore:
                 "p_expires_at": _iso(expires_at),
                 "p_response_data": response_data,
             },
+        )
+
+    def settle_idempotency_record(
+        self, key: str, created_at: datetime, expires_at: datetime, response_data: str
+    ) -> IdempotencyRecord | None:
+        return self._one(
+            "settle_idempotency_record",
+            {
+                "p_key": key,
+                "p_created_at": _iso(created_at),
+                "p_expires_at": _iso(expires_at),
+                "p_response_data": response_data,
+            },
+            IdempotencyRecord,
         )
 
     def delete_idempotency_record(self, key: str) -> bool:

@@ -6,8 +6,13 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
 - Payload validation covers the path ids and the body: the same key for another contact or another
   body is refused (422 `idempotency_key_reused`), the record untouched.
 - A repeat within `IDEMPOTENCY_TTL_SECONDS` (24 h) gets the stored answer, and GHL is not called; a
-  duplicate while the first is in flight gets 409 `request_in_progress` (the in-flight record
-  expires with the invocation's deadline, so a crashed invocation does not hold the key).
+  duplicate while the first is in flight gets 409 `request_in_progress`. The in-flight record
+  expires with the invocation's deadline; a repeat after that is never sent again (the first may
+  have reached GHL and died, or failed to complete its record): the key is settled with a 504
+  `outcome_unknown` answer (`abandoned_outcome`), which every later repeat gets too.
+- A send whose record cannot be completed (store locked or down after GHL answered) answers its
+  outcome anyway; the layer retries the completion while the deadline allows (see
+  `ghlbridge.idempotency`, which also keeps the stored answers encrypted).
 - A send whose outcome is unknown (GHL timeout, 5xx or unreadable 2xx after the POST went out) is
   RETURNED as a 504 `outcome_unknown` answer, not raised: Powertools deletes the record on an
   exception, and a retry would send again. Everything else that fails (a GHL 4xx, a 429, a refused
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from ghlbridge import api, factories
@@ -52,6 +58,12 @@ _UNKNOWN = (
     "check the contact in GHL before sending again with a new key."
 )
 
+_ABANDONED = (
+    "An earlier request with this Idempotency-Key did not finish, and its write may have reached GHL. "
+    "This answer is kept for this Idempotency-Key; check the contact in GHL before sending again with a new key."
+)
+_request_id: ContextVar[str | None] = ContextVar("idempotent_write_request_id", default=None)
+
 
 def is_outcome_unknown(exc: BaseException) -> bool:
     """A POST to a GHL resource went out and we cannot tell whether GHL acted on it.
@@ -70,6 +82,13 @@ def unknown_outcome(exc: GHLError, request_id: str | None) -> Outcome:
     reply = api.describe(error)
     api.log_error(exc, reply)
     return Outcome(reply.status, api.error_body(reply, request_id))
+
+
+def abandoned_outcome() -> dict[str, Any]:
+    """The 504 `outcome_unknown` answer stored for a key whose earlier request died in flight
+    (`StorePersistenceLayer.unknown_outcome`), in the shape `_perform` returns."""
+    reply = api.describe(OutcomeUnknownError(_ABANDONED))
+    return {"status": reply.status, "body": api.error_body(reply, _request_id.get())}
 
 
 def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -97,7 +116,7 @@ class IdempotentWrite:
                     raise_on_no_idempotency_key=True,
                     expires_after_seconds=settings.idempotency_ttl_seconds,
                 )
-                persistence = StorePersistenceLayer(factories.get_store)
+                persistence = StorePersistenceLayer(factories.get_store, unknown_outcome=abandoned_outcome)
                 guarded = idempotent_function(
                     _perform,
                     data_keyword_argument="data",
@@ -130,6 +149,7 @@ class IdempotentWrite:
             ran.append(outcome)
             return {"status": outcome.status, "body": outcome.body}
 
+        token = _request_id.set(ctx.request_id)
         try:
             stored = guarded(data={"scope": scope, "request": request}, attempt=attempt)
         except IdempotencyAlreadyInProgressError:
@@ -144,6 +164,8 @@ class IdempotentWrite:
                 logger.error("Idempotency record not completed", extra={"route": self.route, "error": cause})
                 return ran[0]
             raise StoreUnavailableError("idempotency record unavailable") from exc
+        finally:
+            _request_id.reset(token)
         if ran:
             return ran[0]
         logger.info("Idempotent replay", extra={"route": self.route, "status": stored["status"]})

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ghlbridge.settings import get_settings, reset_settings
 
 if TYPE_CHECKING:  # each factory imports what it builds: a function pays only for what it uses
+    from ghlbridge import ghl
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
     from ghlbridge.parking import Parking
@@ -16,6 +17,9 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.refresh import Refresher
     from ghlbridge.store import TokenStore
     from ghlbridge.tokens import TokenProvider
+    from ghlbridge.toolkit.access import MembershipCache
+    from ghlbridge.toolkit.location_cache import LocationCache
+    from ghlbridge.toolkit.pipelines import Pipelines
 
 
 @lru_cache(maxsize=1)
@@ -98,10 +102,47 @@ def get_token_provider() -> TokenProvider:
     return TokenProvider(get_refresher(), get_oauth_api())
 
 
+@lru_cache(maxsize=1)
+def get_membership_cache() -> MembershipCache:
+    """Memberships that hold, per container, for `MEMBERSHIP_CACHE_SECONDS` (`toolkit.access`)."""
+    from ghlbridge.toolkit.access import MembershipCache
+
+    return MembershipCache(get_settings().membership_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_pipeline_cache() -> LocationCache[Pipelines]:
+    """Each location's pipelines, per container, for `PIPELINES_CACHE_SECONDS` (`toolkit.pipelines`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().pipelines_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
+    """Each location's GHL users, per container, for `USERS_CACHE_SECONDS` (`toolkit.team`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().users_cache_seconds)
+
+
+_FACTORIES = (
+    get_store,
+    get_ghl_client,
+    get_oauth_api,
+    get_parking,
+    get_reauth_notifier,
+    get_refresher,
+    get_token_provider,
+    get_membership_cache,
+    get_pipeline_cache,
+    get_users_cache,
+)
+
+
 def reset() -> None:
     """For tests: forget every cached object, settings and secrets included."""
-    factories = (get_store, get_ghl_client, get_oauth_api, get_parking, get_reauth_notifier, get_refresher)
-    for factory in (*factories, get_token_provider):
+    for factory in _FACTORIES:
         factory.cache_clear()
     from ghlbridge.secrets import reset_secrets
 

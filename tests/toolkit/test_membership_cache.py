@@ -34,26 +34,24 @@ class Counting:
 
 def test_a_membership_is_read_once_then_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
 
     counting = Counting(factories.get_store())
     patch_store(monkeypatch, counting)
 
-    assert all(access.membership_cache().get(USER, LOCATION) for _ in range(5))
+    assert all(factories.get_membership_cache().get(USER, LOCATION) for _ in range(5))
     assert counting.calls == 1
 
 
 def test_a_refusal_is_not_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
 
     stranger = str(uuid.uuid4())
     store = factories.get_store()
-    assert access.membership_cache().get(stranger, LOCATION) is None
+    assert factories.get_membership_cache().get(stranger, LOCATION) is None
 
     store.add_member(LOCATION, stranger, MemberRole.MEMBER)  # e.g. an owner just added them
 
-    found = access.membership_cache().get(stranger, LOCATION)
+    found = factories.get_membership_cache().get(stranger, LOCATION)
     assert found is not None and found.role is MemberRole.MEMBER
 
 
@@ -63,11 +61,11 @@ def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.Monk
 
     counting = Counting(factories.get_store())
     patch_store(monkeypatch, counting)
-    assert access.membership_cache().get(USER, LOCATION)
+    assert factories.get_membership_cache().get(USER, LOCATION)
     later = access.time.monotonic() + factories.get_settings().membership_cache_seconds + 1
     monkeypatch.setattr(access.time, "monotonic", lambda: later)
 
-    assert access.membership_cache().get(USER, LOCATION)
+    assert factories.get_membership_cache().get(USER, LOCATION)
     assert counting.calls == 2
 
 

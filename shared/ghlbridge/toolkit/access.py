@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from ghlbridge import factories
 from ghlbridge.errors import CallerForbiddenError
 from ghlbridge.observability import logger
-from ghlbridge.settings import get_settings
 from ghlbridge.store import MemberRole, Membership
 
 if TYPE_CHECKING:
@@ -84,24 +83,10 @@ class MembershipCache:
             self._entries.pop((user_id, location_id), None)
 
 
-_cache_lock = threading.Lock()
-_cache: tuple[object, MembershipCache] | None = None
-
-
-def membership_cache() -> MembershipCache:
-    """The container's cache, rebuilt when the settings are (tests reset them with `factories.reset()`)."""
-    global _cache
-    settings = get_settings()
-    with _cache_lock:
-        if _cache is None or _cache[0] is not settings:
-            _cache = (settings, MembershipCache(settings.membership_cache_seconds))
-        return _cache[1]
-
-
 def membership(caller: Caller, location_id: str, *, fresh: bool = False) -> Membership:
     """The caller's membership of the location, or 403 `forbidden`. `fresh`: read from the store
     (for decisions about the team itself: a just-promoted owner must not wait for the cache)."""
-    found = membership_cache().get(caller.user_id, location_id, fresh=fresh)
+    found = factories.get_membership_cache().get(caller.user_id, location_id, fresh=fresh)
     if found is None:
         logger.info("Caller is not a member of the location", extra={"location_id": location_id})
         raise CallerForbiddenError("You are not a member of this location")

@@ -29,6 +29,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from ghlbridge import powertools_patches
 from ghlbridge.errors import (
     NOT_FOUND_MESSAGE,
     AppError,
@@ -97,7 +98,7 @@ def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
     parameters (400 `invalid_request` otherwise) and documents them, after `check_body`."""
     app = APIGatewayHttpResolver(enable_validation=validate)
     if validate:
-        app._request_validation_middleware = _ReadableBodyThenValidate()  # the documented subclass hook
+        powertools_patches.use_request_validation(app, _ReadableBodyThenValidate())
     register_error_handlers(app)
     return app
 

@@ -3,7 +3,8 @@
 Powertools validation is on (`enable_validation=True`): path, query, header and body parameters are
 parsed into the declared types and models before a route runs, and the OpenAPI document is generated
 from the same declarations. Its request-validation middleware runs FIRST in Powertools' stack, so
-the toolkit resolver replaces it with one that does three cheap checks before validating:
+the toolkit resolver replaces it (`ghlbridge.powertools_patches`, with every other reach into
+Powertools' private parts) with one that does three cheap checks before validating:
 
 1. the caller's Supabase JWT (401), so nobody learns anything about a route without one;
 2. the body size (413), so a huge body is refused before it is parsed;
@@ -19,21 +20,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.middlewares import openapi_validation
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
     OpenAPIResponseValidationMiddleware,
 )
 from pydantic import BaseModel
 
-from ghlbridge import api
+from ghlbridge import api, powertools_patches
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
 )
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-    from aws_lambda_powertools.event_handler.openapi.compat import ModelField
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -110,32 +109,7 @@ class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
         return super().handler(app, next_middleware)
 
 
-def _remember_scalar_checks() -> None:
-    """Make Powertools ask once per parameter whether it is a scalar, not on every request.
-
-    Its request validation calls `is_scalar_field` for every declared query and header parameter of
-    the route on every request, and the answer (a walk over the parameter's type annotation) can
-    only change when the route does. On the opportunity search (seven query parameters) that walk
-    took about 50 µs a request, an eighth of the warm time spent outside GHL. The check is pure, so remembering it per
-    parameter object changes nothing else; `tests/toolkit/test_resolver.py` checks that the
-    patched name still exists and answers as Powertools' own.
-    """
-    check = openapi_validation.is_scalar_field  # type: ignore[attr-defined]  # imported there, not exported
-    if getattr(check, "remembered", False):
-        return
-    known: dict[int, tuple[ModelField, bool]] = {}
-
-    def is_scalar_field(field: ModelField) -> bool:
-        hit = known.get(id(field))
-        if hit is None or hit[0] is not field:
-            hit = known[id(field)] = (field, check(field))
-        return hit[1]
-
-    is_scalar_field.remembered = True  # type: ignore[attr-defined]
-    openapi_validation.is_scalar_field = is_scalar_field  # type: ignore[attr-defined]
-
-
-_remember_scalar_checks()
+powertools_patches.remember_scalar_checks()  # Powertools' per-request scalar checks, remembered
 
 
 class _SerializeAnswer(OpenAPIResponseValidationMiddleware):
@@ -168,8 +142,8 @@ class ToolkitResolver(APIGatewayHttpResolver):
 
     def __init__(self, *, keyed_posts: bool = True) -> None:
         super().__init__(enable_validation=True)
-        self._request_validation_middleware = _CheckThenValidate(keyed_posts=keyed_posts)
-        self._response_validation_middleware = _SerializeAnswer()
+        powertools_patches.use_request_validation(self, _CheckThenValidate(keyed_posts=keyed_posts))
+        powertools_patches.use_response_validation(self, _SerializeAnswer())
 
 
 def make_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:

@@ -24,9 +24,9 @@ from ghlbridge.toolkit.params import (
     StageFilter,
     StatusFilter,
 )
-from ghlbridge.toolkit.resolver import LIST_ERRORS, READ_ERRORS, make_resolver, request_context, written
+from ghlbridge.toolkit.resolver import LIST_ERRORS, READ_ERRORS, make_toolkit_resolver, request_context, written
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.get(

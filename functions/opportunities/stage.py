@@ -12,9 +12,9 @@ from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import opportunities
 from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange
 from ghlbridge.toolkit.params import LocationId, OpportunityId
-from ghlbridge.toolkit.resolver import UPDATE_ERRORS, make_resolver, request_context
+from ghlbridge.toolkit.resolver import UPDATE_ERRORS, make_toolkit_resolver, request_context
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.put(

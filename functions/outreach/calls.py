@@ -13,9 +13,9 @@ from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import calls
 from ghlbridge.toolkit.models.calls import CallLogCreate, LoggedCall
 from ghlbridge.toolkit.params import ContactId, IdempotencyKey, LocationId
-from ghlbridge.toolkit.resolver import REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
+from ghlbridge.toolkit.resolver import REPLAY_HEADERS, SEND_ERRORS, make_toolkit_resolver, request_context, respond
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.post(

@@ -14,9 +14,16 @@ from ghlbridge.toolkit import notes
 from ghlbridge.toolkit.models.contacts import Note
 from ghlbridge.toolkit.models.notes import NoteCreate, NotePage, TagList, TagsAdd
 from ghlbridge.toolkit.params import ContactId, IdempotencyKey, LocationId
-from ghlbridge.toolkit.resolver import READ_ERRORS, REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
+from ghlbridge.toolkit.resolver import (
+    READ_ERRORS,
+    REPLAY_HEADERS,
+    SEND_ERRORS,
+    make_toolkit_resolver,
+    request_context,
+    respond,
+)
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.get(

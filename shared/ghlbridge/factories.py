@@ -17,8 +17,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.refresh import Refresher
     from ghlbridge.store import TokenStore
     from ghlbridge.tokens import TokenProvider
-    from ghlbridge.toolkit.access import MembershipCache
-    from ghlbridge.toolkit.location_cache import LocationCache
+    from ghlbridge.toolkit.location_cache import LocationCache, MembershipCache
     from ghlbridge.toolkit.pipelines import Pipelines
 
 
@@ -105,9 +104,11 @@ def get_token_provider() -> TokenProvider:
 @lru_cache(maxsize=1)
 def get_membership_cache() -> MembershipCache:
     """Memberships that hold, per container, for `MEMBERSHIP_CACHE_SECONDS` (`toolkit.access`)."""
-    from ghlbridge.toolkit.access import MembershipCache
+    from ghlbridge.toolkit.location_cache import MembershipCache
 
-    return MembershipCache(get_settings().membership_cache_seconds)
+    return MembershipCache(
+        get_settings().membership_cache_seconds, lambda loc, user: get_store().get_membership(loc, user)
+    )
 
 
 @lru_cache(maxsize=1)

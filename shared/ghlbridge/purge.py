@@ -95,14 +95,3 @@ def run_purge(
     summary: dict[str, object] = {"deleted": deleted, "complete": complete, "failures": failures}
     logger.info("Purge done", extra={"summary": summary})
     return summary
-
-
-def run_scheduled() -> dict[str, object]:
-    """The scheduled function's entry point, wired to the container's cached store."""
-    from ghlbridge import factories
-    from ghlbridge.settings import get_settings
-
-    return run_purge(
-        factories.get_store(),
-        receipt_retention=receipt_retention(get_settings().webhook_max_age_seconds),
-    )

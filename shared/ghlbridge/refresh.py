@@ -54,7 +54,7 @@ from ghlbridge.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
 from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
 
 Clock = Callable[[], datetime]
-Outcome = Literal["refreshed", "already_refreshed", "restored"]
+RefreshOutcome = Literal["refreshed", "already_refreshed", "restored"]
 
 
 def utcnow() -> datetime:
@@ -78,7 +78,7 @@ class AccessToken:
 @dataclass(frozen=True)
 class RefreshResult:
     token: AccessToken
-    outcome: Outcome
+    outcome: RefreshOutcome
 
 
 def rotation_possible(error: GHLError) -> bool:
@@ -331,7 +331,7 @@ class Refresher:
         logger.error("Rotated token pair parked: store unavailable", extra={"installation_id": pair.installation_id})
 
     def _continue_from_store(
-        self, inst: Installation, holder: str, rejected: str | None, outcome: Outcome
+        self, inst: Installation, holder: str, rejected: str | None, outcome: RefreshOutcome
     ) -> RefreshResult | None:
         """If the store now holds a newer pair than `inst`, give up our lease and use it (or, if
         it is already stale too, refresh from it). None when the store has not moved on."""
@@ -448,16 +448,3 @@ def run_scheduled_refresh(
     summary["failures"] = failures
     logger.info("Scheduled refresh done", extra={"summary": summary})
     return summary
-
-
-def run_scheduled() -> dict[str, object]:
-    """The scheduled function's entry point, wired to the container's cached objects."""
-    from ghlbridge import factories
-    from ghlbridge.settings import get_settings
-
-    settings = get_settings()
-    return run_scheduled_refresh(
-        factories.get_refresher(),
-        window=timedelta(hours=settings.refresh_window_hours),
-        concurrency=settings.refresh_concurrency,
-    )

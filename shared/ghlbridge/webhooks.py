@@ -41,7 +41,7 @@ from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
 from ghlbridge.store.base import InstallationStatus, TokenStore
 
-Outcome = Literal["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"]
+WebhookOutcome = Literal["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"]
 _BAD_SIGNATURE = "Webhook signature is missing or invalid."
 
 
@@ -94,7 +94,7 @@ class WebhookResult(BaseModel):
 
     webhook_id: str
     type: str | None
-    outcome: Outcome
+    outcome: WebhookOutcome
 
 
 # GHL's app webhooks are small JSON objects; anything far larger is refused before the signature
@@ -197,13 +197,13 @@ def handle_event(event: WebhookEvent, store: TokenStore) -> WebhookResult:
     return _result(event, outcome)
 
 
-def _uninstall(event: WebhookEvent, store: TokenStore) -> Outcome:
+def _uninstall(event: WebhookEvent, store: TokenStore) -> WebhookOutcome:
     target = event.location_id or event.company_id
     if not target:
         raise RequestInvalidError("UNINSTALL webhook names neither locationId nor companyId.")
     current = store.get_installation(target)
     if current is None:
-        outcome: Outcome = "acknowledged"  # nothing of ours to remove
+        outcome: WebhookOutcome = "acknowledged"  # nothing of ours to remove
     elif (
         current.status is InstallationStatus.ACTIVE
         and current.installed_at is not None
@@ -272,5 +272,5 @@ def _log_ids(event: WebhookEvent) -> dict[str, Any]:
     }
 
 
-def _result(event: WebhookEvent, outcome: Outcome) -> WebhookResult:
+def _result(event: WebhookEvent, outcome: WebhookOutcome) -> WebhookResult:
     return WebhookResult(webhook_id=event.webhook_id, type=event.type, outcome=outcome)

@@ -29,7 +29,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from ghlbridge.crypto import TokenCipher
-from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, aad, idempotent, idempotent_function
+from ghlbridge.idempotency.persistence import (
+    IdempotencyConfig,
+    StorePersistenceLayer,
+    aad,
+    idempotent,
+    idempotent_function,
+)
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
 from tests.lambda_events import FakeContext, http_event
 from tests.store import test_contract as contract
@@ -444,7 +450,7 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_importing_the_layer_does_not_import_boto3() -> None:
     done = run_python(
         "import sys\n"
-        "from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent\n"
+        "from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent\n"
         "from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer, idempotent_function\n"
         # `import aws_lambda_powertools` imports the bare `botocore` package (<1 ms) for its user agent;
         # the cost is boto3 and botocore's modules (~160 ms)
@@ -463,9 +469,9 @@ def test_the_package_keeps_its_public_names() -> None:
         "import aws_lambda_powertools.utilities.idempotency as p\n"
         "print(sorted((n, getattr(p, n).__module__) for n in p.__all__))\n"
     )
-    first = run_python(f"import ghlbridge.idempotency\n{names}")
+    first = run_python(f"import ghlbridge.idempotency.persistence\n{names}")
     ordinary = run_python(names)
-    after = run_python(f"{names}import ghlbridge.idempotency\n")
+    after = run_python(f"{names}import ghlbridge.idempotency.persistence\n")
 
     assert first.returncode == ordinary.returncode == after.returncode == 0, first.stderr + after.stderr
     assert first.stdout == ordinary.stdout == after.stdout

@@ -34,7 +34,7 @@ def records(toolkit: Toolkit) -> list[dict[str, Any]]:
 
 def answer_of(record: dict[str, Any]) -> Any:
     """The answer a record keeps, decrypted (it is sealed for its key with the token cipher)."""
-    from ghlbridge.idempotency import aad
+    from ghlbridge.idempotency.persistence import aad
     from ghlbridge.secrets import get_cipher
 
     return json.loads(get_cipher().decrypt(record["response_data"], aad=aad(record["key"])))

@@ -55,17 +55,19 @@ def test_a_refusal_is_not_remembered(toolkit: Toolkit, monkeypatch: pytest.Monke
     assert found is not None and found.role is MemberRole.MEMBER
 
 
-def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
+    from ghlbridge.toolkit.location_cache import MembershipCache
 
     counting = Counting(factories.get_store())
-    patch_store(monkeypatch, counting)
-    assert factories.get_membership_cache().get(USER, LOCATION)
-    later = access.time.monotonic() + factories.get_settings().membership_cache_seconds + 1
-    monkeypatch.setattr(access.time, "monotonic", lambda: later)
+    clock = [1000.0]
+    cache = MembershipCache(60, counting.get_membership, clock=lambda: clock[0])
+    assert cache.get(USER, LOCATION)
+    clock[0] += 59
+    assert cache.get(USER, LOCATION) and counting.calls == 1
+    clock[0] += 1
 
-    assert factories.get_membership_cache().get(USER, LOCATION)
+    assert cache.get(USER, LOCATION)
     assert counting.calls == 2
 
 

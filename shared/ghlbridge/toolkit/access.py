@@ -16,8 +16,6 @@ warm containers notice within the cache's lifetime.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,34 +51,6 @@ class LocationClients:
     @property
     def ghl_user_id(self) -> str | None:
         return self.member.ghl_user_id
-
-
-class MembershipCache:
-    """(user, location) -> (until, membership), per container; only memberships that hold."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self._ttl = ttl_seconds
-        self._entries: dict[tuple[str, str], tuple[float, Membership]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, user_id: str, location_id: str, *, fresh: bool = False) -> Membership | None:
-        """The membership, from the cache unless `fresh` (then from the store, and remembered)."""
-        key = (user_id, location_id)
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and not fresh and hit[0] > time.monotonic():
-            return hit[1]
-        found = factories.get_store().get_membership(location_id, user_id)
-        with self._lock:
-            if found is None:
-                self._entries.pop(key, None)
-            else:
-                self._entries[key] = (time.monotonic() + self._ttl, found)
-        return found
-
-    def forget(self, user_id: str, location_id: str) -> None:
-        with self._lock:
-            self._entries.pop((user_id, location_id), None)
 
 
 def membership(caller: Caller, location_id: str, *, fresh: bool = False) -> Membership:

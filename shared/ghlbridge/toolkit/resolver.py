@@ -16,7 +16,6 @@ Membership (403) is checked next, by the layer (`access.open_location`), before 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -30,11 +29,11 @@ from ghlbridge import api, powertools_patches
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
 )
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
-    from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from ghlbridge.auth import Caller
 
@@ -70,25 +69,6 @@ REPLAY_HEADERS: Final[dict[str, Any]] = {
         "schema": {"type": "string", "enum": ["true"]},
     }
 }
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    """Who is asking, and what the layer needs of the invocation."""
-
-    caller: Caller
-    request_id: str | None
-    lambda_context: LambdaContext | None = field(default=None, repr=False)
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer of a write: what is stored under its Idempotency-Key and replayed."""
-
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
 
 
 class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
@@ -146,7 +126,7 @@ class ToolkitResolver(APIGatewayHttpResolver):
         powertools_patches.use_response_validation(self, _SerializeAnswer())
 
 
-def make_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
+def make_toolkit_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
     app = ToolkitResolver(keyed_posts=keyed_posts)
     api.register_error_handlers(app)
     return app
@@ -163,7 +143,7 @@ def written(body: str) -> Response[Any]:
     return Response(200, content_types.APPLICATION_JSON, body)
 
 
-def respond(outcome: Outcome) -> Response[dict[str, Any]]:
+def respond(outcome: WriteAnswer) -> Response[dict[str, Any]]:
     """The HTTP answer of a write's outcome (fresh or replayed)."""
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return Response(outcome.status, content_types.APPLICATION_JSON, outcome.body, headers=headers)

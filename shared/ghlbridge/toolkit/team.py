@@ -45,7 +45,7 @@ from ghlbridge.toolkit.models.team import (
 if TYPE_CHECKING:
     from ghlbridge import ghl
     from ghlbridge.auth import Caller
-    from ghlbridge.toolkit.resolver import RequestContext
+    from ghlbridge.toolkit.context import RequestContext
 
 
 def member(found: Membership) -> Member:

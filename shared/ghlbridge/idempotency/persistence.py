@@ -24,7 +24,7 @@ must answer the same body. A response that does not open (its key rotated away, 
 answered as `unknown_outcome()`, never by running again.
 
     from ghlbridge import factories
-    from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent
+    from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent
 
     persistence = StorePersistenceLayer(  # the store (and the cipher) are built on first use
         factories.get_store, unknown_outcome=lambda: {"statusCode": 504, "body": '{"error": ...}'}

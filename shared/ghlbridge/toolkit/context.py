@@ -1,0 +1,34 @@
+"""What a toolkit route hands to the domain, and what a write hands back: no HTTP framework here.
+
+The HTTP adapter (`ghlbridge.toolkit.resolver`) builds a `RequestContext` from the request and turns
+a `WriteAnswer` into the response; the domain modules (`opportunities`, `notes`, `emails`, ...) see
+only these two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ghlbridge.auth import Caller
+    from ghlbridge.deadline import LambdaContextLike
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking, and what the layer needs of the invocation."""
+
+    caller: Caller
+    request_id: str | None
+    lambda_context: LambdaContextLike | None = field(default=None, repr=False)
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteAnswer:
+    """The answer of a write: what is stored under its Idempotency-Key and replayed."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import AppEnv, make_jwt
 from tests.ghl_spec import assert_request_conforms
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
 OTHER_USER = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
@@ -20,7 +20,7 @@ OTHER_USER = "0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
 def call(event: dict[str, Any]) -> dict[str, Any]:
     import app  # functions/oauth/app.py, the handler template.yaml names
 
-    return app.handler(event, FakeContext())
+    return app.handler(event, lambda_context())
 
 
 def authorize(user: str = USER) -> dict[str, Any]:
@@ -126,12 +126,14 @@ def test_authorize_refuses_unauthenticated_callers_and_stores_nothing(app_env: A
     authorize(USER)  # the store exists and holds one state
     headers = {"Authorization": header} if header else {}
 
-    response = call(http_event("GET", "/oauth/authorize", headers=headers))
+    event = http_event("GET", "/oauth/authorize", headers=headers)
+
+    response = call(event)
 
     assert response["statusCode"] == 401
     error = json.loads(response["body"])["error"]
     assert error["code"] == "unauthenticated"
-    assert error["requestId"].startswith("req-")
+    assert error["requestId"] == event["requestContext"]["requestId"]
     assert oauth_state_rows(app_env) == 1
 
 

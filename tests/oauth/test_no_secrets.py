@@ -12,14 +12,14 @@ import pytest
 from tests import leak_guard
 from tests.conftest import AppEnv, make_jwt
 from tests.ghl_double import Fault
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 from tests.seed import seed_installation
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:
     import app
 
-    response = app.handler(event, FakeContext())
+    response = app.handler(event, lambda_context())
     leak_guard.assert_no_secret(json.dumps(response), "a response")
     return response
 

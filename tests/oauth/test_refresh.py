@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import AppEnv
 from tests.ghl_double import Fault
 from tests.ghl_spec import assert_request_conforms
-from tests.lambda_events import FakeContext, scheduled_event
+from tests.lambda_events import lambda_context, scheduled_event
 from tests.seed import seed_installation, stored_tokens
 
 EXPIRED = timedelta(seconds=-60)
@@ -379,7 +379,7 @@ def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
     spent = parts.seed("lost", expires_in=timedelta(hours=2))
     parts.ghl.state.live_refresh.pop(spent)
 
-    summary = refresh.handler(scheduled_event(), FakeContext(remaining_ms=300_000))
+    summary = refresh.handler(scheduled_event("TokenRefreshFunction"), lambda_context(remaining_ms=300_000))
 
     assert summary["due"] == 3
     assert summary["refreshed"] == 2 and summary["needs_reauth"] == 1 and summary["failed"] == 0

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from gateway.events import IncomingRequest, LambdaContext, http_api_event, log_stream_name, new_request_id
 from gateway.events import scheduled_event as gateway_scheduled_event
-from gateway.template import Template, match_route
+from gateway.template import DEFAULT_STACK_NAME, Template, match_route
 
 from tests.template_yaml import ROOT
 
@@ -61,4 +61,5 @@ def http_event(
 def scheduled_event(function: str) -> Any:
     """What EventBridge sends `function` (a template function name) on its `Schedule` event."""
     [schedule, *_] = template().functions[function].schedules
-    return gateway_scheduled_event(f"{function}-{schedule.name}", constant_input=schedule.input)
+    rule = f"{DEFAULT_STACK_NAME}-{function}{schedule.name}"  # as the local gateway names it
+    return gateway_scheduled_event(rule, constant_input=schedule.input)

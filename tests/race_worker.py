@@ -1,7 +1,7 @@
 """Worker processes for the refresh race tests (spawned: nothing shared but the store and GHL).
 
 Every thread plays a separate Lambda container: its own TokenProvider and Refresher (own memory
-cache), sharing only the store and the GHL double, as containers do.
+cache), sharing only the store and the GHL sandbox, as containers do.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from ghlbridge.idempotency.persistence import (
     idempotent_function,
 )
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 from tests.store import test_contract as contract
 
 # The contract suite's fixtures: each test runs on both stores.
@@ -103,7 +103,7 @@ class NoteHandler:
         self.handler = handler
 
     def __call__(self, event: dict[str, Any], remaining_ms: int = 15_000) -> Any:
-        return self.handler(event, FakeContext(remaining_ms=remaining_ms))
+        return self.handler(event, lambda_context(remaining_ms=remaining_ms))
 
     def record(self, event: dict[str, Any]) -> IdempotencyRecord | None:
         key = self.persistence._get_hashed_idempotency_key(event)
@@ -425,7 +425,7 @@ def test_get_record_of_a_missing_key_raises_not_found(store: TokenStore) -> None
 
 def test_idempotent_function_over_the_store(store: TokenStore) -> None:
     config = IdempotencyConfig(event_key_jmespath="idempotency_key", expires_after_seconds=DAY)
-    config.register_lambda_context(FakeContext())
+    config.register_lambda_context(lambda_context())
     sent: list[dict[str, str]] = []
 
     layer = StorePersistenceLayer(store, unknown_outcome=lambda: {"outcome": "unknown"}, cipher=CIPHER)

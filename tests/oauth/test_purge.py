@@ -18,7 +18,7 @@ from ghlbridge.store import Installation, InstallationKind, StoreUnavailableErro
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.sqlite import _ts
 from tests.conftest import AppEnv
-from tests.lambda_events import FakeContext, scheduled_event
+from tests.lambda_events import lambda_context, scheduled_event
 from tests.template_yaml import ROOT, resources, template
 
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
@@ -85,7 +85,7 @@ def test_the_purge_handler_deletes_what_is_no_longer_needed_and_reports(
 
     seed_everything(factories.get_store(), app_env)
 
-    summary = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    summary = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert summary == {
         "deleted": {"oauth_states": 2, "install_tickets": 2, "webhook_receipts": 1, "idempotency_records": 1},
@@ -102,7 +102,7 @@ def test_the_purge_handler_deletes_what_is_no_longer_needed_and_reports(
         "PurgedWebhookReceipts": 1.0, "PurgeFailed": 0.0,
     }  # fmt: skip
 
-    again = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    again = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert again["deleted"] == dict.fromkeys(["oauth_states", "install_tickets", "webhook_receipts",
                                               "idempotency_records"], 0)  # fmt: skip
@@ -122,7 +122,7 @@ def test_the_receipt_retention_follows_the_replay_window(app_env: AppEnv, monkey
         store.record_webhook(webhook_id, "INSTALL")
         received(app_env, webhook_id, ago)
 
-    summary = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    summary = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert summary["deleted"] == {"oauth_states": 0, "install_tickets": 0, "webhook_receipts": 1,
                                   "idempotency_records": 0}  # fmt: skip

@@ -49,13 +49,17 @@ def seed_spent(app_env: AppEnv, installation_id: str, **kw: Any) -> str:
     """An installation whose refresh token GHL no longer accepts (rotated by a lost answer)."""
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.store import InstallationKind
 
-    refresh = app_env.ghl.issue_refresh_token(location_id=installation_id)
+    company = kw.get("kind") is InstallationKind.COMPANY
+    refresh = app_env.ghl.refresh_token_for(
+        installation_id, company=company, approved_locations=tuple(kw.get("approved_locations") or ())
+    )
     seed_installation(
         factories.get_store(), get_cipher(), installation_id, access="at-old", refresh=refresh,
         expires_in=timedelta(minutes=-1), **kw,
     )  # fmt: skip
-    app_env.ghl.state.live_refresh.pop(refresh)
+    app_env.ghl.spend(refresh)
     return refresh
 
 

@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 
 from ghlbridge import powertools_patches
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLKIT_FUNCTIONS = ["opportunities", "stage", "notes", "calls", "emails", "calendars"]
@@ -94,7 +94,7 @@ def test_the_swapped_validation_middlewares_are_the_ones_that_run() -> None:
     powertools_patches.use_request_validation(app, _Recording(seen))
     powertools_patches.use_response_validation(app, _RecordingAnswer(seen))
 
-    answer = app.resolve(http_event("GET", "/things", query={"q": "x"}), FakeContext())
+    answer = app.resolve(http_event("GET", "/things", query={"q": "x"}), lambda_context())
 
     assert answer["statusCode"] == 200, answer
     assert json.loads(answer["body"]) == {"q": "x", "tag": None, "trace": None}
@@ -125,7 +125,7 @@ def test_request_validation_looks_up_is_scalar_field_where_the_patch_replaces_it
     app = validating_app([])
 
     event = http_event("GET", "/things", query={"q": "x", "tag": "a"}, headers={"x-trace": "t1"})
-    answer = app.resolve(event, FakeContext())
+    answer = app.resolve(event, lambda_context())
 
     assert json.loads(answer["body"]) == {"q": "x", "tag": ["a"], "trace": "t1"}
     assert {"q", "tag", "x-trace"} <= set(asked), "Powertools no longer asks openapi_validation.is_scalar_field"

@@ -20,8 +20,10 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
 - Powertools' idempotency exceptions become `AppError`s here, at the boundary, so the error table
   (`ghlbridge.error_table.describe`) never imports Powertools' idempotency package.
 
-One `IdempotentWrite` per route: Powertools configures a persistence layer once, with the config of
-the first function that uses it.
+One `IdempotentWrite` per route, named by what it writes (Powertools configures a persistence layer
+once, with the config of the first function that uses it). The route itself is not repeated here:
+the key's scope takes it from the request (`RequestContext.route`, API Gateway's route key), so it
+is declared once, in the function file (and the template that must match it).
 """
 
 from __future__ import annotations
@@ -102,9 +104,8 @@ def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> 
 class IdempotentWrite:
     """The idempotency of one write route (`name`, e.g. "notes.create")."""
 
-    def __init__(self, name: str, route: str) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.route = route
         self._lock = threading.Lock()
         self._built: tuple[Settings, IdempotencyConfig, Callable[..., dict[str, Any]]] | None = None
 
@@ -140,7 +141,7 @@ class IdempotentWrite:
         if ctx.lambda_context is not None:
             # the in-flight record expires with this invocation (a Lambda context: the domain only types its deadline)
             config.register_lambda_context(cast("LambdaContext", ctx.lambda_context))
-        scope = {"user": ctx.caller.user_id, "location": location_id, "route": self.route, "key": ctx.idempotency_key}
+        scope = {"user": ctx.caller.user_id, "location": location_id, "route": ctx.route, "key": ctx.idempotency_key}
         ran: list[WriteAnswer] = []
 
         def attempt() -> dict[str, Any]:
@@ -165,12 +166,12 @@ class IdempotentWrite:
         except IdempotencyPersistenceLayerError as exc:
             if ran:  # the write happened; only its record failed. Answering an error would invite a resend.
                 cause = type(exc.__cause__).__name__
-                logger.error("Idempotency record not completed", extra={"route": self.route, "error": cause})
+                logger.error("Idempotency record not completed", extra={"route": ctx.route, "error": cause})
                 return ran[0]
             raise StoreUnavailableError("idempotency record unavailable") from exc
         finally:
             _request_id.reset(token)
         if ran:
             return ran[0]
-        logger.info("Idempotent replay", extra={"route": self.route, "status": stored["status"]})
+        logger.info("Idempotent replay", extra={"route": ctx.route, "status": stored["status"]})
         return WriteAnswer(int(stored["status"]), dict(stored["body"]), replayed=True)

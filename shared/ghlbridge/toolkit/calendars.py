@@ -27,7 +27,7 @@ from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, C
 
 MAX_DAYS_APART: Final = 31
 _MS: Final = timedelta(milliseconds=1)
-_BOOK = IdempotentWrite("appointments.book", "POST /locations/{locationId}/appointments")
+_BOOK = IdempotentWrite("appointments.book")
 
 
 def list_calendars(ctx: RequestContext, location_id: str) -> CalendarPage:

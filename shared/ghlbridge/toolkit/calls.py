@@ -30,7 +30,7 @@ from ghlbridge.toolkit.models.contacts import Note
 if TYPE_CHECKING:
     from ghlbridge.auth import Caller
 
-_LOG_CALL = IdempotentWrite("calls.log", "POST /locations/{locationId}/contacts/{contactId}/calls")
+_LOG_CALL = IdempotentWrite("calls.log")
 
 
 def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallLogCreate) -> WriteAnswer:

@@ -21,6 +21,7 @@ class RequestContext:
 
     caller: Caller
     request_id: str | None
+    route: str = ""  # the API's route key, e.g. "POST /locations/{locationId}/appointments"
     lambda_context: LambdaContextLike | None = field(default=None, repr=False)
     idempotency_key: str | None = None
 

@@ -14,7 +14,7 @@ from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.models.emails import EmailCreate, SentEmail
 
-_SEND_EMAIL = IdempotentWrite("emails.send", "POST /locations/{locationId}/contacts/{contactId}/emails")
+_SEND_EMAIL = IdempotentWrite("emails.send")
 
 
 def send_email(ctx: RequestContext, location_id: str, contact_id: str, email: EmailCreate) -> WriteAnswer:

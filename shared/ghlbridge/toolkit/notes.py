@@ -16,8 +16,8 @@ from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.models.contacts import Note
 from ghlbridge.toolkit.models.notes import NoteCreate, NotePage, TagList, TagsAdd
 
-_CREATE_NOTE = IdempotentWrite("notes.create", "POST /locations/{locationId}/contacts/{contactId}/notes")
-_ADD_TAGS = IdempotentWrite("tags.add", "POST /locations/{locationId}/contacts/{contactId}/tags")
+_CREATE_NOTE = IdempotentWrite("notes.create")
+_ADD_TAGS = IdempotentWrite("tags.add")
 
 
 def list_notes(ctx: RequestContext, location_id: str, contact_id: str) -> NotePage:

@@ -135,7 +135,9 @@ def make_toolkit_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
 def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = None) -> RequestContext:
     """This request's context; the caller was authenticated before validation (`_CheckThenValidate`)."""
     caller: Caller = app.context["caller"]
-    return RequestContext(caller, api.request_id(app), app.lambda_context, idempotency_key)
+    event = app.current_event
+    route = event.route_key or f"{event.request_context.http.method} {event.raw_path}"
+    return RequestContext(caller, api.request_id(app), route, app.lambda_context, idempotency_key)
 
 
 def written(body: str) -> Response[Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ghlbridge.crypto import TokenCipher
-from ghlbridge.refresh import aad
 from ghlbridge.store import Installation, InstallationKind, TokenStore
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.refresh import aad
 from tests import leak_guard
 
 

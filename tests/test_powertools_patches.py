@@ -1,4 +1,4 @@
-"""`ghlbridge.powertools_patches` against the installed Powertools: these tests fail when an upgrade
+"""`ghlbridge.http.powertools_patches` against the installed Powertools: these tests fail when an upgrade
 renames or moves what the patches touch (then re-read each patch, and bump `CHECKED_AGAINST`), and
 show that each patch still takes effect and changes nothing but the time."""
 
@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.compat import is_scalar_field a
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 
-from ghlbridge import powertools_patches
+from ghlbridge.http import powertools_patches
 from tests.lambda_events import http_event, lambda_context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def test_the_patches_were_checked_against_the_installed_and_pinned_powertools() 
     pinned = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert f"aws-lambda-powertools=={powertools_patches.CHECKED_AGAINST}" in pinned
     assert POWERTOOLS_VERSION == powertools_patches.CHECKED_AGAINST, (
-        "Powertools changed: re-read ghlbridge.powertools_patches against it, then bump CHECKED_AGAINST"
+        "Powertools changed: re-read ghlbridge.http.powertools_patches against it, then bump CHECKED_AGAINST"
     )
 
 

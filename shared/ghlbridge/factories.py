@@ -12,11 +12,11 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge import ghl
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
-    from ghlbridge.parking import Parking
-    from ghlbridge.reauth import ReauthNotifier
-    from ghlbridge.refresh import Refresher
     from ghlbridge.store import TokenStore
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.parking import Parking
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.reauth import ReauthNotifier
+    from ghlbridge.tokens.refresh import Refresher
     from ghlbridge.toolkit.location_cache import LocationCache, MembershipCache
     from ghlbridge.toolkit.pipelines import Pipelines
 
@@ -59,7 +59,7 @@ def get_oauth_api() -> OAuthAPI:
 
 @lru_cache(maxsize=1)
 def get_parking() -> Parking:
-    from ghlbridge.parking import DirectoryParking, SQSParking
+    from ghlbridge.tokens.parking import DirectoryParking, SQSParking
 
     settings = get_settings()
     if settings.parking_queue_url:
@@ -69,7 +69,7 @@ def get_parking() -> Parking:
 
 @lru_cache(maxsize=1)
 def get_reauth_notifier() -> ReauthNotifier:
-    from ghlbridge.reauth import EventBridgeNotifier, LogNotifier
+    from ghlbridge.tokens.reauth import EventBridgeNotifier, LogNotifier
 
     bus = get_settings().reauth_event_bus
     return EventBridgeNotifier(bus) if bus else LogNotifier()
@@ -77,8 +77,8 @@ def get_reauth_notifier() -> ReauthNotifier:
 
 @lru_cache(maxsize=1)
 def get_refresher() -> Refresher:
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.refresh import Refresher
 
     settings = get_settings()
     return Refresher(
@@ -96,7 +96,7 @@ def get_refresher() -> Refresher:
 
 @lru_cache(maxsize=1)
 def get_token_provider() -> TokenProvider:
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
 
     return TokenProvider(get_refresher(), get_oauth_api())
 

@@ -15,7 +15,7 @@ from ghlbridge.settings import get_settings
 
 def refresh_due() -> dict[str, object]:
     """TokenRefreshFunction (hourly): refresh every installation whose token expires within the window."""
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     settings = get_settings()
     return run_scheduled_refresh(
@@ -27,7 +27,7 @@ def refresh_due() -> dict[str, object]:
 
 def purge_expired() -> dict[str, object]:
     """PurgeFunction (daily): delete what is no longer needed, in bounded batches."""
-    from ghlbridge.purge import receipt_retention, run_purge
+    from ghlbridge.store.purge import receipt_retention, run_purge
 
     return run_purge(
         factories.get_store(),

@@ -28,7 +28,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.idempotency.persistence import (
     IdempotencyConfig,
     StorePersistenceLayer,
@@ -37,6 +36,7 @@ from ghlbridge.idempotency.persistence import (
     idempotent_function,
 )
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
+from ghlbridge.tokens.crypto import TokenCipher
 from tests.lambda_events import http_event, lambda_context
 from tests.store import test_contract as contract
 

@@ -142,8 +142,8 @@ def test_authorize_refuses_unauthenticated_callers_and_stores_nothing(app_env: A
 
 def test_callback_exchanges_the_code_stores_encrypted_tokens_and_grants_nothing_yet(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.refresh import aad
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.refresh import aad
 
     state = state_from(authorize())
     code = app_env.ghl.code_for(LOC)
@@ -190,10 +190,10 @@ def test_only_the_user_who_started_the_install_can_complete_it_once(app_env: App
 
 def test_a_ticket_is_void_after_ten_minutes(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     """The callback ran 11 minutes ago (its clock moved back): the ticket it issued has expired."""
-    import ghlbridge.install
+    import ghlbridge.tokens.install
 
     state = state_from(authorize())
-    monkeypatch.setattr(ghlbridge.install, "utcnow", lambda: datetime.now(UTC) - timedelta(minutes=11))
+    monkeypatch.setattr(ghlbridge.tokens.install, "utcnow", lambda: datetime.now(UTC) - timedelta(minutes=11))
     ticket = installed(callback({"code": app_env.ghl.code_for(LOC), "state": state})[1])
     monkeypatch.undo()
 
@@ -249,11 +249,11 @@ def test_a_replayed_state_is_refused_and_changes_nothing(app_env: AppEnv) -> Non
 def test_an_expired_state_is_refused_before_anything_is_stored(
     app_env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ghlbridge.install
+    import ghlbridge.tokens.install
 
     state = state_from(authorize())
     later = datetime.now(UTC) + timedelta(minutes=11)
-    monkeypatch.setattr(ghlbridge.install, "utcnow", lambda: later)
+    monkeypatch.setattr(ghlbridge.tokens.install, "utcnow", lambda: later)
 
     _, query, _ = callback({"code": app_env.ghl.code_for(LOC), "state": state})
 
@@ -266,7 +266,7 @@ def test_an_expired_state_is_refused_before_anything_is_stored(
 
 
 def forged_state() -> str:
-    from ghlbridge.install import sign_state
+    from ghlbridge.tokens.install import sign_state
 
     return sign_state(b"not-our-key", "nonce", USER, datetime.now(UTC) + timedelta(minutes=5))
 
@@ -309,8 +309,8 @@ def test_a_failed_exchange_redirects_with_exchange_failed(app_env: AppEnv) -> No
 def test_the_state_is_bound_to_the_user_who_asked(app_env: AppEnv) -> None:
     """A state signed for one user cannot be consumed for another: the nonce is stored per user."""
     from ghlbridge import factories
-    from ghlbridge.install import sign_state
     from ghlbridge.secrets import get_secrets
+    from ghlbridge.tokens.install import sign_state
 
     good = state_from(authorize(USER))
     payload = json.loads(__import__("base64").urlsafe_b64decode(good.split(".")[0] + "=="))

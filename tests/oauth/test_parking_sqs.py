@@ -41,11 +41,11 @@ def test_a_pair_parked_in_sqs_is_restored_by_the_next_refresher(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.parking import SQSParking
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
     from ghlbridge.store import StoreUnavailableError
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.parking import SQSParking
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     monkeypatch.setenv("PARKING_QUEUE_URL", queue_url)
     factories.reset()
@@ -100,9 +100,9 @@ def test_the_scheduled_run_restores_parked_pairs_first(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.parking import ParkedPair
-    from ghlbridge.refresh import aad, run_scheduled_refresh, utcnow
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.parking import ParkedPair
+    from ghlbridge.tokens.refresh import aad, run_scheduled_refresh, utcnow
 
     monkeypatch.setenv("PARKING_QUEUE_URL", queue_url)
     factories.reset()

@@ -162,7 +162,7 @@ def expired_states(store: TokenStore, n: int) -> None:
 
 def test_each_kind_is_purged_in_batches_until_one_comes_back_short(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     expired_states(factories.get_store(), 5)
     store = Recording(factories.get_store())
@@ -185,7 +185,7 @@ def test_the_purge_stops_at_its_deadline_and_says_it_is_incomplete(
 ) -> None:
     from ghlbridge import factories
     from ghlbridge.observability import metrics
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     expired_states(factories.get_store(), 5)
     store = Recording(factories.get_store(), exhaust_after=1)
@@ -208,7 +208,7 @@ def test_a_kind_the_store_fails_on_is_reported_and_the_others_are_purged(
 ) -> None:
     from ghlbridge import factories
     from ghlbridge.observability import metrics
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     seed_everything(factories.get_store(), app_env)
     store = Recording(factories.get_store(), fail="purge_install_tickets")

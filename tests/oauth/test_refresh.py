@@ -71,8 +71,8 @@ def parts(app_env: AppEnv) -> Any:
         def provider(
             self, store: Any = None, *, lease: float = 1.0, parking: Any = None, monotonic: Any = time.monotonic
         ) -> Any:
-            from ghlbridge.refresh import Refresher
-            from ghlbridge.tokens import TokenProvider
+            from ghlbridge.tokens.provider import TokenProvider
+            from ghlbridge.tokens.refresh import Refresher
 
             refresher = Refresher(
                 store or self.store,
@@ -135,7 +135,7 @@ def test_a_token_within_five_minutes_of_expiry_is_refreshed(parts: Any) -> None:
 def test_a_ghl_401_forces_one_refresh_and_one_replay(parts: Any) -> None:
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     parts.seed(DEMO_LOCATION_ID, expires_in=FRESH)  # GHL does not know the stored (unexpired) token
     provider = parts.provider()
@@ -165,7 +165,7 @@ def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> Non
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
     from ghlbridge.ghl.errors import GHLUnauthorizedError
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     parts.seed(expires_in=FRESH)
     parts.ghl.reject_tokens()  # GHL refuses every token, the refreshed one too
@@ -186,7 +186,7 @@ def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> Non
 def pipelines(provider: Any, location_id: str = "loc1") -> Any:
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     return factories.get_ghl_client().request(
         "GET",
@@ -336,8 +336,8 @@ def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts:
     """A pair parked by another container while our refresh was out is found before the
     installation is marked needs_reauth (the lot was empty when we looked before calling GHL)."""
     from ghlbridge import factories
-    from ghlbridge.parking import ParkedPair
-    from ghlbridge.refresh import aad, utcnow
+    from ghlbridge.tokens.parking import ParkedPair
+    from ghlbridge.tokens.refresh import aad, utcnow
 
     spent = parts.seed(expires_in=timedelta(minutes=1))
     parts.ghl.spend(spent)
@@ -403,7 +403,7 @@ def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
 
 def test_the_scheduled_refresh_goes_on_past_individual_failures(parts: Any) -> None:
     from ghlbridge import factories
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     parts.seed("a", expires_in=timedelta(hours=1))
     parts.seed("b", expires_in=timedelta(hours=1))
@@ -420,7 +420,7 @@ def test_the_scheduled_refresh_goes_on_past_individual_failures(parts: Any) -> N
 
 def test_the_scheduled_refresh_stops_starting_work_near_its_deadline(parts: Any) -> None:
     from ghlbridge import deadline, factories
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     parts.seed("a", expires_in=timedelta(hours=1))
     deadline.start(None, budget_seconds=5)

@@ -1,5 +1,5 @@
 """A failed `POST /oauth/token`: release the lease at once when GHL certainly did not rotate,
-keep it (briefly) when it may have. The classification is `ghlbridge.refresh.rotation_possible`."""
+keep it (briefly) when it may have. The classification is `ghlbridge.tokens.refresh.rotation_possible`."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ TABLE: list[tuple[str, Any, bool]] = [
 
 @pytest.mark.parametrize(("case", "make", "expected"), TABLE, ids=[case for case, _, _ in TABLE])
 def test_rotation_possible(case: str, make: Any, expected: bool) -> None:
-    from ghlbridge.refresh import rotation_possible
+    from ghlbridge.tokens.refresh import rotation_possible
 
     assert rotation_possible(make()) is expected
 
@@ -123,7 +123,7 @@ def test_the_refresher_releases_or_keeps_the_lease_by_the_table(
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError, TokenRefreshError
     from ghlbridge.ghl.errors import GHLInvalidGrantError, GHLRateLimitError
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     error = make()
@@ -153,8 +153,8 @@ def test_the_refresher_releases_or_keeps_the_lease_by_the_table(
 
 def test_a_429_on_the_token_endpoint_is_answered_429_with_ghls_retry_after(seeded: Any) -> None:
     from ghlbridge import factories
-    from ghlbridge.api import describe
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.http.resolver import describe
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     rate_limited = status_error(429, {"statusCode": 429, "message": "Too many requests"}, {"retry-after": "3"})
@@ -170,8 +170,8 @@ def test_a_429_on_the_token_endpoint_is_answered_429_with_ghls_retry_after(seede
 def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_once(app_env: AppEnv) -> None:
     """Against the GHL sandbox: one 401 invalid_client on /oauth/token, then GHL answers again."""
     from ghlbridge import factories
-    from ghlbridge.api import describe
     from ghlbridge.errors import TokenRefreshError
+    from ghlbridge.http.resolver import describe
     from ghlbridge.secrets import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
@@ -203,9 +203,9 @@ def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_
 def test_a_5xx_keeps_the_lease_only_for_the_settle_time(app_env: AppEnv) -> None:
     from ghlbridge import factories
     from ghlbridge.errors import TokenRefreshError
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = factories.get_store(), get_cipher()
     refresh = app_env.ghl.refresh_token_for("loc1")
@@ -233,7 +233,7 @@ def test_the_request_path_lease_ends_with_the_invocation(seeded: Any) -> None:
     than the margin (API functions run 15 s, the lease setting is 30 s)."""
     from ghlbridge import deadline, factories
     from ghlbridge.errors import TokenRefreshError
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     outcome_unknown = status_error(503, {"message": "Service Unavailable"})

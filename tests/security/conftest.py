@@ -24,7 +24,7 @@ leak_guard.register(CLIENT_SECRET, STATE_KEY, JWT_SECRET, KEY_1, KEY_2)
 
 
 def reset_all() -> None:
-    from ghlbridge.auth import reset_auth
+    from ghlbridge.http.caller import reset_auth
     from ghlbridge.secrets import reset_secrets
 
     reset_settings()

@@ -19,14 +19,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import ValidationError
 
-from ghlbridge.auth import (
+from ghlbridge.errors import CallerUnauthenticatedError
+from ghlbridge.http.caller import (
     Caller,
     CallerVerifier,
     HmacKeySource,
     JwksKeySource,
     verify_caller,
 )
-from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.settings import reset_settings
 from tests import leak_guard
 from tests.security.conftest import JWT_SECRET, SUPABASE_URL
@@ -380,17 +380,17 @@ def test_verification_key_repr_hides_the_secret() -> None:
 
 def test_a_verified_token_is_remembered_until_it_expires(jwks: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-container cache of verified tokens: one signature check, and never past `exp`."""
-    import ghlbridge.auth
+    import ghlbridge.http.caller
 
     verifications = 0
-    real = ghlbridge.auth.CallerVerifier.verify_until
+    real = ghlbridge.http.caller.CallerVerifier.verify_until
 
     def counting(self: CallerVerifier, authorization: str | None) -> tuple[Caller, float]:
         nonlocal verifications
         verifications += 1
         return real(self, authorization)
 
-    monkeypatch.setattr(ghlbridge.auth.CallerVerifier, "verify_until", counting)
+    monkeypatch.setattr(ghlbridge.http.caller.CallerVerifier, "verify_until", counting)
     soon = int(time.time()) + 2
     short_lived = token(exp=soon)
 
@@ -399,6 +399,6 @@ def test_a_verified_token_is_remembered_until_it_expires(jwks: respx.Route, monk
     assert verifications == 1
     assert_rejected(bearer(short_lived[:-2] + "xx"))  # another header value: checked, and refused
 
-    monkeypatch.setattr(ghlbridge.auth.time, "time", lambda: soon + 1)  # the cache's clock passes `exp`
+    monkeypatch.setattr(ghlbridge.http.caller.time, "time", lambda: soon + 1)  # the cache's clock passes `exp`
     verify_caller(bearer(short_lived))  # (PyJWT's own clock, with its leeway, still accepts it)
     assert verifications == 3  # the refused one above, and this one: not answered from the cache

@@ -40,7 +40,7 @@ def dev_token(**overrides: object) -> str:
 @pytest.fixture
 def dev_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
     """Local-run settings; Supabase's JWKS answered (with no keys) instead of the internet."""
-    from ghlbridge.auth import reset_auth
+    from ghlbridge.http.caller import reset_auth
     from ghlbridge.settings import reset_settings
 
     monkeypatch.setenv("DEV_JWT_PUBLIC_KEY", PUBLIC_PEM)
@@ -53,7 +53,7 @@ def dev_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.Route]:
 
 
 def test_a_dev_token_is_accepted_in_local_runs(dev_env: respx.Route) -> None:
-    from ghlbridge.auth import verify_caller
+    from ghlbridge.http.caller import verify_caller
 
     user = str(uuid.uuid4())
 
@@ -62,8 +62,8 @@ def test_a_dev_token_is_accepted_in_local_runs(dev_env: respx.Route) -> None:
 
 
 def test_inside_lambda_the_dev_key_is_ignored(dev_env: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ghlbridge.auth import reset_auth, verify_caller
     from ghlbridge.errors import CallerUnauthenticatedError
+    from ghlbridge.http.caller import reset_auth, verify_caller
     from ghlbridge.settings import reset_settings
 
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "ghl-bridge-OAuthFunction")
@@ -81,8 +81,8 @@ def test_inside_lambda_the_dev_key_is_ignored(dev_env: respx.Route, monkeypatch:
 def test_dev_tokens_still_need_the_dev_issuer_audience_and_expiry(
     dev_env: respx.Route, claims: dict[str, object]
 ) -> None:
-    from ghlbridge.auth import verify_caller
     from ghlbridge.errors import CallerUnauthenticatedError
+    from ghlbridge.http.caller import verify_caller
 
     with pytest.raises(CallerUnauthenticatedError):
         verify_caller(f"Bearer {dev_token(**claims)}")
@@ -94,8 +94,8 @@ def test_the_dev_kid_does_not_open_hs256(dev_env: respx.Route) -> None:
     import hmac
     import json
 
-    from ghlbridge.auth import verify_caller
     from ghlbridge.errors import CallerUnauthenticatedError
+    from ghlbridge.http.caller import verify_caller
 
     def part(obj: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from ghlbridge.errors import RequestInvalidError, WebhookSignatureError
 from ghlbridge.settings import reset_settings
 from ghlbridge.store.base import Installation, InstallationKind, InstallationStatus, TokenStore
-from ghlbridge.webhooks import (
+from ghlbridge.tokens.webhooks import (
     WebhookEvent,
     WebhookResult,
     WebhookStaleError,

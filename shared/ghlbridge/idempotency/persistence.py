@@ -58,11 +58,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ghlbridge.crypto import TokenDecryptError
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
+from ghlbridge.tokens.crypto import TokenDecryptError
 
 if TYPE_CHECKING:
-    from ghlbridge.crypto import TokenCipher
+    from ghlbridge.tokens.crypto import TokenCipher
 
 _PACKAGE = "aws_lambda_powertools.utilities.idempotency"
 _DYNAMODB_MODULE = f"{_PACKAGE}.persistence.dynamodb"

@@ -1,6 +1,6 @@
 """The token-store contract shared by the Supabase (PostgREST) store and the embedded SQLite store.
 
-Tokens cross this boundary already encrypted (`ghlbridge.crypto`): a store never sees plaintext.
+Tokens cross this boundary already encrypted (`ghlbridge.tokens.crypto`): a store never sees plaintext.
 Every operation that must be atomic is one call (one SQL function in Supabase, one transaction in
 SQLite), so two containers can never both hold a refresh lease or both consume an OAuth state.
 """
@@ -348,7 +348,7 @@ class TokenStore(Protocol):
         """True the first time this webhook id is seen, False for a replay."""
         ...
 
-    # --- purge (the daily PurgeFunction, `ghlbridge.purge`) -------------------------------------
+    # --- purge (the daily PurgeFunction, `ghlbridge.store.purge`) -------------------------------------
     # Each deletes at most `limit` rows (1 to `MAX_PURGE_BATCH`, else ValueError) of one kind that
     # the store's clock says are no longer needed, and returns how many it deleted. Rows another
     # transaction is writing at that moment are left for the next call.

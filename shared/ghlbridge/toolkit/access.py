@@ -25,7 +25,6 @@ from ghlbridge.observability import logger
 from ghlbridge.store import MemberRole, Membership
 
 if TYPE_CHECKING:
-    from ghlbridge.auth import Caller
     from ghlbridge.ghl import (  # PyJWT loads with the first caller check, not at import
         CalendarsAPI,
         ContactsAPI,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         OpportunitiesAPI,
         UsersAPI,
     )
+    from ghlbridge.http.caller import Caller
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
     # Imported here, not at module import: the resource models and the token machinery load with
     # the first request that needs GHL, not with every cold start (validation errors never do).
     from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI, UsersAPI
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     auth = GHLAuth(factories.get_token_provider(), location_id)
     client = factories.get_ghl_client()

@@ -1,6 +1,6 @@
 """What a toolkit route hands to the domain, and what a write hands back: no HTTP framework here.
 
-The HTTP adapter (`ghlbridge.toolkit.resolver`) builds a `RequestContext` from the request and turns
+The HTTP adapter (`ghlbridge.http.toolkit_resolver`) builds a `RequestContext` from the request and turns
 a `WriteAnswer` into the response; the domain modules (`opportunities`, `notes`, `emails`, ...) see
 only these two.
 """
@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ghlbridge.auth import Caller
     from ghlbridge.deadline import LambdaContextLike
+    from ghlbridge.http.caller import Caller
 
 
 @dataclass(frozen=True)

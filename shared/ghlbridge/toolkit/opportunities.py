@@ -17,6 +17,7 @@ import pydantic_core
 
 from ghlbridge import ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
+from ghlbridge.http.params import DEFAULT_LIMIT
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext
@@ -28,7 +29,6 @@ from ghlbridge.toolkit.models.opportunities import (
     PipelinePage,
     StageChange,
 )
-from ghlbridge.toolkit.params import DEFAULT_LIMIT
 
 if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
     from ghlbridge.ghl.resources_models import OpportunitySearchStatus

@@ -44,7 +44,7 @@ from ghlbridge.toolkit.models.team import (
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
-    from ghlbridge.auth import Caller
+    from ghlbridge.http.caller import Caller
     from ghlbridge.toolkit.context import RequestContext
 
 

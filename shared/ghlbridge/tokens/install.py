@@ -28,19 +28,19 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.encoding import b64url, unb64url
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import GHLError
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.refresh import seal, utcnow
 from ghlbridge.settings import Settings
 from ghlbridge.store import Installation, InstallationKind, TokenStore
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.refresh import seal, utcnow
 
-if TYPE_CHECKING:  # PyJWT (via ghlbridge.auth) is imported only by routes that check a caller
-    from ghlbridge.auth import Caller
+if TYPE_CHECKING:  # PyJWT (via ghlbridge.http.caller) is imported only by routes that check a caller
+    from ghlbridge.http.caller import Caller
 
 STATE_TTL = timedelta(minutes=10)
 TICKET_TTL = timedelta(minutes=10)

@@ -3,7 +3,7 @@
 Powertools validation is on (`enable_validation=True`): path, query, header and body parameters are
 parsed into the declared types and models before a route runs, and the OpenAPI document is generated
 from the same declarations. Its request-validation middleware runs FIRST in Powertools' stack, so
-the toolkit resolver replaces it (`ghlbridge.powertools_patches`, with every other reach into
+the toolkit resolver replaces it (`ghlbridge.http.powertools_patches`, with every other reach into
 Powertools' private parts) with one that does three cheap checks before validating:
 
 1. the caller's Supabase JWT (401), so nobody learns anything about a route without one;
@@ -25,24 +25,24 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 )
 from pydantic import BaseModel
 
-from ghlbridge import api, powertools_patches
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
 )
+from ghlbridge.http import powertools_patches, resolver
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
-    from ghlbridge.auth import Caller
+    from ghlbridge.http.caller import Caller
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Request bodies above 1 MiB are refused (413) unparsed; the largest valid one, an e-mail with
 500,000 characters of HTML, fits even JSON-escaped."""
 REPLAYED_HEADER: Final = "Idempotency-Replayed"
 
-# Error codes each kind of route can answer with (documented per route, see `ghlbridge.apidoc`).
+# Error codes each kind of route can answer with (documented per route, see `ghlbridge.http.document`).
 _ACCESS = (
     "invalid_request",
     "unauthenticated",
@@ -80,9 +80,9 @@ class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         assert isinstance(app, APIGatewayHttpResolver)
-        app.context["caller"] = api.current_caller(app)  # cleared by Powertools after each request
+        app.context["caller"] = resolver.current_caller(app)  # cleared by Powertools after each request
         event = app.current_event
-        api.check_body(event, MAX_BODY_BYTES)
+        resolver.check_body(event, MAX_BODY_BYTES)
         method = event.request_context.http.method
         if self._keyed_posts and method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
@@ -128,7 +128,7 @@ class ToolkitResolver(APIGatewayHttpResolver):
 
 def make_toolkit_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
     app = ToolkitResolver(keyed_posts=keyed_posts)
-    api.register_error_handlers(app)
+    resolver.register_error_handlers(app)
     return app
 
 
@@ -137,7 +137,7 @@ def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = N
     caller: Caller = app.context["caller"]
     event = app.current_event
     route = event.route_key or f"{event.request_context.http.method} {event.raw_path}"
-    return RequestContext(caller, api.request_id(app), route, app.lambda_context, idempotency_key)
+    return RequestContext(caller, resolver.request_id(app), route, app.lambda_context, idempotency_key)
 
 
 def written(body: str) -> Response[Any]:

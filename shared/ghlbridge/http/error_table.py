@@ -1,14 +1,14 @@
 """The one error table: every error type → (status, code, message, details), and the envelope.
 
-`describe` IS the table. The HTTP edge's exception handler (`ghlbridge.api`) answers with it, and
+`describe` IS the table. The HTTP edge's exception handler (`ghlbridge.http.resolver`) answers with it, and
 the toolkit uses the same function for the errors it must return rather than raise (an outcome
 stored under an Idempotency-Key, a step that failed after a write succeeded), so no status is
 chosen anywhere else. This module imports nothing of the HTTP framework: the toolkit domain can use
-it, and the framework's own request errors are added by `ghlbridge.api.describe`.
+it, and the framework's own request errors are added by `ghlbridge.http.resolver.describe`.
 
 Error envelope: `{"error": {"code", "message", "requestId", "details"?}}`. Messages are ours, never
 a token, secret, code or JWT; GHL errors keep GHL's traceId, status and (credential-redacted)
-messages, so a caller can tell what GHL refused. Every code is documented in `ghlbridge.apidoc`.
+messages, so a caller can tell what GHL refused. Every code is documented in `ghlbridge.http.document`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class ErrorReply:
 
 def describe(exc: Exception) -> ErrorReply:
     """The one table: the status, code and message a caller gets for an error (the HTTP edge,
-    `ghlbridge.api.describe`, adds the two that only its framework raises)."""
+    `ghlbridge.http.resolver.describe`, adds the two that only its framework raises)."""
     if isinstance(exc, TokenRefreshError) and exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}  # when the refresher knows a new attempt can go through
         return ErrorReply(exc.status, exc.code, exc.message, exc.details, headers)

@@ -6,7 +6,7 @@ in the release it was checked against, `CHECKED_AGAINST` (the version `pyproject
 when the installed Powertools is not `CHECKED_AGAINST`: re-read each patch against the new release's
 source, then bump the constant.
 
-Used by `ghlbridge.api.make_resolver` (request validation) and `ghlbridge.toolkit.resolver`
+Used by `ghlbridge.http.resolver.make_resolver` (request validation) and `ghlbridge.http.toolkit_resolver`
 (request and response validation, scalar checks).
 """
 
@@ -95,6 +95,6 @@ def _replace(app: APIGatewayHttpResolver, attribute: str, expected: type, middle
     if not isinstance(current, expected):
         raise RuntimeError(
             f"Powertools keeps no {expected.__name__} in {attribute} (checked against {CHECKED_AGAINST}):"
-            " build the resolver with enable_validation=True, or re-check ghlbridge.powertools_patches"
+            " build the resolver with enable_validation=True, or re-check ghlbridge.http.powertools_patches"
         )
     setattr(app, attribute, middleware)

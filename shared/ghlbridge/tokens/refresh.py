@@ -6,7 +6,7 @@ GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is d
    (`claim_refresh_lease`) that expires if its holder dies;
 2. the rotated pair is stored by compare-and-swap on the installation's generation
    (`complete_refresh`), retried while the lease and the deadline allow, and parked
-   (`ghlbridge.parking`) if the store still refuses it;
+   (`ghlbridge.tokens.parking`) if the store still refuses it;
 3. parked pairs are restored before GHL is called again for an installation;
 4. `invalid_grant` marks an installation `needs_reauth` only after re-reading the store and the
    parking lot rules out a concurrent rotation; it never deletes anything;
@@ -15,9 +15,9 @@ GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is d
    timeout, a 5xx, an unreadable 2xx) the lease is kept for `settle_seconds` more, then a later
    attempt settles it (success, or invalid_grant → needs_reauth).
 6. the refresher that marks an installation `needs_reauth` announces it once
-   (`ghlbridge.reauth`), best effort.
+   (`ghlbridge.tokens.reauth`), best effort.
 
-The same `Refresher` serves the request path (`ghlbridge.tokens.TokenProvider`) and the hourly
+The same `Refresher` serves the request path (`ghlbridge.tokens.provider.TokenProvider`) and the hourly
 schedule (`run_scheduled_refresh`).
 """
 
@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from ghlbridge import deadline
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.errors import InstallationNotFoundError, ReauthorizationRequiredError, TokenRefreshError
 from ghlbridge.ghl.errors import (
     GHLConnectError,
@@ -49,9 +48,10 @@ from ghlbridge.ghl.errors import (
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.parking import ParkedPair, Parking
-from ghlbridge.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
 from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.parking import ParkedPair, Parking
+from ghlbridge.tokens.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
 
 Clock = Callable[[], datetime]
 RefreshOutcome = Literal["refreshed", "already_refreshed", "restored"]

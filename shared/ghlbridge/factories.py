@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge import ghl
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
-    from ghlbridge.store import TokenStore
+    from ghlbridge.store import Store
     from ghlbridge.tokens.parking import Parking
     from ghlbridge.tokens.provider import TokenProvider
     from ghlbridge.tokens.reauth import ReauthNotifier
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
 
 
 @lru_cache(maxsize=1)
-def get_store() -> TokenStore:
+def get_store() -> Store:
     settings = get_settings()
     if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError, TokenStore
+from ghlbridge.store import Installation, InstallationKind, Store, StoreUnavailableError
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.sqlite import _ts
 from tests.conftest import AppEnv
@@ -48,7 +48,7 @@ def emf_values(out: str) -> dict[str, float]:
     return {n: sum(sum(b[n]) if isinstance(b[n], list) else b[n] for b in blobs if n in b) for n in names}
 
 
-def seed_everything(store: TokenStore, app_env: AppEnv) -> None:
+def seed_everything(store: Store, app_env: AppEnv) -> None:
     """Rows on both sides of every boundary."""
     for key, expires_at, extra in [
         ("rec-expired", now() - timedelta(minutes=5), {}),
@@ -132,7 +132,7 @@ def test_the_receipt_retention_follows_the_replay_window(app_env: AppEnv, monkey
 class Recording:
     """A store that records the purge calls it passes on, and can fail or run out the clock."""
 
-    def __init__(self, store: TokenStore, *, fail: str | None = None, exhaust_after: int | None = None) -> None:
+    def __init__(self, store: Store, *, fail: str | None = None, exhaust_after: int | None = None) -> None:
         self._store = store
         self._fail = fail
         self._exhaust_after = exhaust_after
@@ -155,7 +155,7 @@ class Recording:
         return call
 
 
-def expired_states(store: TokenStore, n: int) -> None:
+def expired_states(store: Store, n: int) -> None:
     for i in range(n):
         store.create_oauth_state(f"expired-{i}", USER, now() - timedelta(minutes=10 - i))
 

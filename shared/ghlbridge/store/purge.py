@@ -31,7 +31,7 @@ from ghlbridge import deadline
 from ghlbridge.observability import count, logger
 
 if TYPE_CHECKING:
-    from ghlbridge.store import TokenStore
+    from ghlbridge.store import Store
 
 PurgeKind = Literal["oauth_states", "install_tickets", "webhook_receipts", "idempotency_records"]
 
@@ -55,7 +55,7 @@ def receipt_retention(webhook_max_age_seconds: float) -> timedelta:
 
 
 def run_purge(
-    store: TokenStore,
+    store: Store,
     *,
     receipt_retention: timedelta,
     batch_size: int = BATCH_SIZE,

@@ -48,7 +48,7 @@ from ghlbridge.ghl.errors import (
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
+from ghlbridge.store import Installation, InstallationStatus, InstallationStore, StoreUnavailableError
 from ghlbridge.tokens.crypto import TokenCipher
 from ghlbridge.tokens.parking import ParkedPair, Parking
 from ghlbridge.tokens.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
@@ -133,7 +133,7 @@ class Refresher:
 
     def __init__(
         self,
-        store: TokenStore,
+        store: InstallationStore,
         oauth: OAuthAPI,
         cipher: TokenCipher,
         parking: Parking,
@@ -367,7 +367,7 @@ class Refresher:
         ) from exc
 
 
-def restore_parked(store: TokenStore, parking: Parking, *, only: str | None = None) -> bool:
+def restore_parked(store: InstallationStore, parking: Parking, *, only: str | None = None) -> bool:
     """Write parked pairs back (compare-and-swap on the generation they were refreshed from) and
     remove them from the parking lot. Pairs superseded by a newer generation are dropped: the store
     already holds a later pair. Returns True if a pair for `only` (or any, when None) was written."""

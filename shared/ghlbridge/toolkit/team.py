@@ -3,7 +3,7 @@
 - Anyone who is a member may list the members. Adding, changing a role and removing others are an
   owner's; a member may leave (remove themself). The last owner can neither leave nor be demoted or
   removed (409 `last_owner`). The owner check and the last-owner rule are decided again inside the
-  store's transaction (`TokenStore.put_member` & co.), so two owners racing cannot both win; the
+  store's transaction (`Store.put_member` & co.), so two owners racing cannot both win; the
   route's own check reads the caller's membership fresh from the store (not the cache: a member
   promoted a second ago is an owner now) and only answers early.
 - A removed or demoted member is forgotten by this container's membership cache at once; other warm

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge import ghl
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
+    from ghlbridge.http.caller import VerifiedCallers
     from ghlbridge.store import Store
     from ghlbridge.tokens.parking import Parking
     from ghlbridge.tokens.provider import TokenProvider
@@ -102,6 +103,14 @@ def get_token_provider() -> TokenProvider:
 
 
 @lru_cache(maxsize=1)
+def get_verified_callers() -> VerifiedCallers:
+    """The caller verifier (Supabase JWTs; its JWKS cache) and the tokens it verified lately."""
+    from ghlbridge.http.caller import VerifiedCallers, build_verifier  # PyJWT: only functions with callers
+
+    return VerifiedCallers(build_verifier(get_settings()))
+
+
+@lru_cache(maxsize=1)
 def get_membership_cache() -> MembershipCache:
     """Memberships that hold, per container, for `MEMBERSHIP_CACHE_SECONDS` (`toolkit.access`)."""
     from ghlbridge.toolkit.location_cache import MembershipCache
@@ -135,6 +144,7 @@ _FACTORIES = (
     get_reauth_notifier,
     get_refresher,
     get_token_provider,
+    get_verified_callers,
     get_membership_cache,
     get_pipeline_cache,
     get_users_cache,

@@ -1,4 +1,5 @@
-"""verify_caller: Supabase user JWTs by JWKS (ES256, RS256) or the legacy HS256 secret; nothing else."""
+"""The caller check (`factories.get_verified_callers().verify`): Supabase user JWTs by JWKS
+(ES256, RS256) or the legacy HS256 secret; nothing else."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from ghlbridge.http.caller import (
     CallerVerifier,
     HmacKeySource,
     JwksKeySource,
-    verify_caller,
 )
 from ghlbridge.settings import reset_settings
 from tests import leak_guard
@@ -33,6 +33,15 @@ from tests.security.conftest import JWT_SECRET, SUPABASE_URL
 
 ISSUER = f"{SUPABASE_URL}/auth/v1"
 JWKS_URL = f"{ISSUER}/.well-known/jwks.json"
+
+
+def verify_caller(authorization: str | None) -> Caller:
+    """What the HTTP edge does with a request's Authorization header (`current_caller`)."""
+    from ghlbridge import factories
+
+    return factories.get_verified_callers().verify(authorization)
+
+
 USER_ID = "6f1c2a9e-8d4b-4c1e-9a57-1f2e3d4c5b6a"
 
 EC_KEY = ec.generate_private_key(ec.SECP256R1())

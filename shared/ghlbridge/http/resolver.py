@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from ghlbridge import factories
 from ghlbridge.errors import (
     PayloadTooLargeError,
     RequestInvalidError,
@@ -130,9 +131,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:
     """The authenticated Supabase user of this request (401 otherwise)."""
-    from ghlbridge.http.caller import verify_caller  # PyJWT: only functions with caller routes pay for it
-
-    return verify_caller(app.current_event.headers.get("authorization"))
+    return factories.get_verified_callers().verify(app.current_event.headers.get("authorization"))
 
 
 def callback_url(app: APIGatewayHttpResolver) -> str:

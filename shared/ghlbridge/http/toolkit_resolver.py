@@ -137,7 +137,8 @@ def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = N
     caller: Caller = app.context["caller"]
     event = app.current_event
     route = event.route_key or f"{event.request_context.http.method} {event.raw_path}"
-    return RequestContext(caller, resolver.request_id(app), route, app.lambda_context, idempotency_key)
+    declared = app.context["_route"].status_code  # the one statement of the route's success status
+    return RequestContext(caller, resolver.request_id(app), route, declared, app.lambda_context, idempotency_key)
 
 
 def written(body: str) -> Response[Any]:

@@ -75,7 +75,7 @@ def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) 
             title=appointment.title,
             assigned_user_id=appointment.assigned_user_id or clients.ghl_user_id,
         )
-        return WriteAnswer(201, _appointment(created).model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, _appointment(created).model_dump(mode="json"))
 
     request = {"body": appointment.model_dump(mode="json", by_alias=True)}
     return _BOOK.run(ctx, location_id=location_id, request=request, send=send)

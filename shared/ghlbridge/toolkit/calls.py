@@ -43,7 +43,7 @@ def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallL
         )
         message = _call_message(clients, ctx, contact_id, call, provider_id)
         answer = LoggedCall(note=Note.from_ghl(note), call_message=message)
-        return WriteAnswer(201, answer.model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, answer.model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": call.model_dump(mode="json", by_alias=True)}
     return _LOG_CALL.run(ctx, location_id=location_id, request=request, send=send)

@@ -22,13 +22,15 @@ class RequestContext:
     caller: Caller
     request_id: str | None
     route: str = ""  # the API's route key, e.g. "POST /locations/{locationId}/appointments"
+    success_status: int = 200  # the status the route declares for success (its decorator's status_code)
     lambda_context: LambdaContextLike | None = field(default=None, repr=False)
     idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
 class WriteAnswer:
-    """The answer of a write: what is stored under its Idempotency-Key and replayed."""
+    """The answer of a write: what is stored under its Idempotency-Key and replayed. A write that
+    succeeded answers `ctx.success_status`: the status is stated once, by the route's declaration."""
 
     status: int
     body: dict[str, Any]

@@ -33,7 +33,7 @@ def send_email(ctx: RequestContext, location_id: str, contact_id: str, email: Em
             reply_message_id=email.reply_to_message_id,
         )
         answer = SentEmail(message_id=sent.messageId, conversation_id=sent.conversationId)
-        return WriteAnswer(201, answer.model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, answer.model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": email.model_dump(mode="json", by_alias=True)}
     return _SEND_EMAIL.run(ctx, location_id=location_id, request=request, send=send)

@@ -33,7 +33,7 @@ def create_note(ctx: RequestContext, location_id: str, contact_id: str, note: No
         created = clients.contacts.create_note(
             contact_id, body=note.body, title=note.title, user_id=clients.ghl_user_id
         )
-        return WriteAnswer(201, Note.from_ghl(created).model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, Note.from_ghl(created).model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": note.model_dump(mode="json", by_alias=True)}
     return _CREATE_NOTE.run(ctx, location_id=location_id, request=request, send=send)
@@ -45,7 +45,7 @@ def add_tags(ctx: RequestContext, location_id: str, contact_id: str, tags: TagsA
 
     def send() -> WriteAnswer:
         answered = clients.contacts.add_tags(contact_id, wanted)
-        return WriteAnswer(200, TagList(tags=answered).model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, TagList(tags=answered).model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": tags.model_dump(mode="json", by_alias=True)}
     return _ADD_TAGS.run(ctx, location_id=location_id, request=request, send=send)

@@ -22,12 +22,12 @@ from pydantic import ValidationError
 
 from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.http.caller import (
-    Caller,
     CallerVerifier,
     HmacKeySource,
     JwksKeySource,
 )
 from ghlbridge.settings import reset_settings
+from ghlbridge.toolkit.context import Caller
 from tests import leak_guard
 from tests.security.conftest import JWT_SECRET, SUPABASE_URL
 

@@ -22,13 +22,14 @@ from typing import Any, NoReturn, Protocol
 
 import httpx
 import jwt
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from ghlbridge import deadline
 from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.observability import logger
 from ghlbridge.settings import Settings
 from ghlbridge.store.base import canonical_user_id
+from ghlbridge.toolkit.context import Caller
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 JWKS_MIN_REFETCH_SECONDS = 60.0  # an unknown kid triggers at most one refetch a minute
@@ -38,16 +39,6 @@ CLOCK_SKEW_SECONDS = 30  # between Supabase's clock and ours, for exp/nbf/iat
 MAX_TOKEN_CHARS = 8192
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 _REJECTED = "Missing or invalid credentials."
-
-
-class Caller(BaseModel):
-    """The authenticated toolkit user."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    email: str | None = None
-    role: str = ""
 
 
 @dataclass(frozen=True)

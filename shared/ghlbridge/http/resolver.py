@@ -1,7 +1,7 @@
 """The HTTP edge every function shares: the resolver, the caller's identity, the body checks, and
-the answers of the one error table (`ghlbridge.http.error_table`) as JSON responses.
+the answers of the one error table (`ghlbridge.error_table`) as JSON responses.
 
-`describe` is the one table (`ghlbridge.http.error_table.describe`) plus the request errors only the
+`describe` is the one table (`ghlbridge.error_table.describe`) plus the request errors only the
 HTTP framework raises. Errors of Powertools' idempotency utility never get here:
 `ghlbridge.idempotency.writes` turns them into `AppError`s at that boundary.
 """
@@ -20,15 +20,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from ghlbridge import factories
+from ghlbridge import error_table, factories
+from ghlbridge.error_table import ErrorReply, error_body, log_error
 from ghlbridge.errors import (
     PayloadTooLargeError,
     RequestInvalidError,
     UnsupportedMediaTypeError,
     field_problem,
 )
-from ghlbridge.http import error_table, powertools_patches
-from ghlbridge.http.error_table import ErrorReply, error_body, log_error
+from ghlbridge.http import powertools_patches
 from ghlbridge.settings import get_settings
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-    from ghlbridge.http.caller import Caller
+    from ghlbridge.toolkit.context import Caller
 
 MAX_BODY_BYTES = 64 * 1024
 """Bodies of the non-toolkit routes that read one (`POST /oauth/complete`: a ticket) are small."""
@@ -66,7 +66,7 @@ def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
 
 
 def describe(exc: Exception) -> ErrorReply:
-    """The one table (`ghlbridge.http.error_table.describe`), plus the request errors only the HTTP
+    """The one table (`ghlbridge.error_table.describe`), plus the request errors only the HTTP
     framework raises (Powertools' validation and media type)."""
     if isinstance(exc, RequestValidationError):
         message = "The request is invalid: details names each problem"

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
-    from ghlbridge.http.caller import Caller
+    from ghlbridge.toolkit.context import Caller
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Request bodies above 1 MiB are refused (413) unparsed; the largest valid one, an e-mail with

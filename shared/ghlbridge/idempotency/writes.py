@@ -18,7 +18,7 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
   exception, and a retry would send again. Everything else that fails (a GHL 4xx, a 429, a refused
   token) is raised: the record is deleted, and a corrected retry can go through.
 - Powertools' idempotency exceptions become `AppError`s here, at the boundary, so the error table
-  (`ghlbridge.http.error_table.describe`) never imports Powertools' idempotency package.
+  (`ghlbridge.error_table.describe`) never imports Powertools' idempotency package.
 
 One `IdempotentWrite` per route, named by what it writes (Powertools configures a persistence layer
 once, with the config of the first function that uses it). The route itself is not repeated here:
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
-from ghlbridge import factories
+from ghlbridge import error_table, factories
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
     IdempotencyKeyReusedError,
@@ -41,7 +41,6 @@ from ghlbridge.errors import (
     RequestInProgressError,
 )
 from ghlbridge.ghl import GHLError, GHLInvalidResponseError, GHLServerError, GHLTimeoutError
-from ghlbridge.http import error_table
 from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent_function
 from ghlbridge.observability import logger
 from ghlbridge.settings import Settings, get_settings

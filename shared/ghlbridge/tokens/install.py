@@ -40,7 +40,7 @@ from ghlbridge.tokens.crypto import TokenCipher
 from ghlbridge.tokens.refresh import seal, utcnow
 
 if TYPE_CHECKING:  # PyJWT (via ghlbridge.http.caller) is imported only by routes that check a caller
-    from ghlbridge.http.caller import Caller
+    from ghlbridge.toolkit.context import Caller
 
 STATE_TTL = timedelta(minutes=10)
 TICKET_TTL = timedelta(minutes=10)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         OpportunitiesAPI,
         UsersAPI,
     )
-    from ghlbridge.http.caller import Caller
+    from ghlbridge.toolkit.context import Caller
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ghlbridge.http import error_table
+from ghlbridge import error_table
 from ghlbridge.idempotency.writes import IdempotentWrite, is_outcome_unknown
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit.access import LocationClients, open_location
@@ -28,7 +28,7 @@ from ghlbridge.toolkit.models.calls import CallLogCreate, CallMessage, LoggedCal
 from ghlbridge.toolkit.models.contacts import Note
 
 if TYPE_CHECKING:
-    from ghlbridge.http.caller import Caller
+    from ghlbridge.toolkit.context import Caller
 
 _LOG_CALL = IdempotentWrite("calls.log")
 

@@ -1,8 +1,8 @@
 """What a toolkit route hands to the domain, and what a write hands back: no HTTP framework here.
 
-The HTTP adapter (`ghlbridge.http.toolkit_resolver`) builds a `RequestContext` from the request and turns
-a `WriteAnswer` into the response; the domain modules (`opportunities`, `notes`, `emails`, ...) see
-only these two.
+The HTTP adapter (`ghlbridge.http.toolkit_resolver`) builds a `RequestContext` (with the verified
+`Caller`) from the request and turns a `WriteAnswer` into the response; the domain modules
+(`opportunities`, `notes`, `emails`, ...) see only these.
 """
 
 from __future__ import annotations
@@ -10,9 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+
 if TYPE_CHECKING:
     from ghlbridge.deadline import LambdaContextLike
-    from ghlbridge.http.caller import Caller
+
+
+class Caller(BaseModel):
+    """The authenticated toolkit user (the HTTP edge verifies their JWT: `ghlbridge.http.caller`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    email: str | None = None
+    role: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import pydantic_core
 
 from ghlbridge import ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
-from ghlbridge.http.params import DEFAULT_LIMIT
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext
+from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
 from ghlbridge.toolkit.models.contacts import Contact, Note
 from ghlbridge.toolkit.models.opportunities import (
     OPPORTUNITY_STATUSES,

@@ -44,8 +44,7 @@ from ghlbridge.toolkit.models.team import (
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
-    from ghlbridge.http.caller import Caller
-    from ghlbridge.toolkit.context import RequestContext
+    from ghlbridge.toolkit.context import Caller, RequestContext
 
 
 def member(found: Membership) -> Member:

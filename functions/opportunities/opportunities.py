@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ghlbridge import deadline
 from ghlbridge.http.document import BEARER, responses
 from ghlbridge.http.params import (
-    DEFAULT_LIMIT,
     AssigneeFilter,
     Cursor,
     Limit,
@@ -24,6 +23,7 @@ from ghlbridge.http.params import (
 from ghlbridge.http.toolkit_resolver import LIST_ERRORS, READ_ERRORS, make_toolkit_resolver, request_context, written
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import opportunities
+from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
 from ghlbridge.toolkit.models.opportunities import OpportunityDetail, OpportunityPage, PipelinePage
 
 app = make_toolkit_resolver()

@@ -4,7 +4,7 @@ One process plays a warm Lambda container of the OAuth function (template.yaml's
 with the SQLite store. Measured in the same run, in interleaved rounds:
 
 - store round trips of one request, for each user (target: at most 2 whatever the number of
-  locations; the list is one store call, `TokenStore.list_locations`);
+  locations; the list is one store call, `Store.list_locations`);
 - the time per request for each user, and their ratio.
 """
 

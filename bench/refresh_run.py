@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from ghlsandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, FaultRule, Sandbox, SandboxConfig
 
     from ghlbridge import deadline, factories
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     faults = (FaultRule("POST /oauth/token", "latency", value=LATENCY_SECONDS),)
     concurrency = template_concurrency()

@@ -170,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ghlbridge import factories
     from ghlbridge.ghl.client import GHLClient
-    from ghlbridge.refresh import aad
     from ghlbridge.secrets import get_cipher
     from ghlbridge.store import Installation, InstallationKind
+    from ghlbridge.tokens.refresh import aad
 
     transport = ghl_transport()
     factories.reset()

@@ -89,7 +89,7 @@ def build() -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "shared"))
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-    from ghlbridge.apidoc import security_schemes
+    from ghlbridge.http.document import security_schemes
 
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     merge = OpenAPIMerge(
@@ -111,7 +111,7 @@ def build() -> dict[str, Any]:
     return document
 
 
-IANA_TIME_ZONE = "x-iana-time-zone"  # ghlbridge.toolkit.params.IANA_TIME_ZONE
+IANA_TIME_ZONE = "x-iana-time-zone"  # ghlbridge.http.params.IANA_TIME_ZONE
 
 
 def _tidy(document: dict[str, Any]) -> None:
@@ -144,9 +144,9 @@ def _tidy_parameter(parameter: dict[str, Any]) -> None:
 
 
 def _add_error_schemas(document: dict[str, Any]) -> None:
-    """The `Error<Code>` schemas the error answers refer to (`ghlbridge.apidoc.responses` names them;
-    `ghlbridge.apidoc.error_schemas` builds them, with the shapes of their `details`)."""
-    from ghlbridge.apidoc import error_schemas
+    """The `Error<Code>` schemas the error answers refer to (`ghlbridge.http.document.responses` names them;
+    `ghlbridge.http.document.error_schemas` builds them, with the shapes of their `details`)."""
+    from ghlbridge.http.document import error_schemas
 
     names = set(re.findall(r'"#/components/schemas/(Error[A-Za-z]+)"', json.dumps(document["paths"])))
     document.setdefault("components", {}).setdefault("schemas", {}).update(error_schemas(names))

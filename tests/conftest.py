@@ -1,4 +1,4 @@
-"""Shared fixtures: a GHL double over real HTTP, the app's settings pointed at it, caller JWTs."""
+"""Shared fixtures: the GHL sandbox over real HTTP, the app's settings pointed at it, caller JWTs."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from tests import leak_guard
-from tests.ghl_double import GHLDouble
+from tests.sandbox_kit import SandboxForTests
 
 pytest_plugins = ["tests.pg", "tests.postgrest_double"]
 
@@ -30,7 +30,7 @@ TOKEN_KEYS = {
 
 @dataclass
 class AppEnv:
-    ghl: GHLDouble
+    ghl: SandboxForTests
     tmp: Path
     env: dict[str, str]
 
@@ -69,13 +69,13 @@ def app_environment(ghl_url: str, tmp: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def ghl() -> Iterator[GHLDouble]:
-    with GHLDouble() as double:
-        yield double
+def ghl() -> Iterator[SandboxForTests]:
+    with SandboxForTests() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture
-def app_env(ghl: GHLDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
+def app_env(ghl: SandboxForTests, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
     from ghlbridge import factories
 
     env = app_environment(ghl.url, tmp_path)

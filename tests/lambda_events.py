@@ -1,25 +1,36 @@
-"""Real-shaped Lambda events (API Gateway HTTP API payload v2, EventBridge scheduled) and a fake
-Lambda context, for calling the very handlers the template names."""
+"""The events and context a function receives, built by the local gateway's own builder
+(`gateway.events`) so a test gets exactly what API Gateway and EventBridge would send: the route
+key and path parameters come from template.yaml's routes, as the gateway picks them."""
 
 from __future__ import annotations
 
-import base64
-import uuid
-from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
+from gateway.events import IncomingRequest, LambdaContext, http_api_event, log_stream_name, new_request_id
+from gateway.events import scheduled_event as gateway_scheduled_event
+from gateway.template import DEFAULT_STACK_NAME, Template, match_route
 
-@dataclass
-class FakeContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    remaining_ms: int = 15_000
+from tests.template_yaml import ROOT
 
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+DOMAIN = "abc123.execute-api.us-east-1.amazonaws.com"
+
+
+@cache
+def template() -> Template:
+    return Template.read(ROOT / "template.yaml")
+
+
+def lambda_context(remaining_ms: int = 15_000, *, function_name: str = "test-function") -> LambdaContext:
+    """The one fake context: the gateway's, with `remaining_ms` left from now."""
+    return LambdaContext(
+        function_name=function_name,
+        memory_limit_in_mb=512,
+        timeout_seconds=remaining_ms / 1000,
+        log_group_name=f"/aws/lambda/{function_name}",
+        log_stream_name=log_stream_name(),
+    )
 
 
 def http_event(
@@ -29,49 +40,26 @@ def http_event(
     headers: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     body: str | bytes | None = None,
-    domain: str = "abc123.execute-api.us-east-1.amazonaws.com",
+    domain: str = DOMAIN,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    is_b64 = isinstance(body, bytes)
-    encoded = base64.b64encode(body).decode() if isinstance(body, bytes) else body
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": {k.lower(): v for k, v in (headers or {}).items()},
-        "queryStringParameters": query or None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": domain,
-            "domainPrefix": domain.split(".")[0],
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "pytest",
-            },
-            "requestId": "req-" + uuid.uuid4().hex[:12],
-            "routeKey": f"{method} {path}",
-            "stage": "$default",
-            "time": "28/Nov/2026:15:00:00 +0000",
-            "timeEpoch": 1795791600000,
-        },
-        "body": encoded,
-        "isBase64Encoded": is_b64,
-    }
+    """The HTTP API v2 event for `method path` on the template's route that API Gateway would pick."""
+    target = f"{path}?{urlencode(query)}" if query else path
+    sent = [("host", domain), ("user-agent", "pytest"), *(headers or {}).items()]
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    found = match_route(template().routes, method, IncomingRequest(method, target, sent).path)
+    assert found is not None, f"no route in template.yaml for {method} {path}"
+    route, path_parameters = found
+    return http_api_event(
+        IncomingRequest(method, target, sent, raw, source_ip="203.0.113.7"),
+        route_key=route.route_key,
+        path_parameters=path_parameters,
+        request_id=request_id or new_request_id(),
+    )
 
 
-def scheduled_event() -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-11-28T15:00:00Z",
-        "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:123456789012:rule/token-refresh"],
-        "detail": {},
-    }
+def scheduled_event(function: str) -> Any:
+    """What EventBridge sends `function` (a template function name) on its `Schedule` event."""
+    [schedule, *_] = template().functions[function].schedules
+    rule = f"{DEFAULT_STACK_NAME}-{function}{schedule.name}"  # as the local gateway names it
+    return gateway_scheduled_event(rule, constant_input=schedule.input)

@@ -1,5 +1,5 @@
 """Secrets must never leave: a registry of every secret value a test has seen (tokens the GHL
-double issued, codes, JWTs, keys) and checks that none appears in logs, errors or responses."""
+sandbox issued, codes, JWTs, keys) and checks that none appears in logs, errors or responses."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Worker processes for the refresh race tests (spawned: nothing shared but the store and GHL).
 
 Every thread plays a separate Lambda container: its own TokenProvider and Refresher (own memory
-cache), sharing only the store and the GHL double, as containers do.
+cache), sharing only the store and the GHL sandbox, as containers do.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 def _container() -> Any:
     from ghlbridge import factories
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     refresher = Refresher(
         factories.get_store(), factories.get_oauth_api(), get_cipher(), factories.get_parking(), lease_seconds=10.0
@@ -55,7 +55,7 @@ def request_path(env: dict[str, str], installation_id: str, threads: int, start_
 def scheduled(env: dict[str, str], start_at: float, out: Queue[Any]) -> None:
     os.environ.update(env)
     from ghlbridge import deadline
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     deadline.start(None, budget_seconds=60)
     refresher = _container()._refresher

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ghlbridge.crypto import TokenCipher
-from ghlbridge.refresh import aad
-from ghlbridge.store import Installation, InstallationKind, TokenStore
+from ghlbridge.store import Installation, InstallationKind, Store
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.refresh import aad
 from tests import leak_guard
 
 
 def seed_installation(
-    store: TokenStore,
+    store: Store,
     cipher: TokenCipher,
     installation_id: str,
     *,
@@ -38,7 +38,7 @@ def seed_installation(
     )
 
 
-def stored_tokens(store: TokenStore, cipher: TokenCipher, installation_id: str) -> tuple[str | None, str | None]:
+def stored_tokens(store: Store, cipher: TokenCipher, installation_id: str) -> tuple[str | None, str | None]:
     inst = store.get_installation(installation_id)
     assert inst is not None
     access = (

@@ -21,3 +21,20 @@ def template() -> dict[str, Any]:
 
 def resources(kind: str) -> dict[str, dict[str, Any]]:
     return {name: r for name, r in template()["Resources"].items() if r["Type"] == kind}
+
+
+def declared_routes(function: str) -> set[tuple[str, str]]:
+    """The routes a function's file declares (its resolver's), as the template writes them
+    (`("GET", "/locations/{locationId}/pipelines")`): the one declaration the template must match."""
+    import importlib.util
+    import re
+
+    props = resources("AWS::Serverless::Function")[function]["Properties"]
+    code = ROOT / props.get("CodeUri", template()["Globals"]["Function"]["CodeUri"])
+    module_file = code / (props["Handler"].rsplit(".", 1)[0] + ".py")
+    spec = importlib.util.spec_from_file_location(f"_declared_{function}", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = module.app
+    return {(r.method, re.sub(r"<(\w+)>", r"{\1}", r.path)) for r in app._static_routes + app._dynamic_routes}

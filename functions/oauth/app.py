@@ -8,11 +8,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ghlbridge import api, deadline, factories, install, locations
-from ghlbridge.apidoc import BEARER, responses
+from ghlbridge import deadline, factories
+from ghlbridge.http import resolver
+from ghlbridge.http.document import BEARER, responses
 from ghlbridge.observability import logger, metrics, traced
+from ghlbridge.tokens import install
+from ghlbridge.toolkit import locations
 
-app = api.make_resolver(validate=True)
+app = resolver.make_resolver(validate=True)
 
 
 @app.get(
@@ -34,8 +37,8 @@ app = api.make_resolver(validate=True)
     ),
 )
 def authorize() -> dict[str, str]:
-    caller = api.current_caller(app)
-    return {"authorizeUrl": install.start_install(caller, redirect_uri=api.callback_url(app))}
+    caller = resolver.current_caller(app)
+    return {"authorizeUrl": install.start_install(caller, redirect_uri=resolver.callback_url(app))}
 
 
 @app.get(
@@ -47,7 +50,7 @@ def authorize() -> dict[str, str]:
     responses=responses(200, locations.LocationList, "unauthenticated", "store_unavailable", "secrets_unavailable"),
 )
 def my_locations() -> dict[str, Any]:
-    caller = api.current_caller(app)
+    caller = resolver.current_caller(app)
     return locations.list_locations(factories.get_store(), caller.user_id).model_dump(by_alias=True, mode="json")
 
 
@@ -73,7 +76,7 @@ def my_locations() -> dict[str, Any]:
     ),
 )
 def complete(body: Annotated[install.InstallTicket, Body()]) -> dict[str, Any]:
-    caller = api.current_caller(app)
+    caller = resolver.current_caller(app)
     granted = install.finish_for(caller, body.ticket)
     store = factories.get_store()
     return locations.list_locations(store, caller.user_id, only=set(granted)).model_dump(by_alias=True, mode="json")
@@ -99,7 +102,7 @@ def complete(body: Annotated[install.InstallTicket, Body()]) -> dict[str, Any]:
 )
 def callback() -> Response[Any]:
     query = app.current_event.query_string_parameters or {}
-    return api.redirect(install.finish_install(query, redirect_uri=api.callback_url(app)))
+    return resolver.redirect(install.finish_install(query, redirect_uri=resolver.callback_url(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

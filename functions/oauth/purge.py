@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
 from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.purge import run_scheduled
+from ghlbridge.schedules import purge_expired
 
 
 @logger.inject_lambda_context
@@ -15,4 +15,4 @@ from ghlbridge.purge import run_scheduled
 @traced
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
     deadline.start(context)
-    return run_scheduled()
+    return purge_expired()

@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
 from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.refresh import run_scheduled
+from ghlbridge.schedules import refresh_due
 
 
 @logger.inject_lambda_context
@@ -14,4 +14,4 @@ from ghlbridge.refresh import run_scheduled
 @traced
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
     deadline.start(context)
-    return run_scheduled()
+    return refresh_due()

@@ -9,14 +9,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
-from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.http.document import BEARER, responses
+from ghlbridge.http.params import LocationId, MemberUserId
+from ghlbridge.http.toolkit_resolver import READ_ERRORS, UPDATE_ERRORS, make_toolkit_resolver, request_context
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import team
 from ghlbridge.toolkit.models.team import GhlUserPage, Member, MemberCreate, MemberPage, MemberUpdate
-from ghlbridge.toolkit.params import LocationId, MemberUserId
-from ghlbridge.toolkit.resolver import READ_ERRORS, UPDATE_ERRORS, make_resolver, request_context
 
-app = make_resolver(keyed_posts=False)  # adding a member is idempotent by nature: no Idempotency-Key
+app = make_toolkit_resolver(keyed_posts=False)  # adding a member is idempotent by nature: no Idempotency-Key
 
 
 @app.get(

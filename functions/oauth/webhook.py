@@ -5,11 +5,13 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ghlbridge import api, deadline, webhooks
-from ghlbridge.apidoc import responses
+from ghlbridge import deadline
+from ghlbridge.http import resolver
+from ghlbridge.http.document import responses
 from ghlbridge.observability import logger, metrics, traced
+from ghlbridge.tokens import webhooks
 
-app = api.make_resolver()
+app = resolver.make_resolver()
 
 
 @app.post(

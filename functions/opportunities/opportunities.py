@@ -8,12 +8,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
-from ghlbridge.apidoc import BEARER, responses
-from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.toolkit import opportunities
-from ghlbridge.toolkit.models.opportunities import OpportunityDetail, OpportunityPage, PipelinePage
-from ghlbridge.toolkit.params import (
-    DEFAULT_LIMIT,
+from ghlbridge.http.document import BEARER, responses
+from ghlbridge.http.params import (
     AssigneeFilter,
     Cursor,
     Limit,
@@ -24,9 +20,13 @@ from ghlbridge.toolkit.params import (
     StageFilter,
     StatusFilter,
 )
-from ghlbridge.toolkit.resolver import LIST_ERRORS, READ_ERRORS, make_resolver, request_context, written
+from ghlbridge.http.toolkit_resolver import LIST_ERRORS, READ_ERRORS, make_toolkit_resolver, request_context, written
+from ghlbridge.observability import logger, metrics, traced
+from ghlbridge.toolkit import opportunities
+from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
+from ghlbridge.toolkit.models.opportunities import OpportunityDetail, OpportunityPage, PipelinePage
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.get(

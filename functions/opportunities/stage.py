@@ -7,14 +7,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
-from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.http.document import BEARER, responses
+from ghlbridge.http.params import LocationId, OpportunityId
+from ghlbridge.http.toolkit_resolver import UPDATE_ERRORS, make_toolkit_resolver, request_context
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import opportunities
 from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange
-from ghlbridge.toolkit.params import LocationId, OpportunityId
-from ghlbridge.toolkit.resolver import UPDATE_ERRORS, make_resolver, request_context
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.put(

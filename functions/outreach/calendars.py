@@ -8,14 +8,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
-from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.http.document import BEARER, responses
+from ghlbridge.http.params import CalendarId, EndDay, IdempotencyKey, LocationId, StartDay, TimeZone
+from ghlbridge.http.toolkit_resolver import (
+    READ_ERRORS,
+    REPLAY_HEADERS,
+    SEND_ERRORS,
+    make_toolkit_resolver,
+    request_context,
+    respond,
+)
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import calendars
 from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, CalendarPage, FreeSlots
-from ghlbridge.toolkit.params import CalendarId, EndDay, IdempotencyKey, LocationId, StartDay, TimeZone
-from ghlbridge.toolkit.resolver import READ_ERRORS, REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.get(

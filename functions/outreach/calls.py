@@ -8,14 +8,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
-from ghlbridge.apidoc import BEARER, responses
+from ghlbridge.http.document import BEARER, responses
+from ghlbridge.http.params import ContactId, IdempotencyKey, LocationId
+from ghlbridge.http.toolkit_resolver import REPLAY_HEADERS, SEND_ERRORS, make_toolkit_resolver, request_context, respond
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import calls
 from ghlbridge.toolkit.models.calls import CallLogCreate, LoggedCall
-from ghlbridge.toolkit.params import ContactId, IdempotencyKey, LocationId
-from ghlbridge.toolkit.resolver import REPLAY_HEADERS, SEND_ERRORS, make_resolver, request_context, respond
 
-app = make_resolver()
+app = make_toolkit_resolver()
 
 
 @app.post(

@@ -16,7 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ghlbridge.auth import DevKeySource
+from ghlbridge.http.caller import DevKeySource
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class DevSecrets:
     jwt_public_pem: str
 
     def mint_jwt(self, *, hours: int = 12, user_id: str | None = None, email: str = "dev@localhost") -> str:
-        """A caller JWT only local runs accept (`ghlbridge.auth.DevKeySource`): the dev user's, or
+        """A caller JWT only local runs accept (`ghlbridge.http.caller.DevKeySource`): the dev user's, or
         another (made-up) toolkit user's, to try team access locally."""
         now = int(time.time())
         claims = {

@@ -1,5 +1,5 @@
 """Errors a caller of our API can be told about. One base (`AppError`); each subclass carries its
-HTTP status and a stable machine-readable `code`. `ghlbridge.api.describe` is the one table that
+HTTP status and a stable machine-readable `code`. `ghlbridge.http.resolver.describe` is the one table that
 turns them (and GHL and store errors) into JSON answers; `register_error_handlers` installs it.
 
 Messages are written for the caller and never contain a token, secret, code or JWT.

@@ -9,17 +9,21 @@ from typing import TYPE_CHECKING
 from ghlbridge.settings import get_settings, reset_settings
 
 if TYPE_CHECKING:  # each factory imports what it builds: a function pays only for what it uses
+    from ghlbridge import ghl
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
-    from ghlbridge.parking import Parking
-    from ghlbridge.reauth import ReauthNotifier
-    from ghlbridge.refresh import Refresher
-    from ghlbridge.store import TokenStore
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.http.caller import VerifiedCallers
+    from ghlbridge.store import Store
+    from ghlbridge.tokens.parking import Parking
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.reauth import ReauthNotifier
+    from ghlbridge.tokens.refresh import Refresher
+    from ghlbridge.toolkit.location_cache import LocationCache, MembershipCache
+    from ghlbridge.toolkit.pipelines import Pipelines
 
 
 @lru_cache(maxsize=1)
-def get_store() -> TokenStore:
+def get_store() -> Store:
     settings = get_settings()
     if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore
@@ -56,7 +60,7 @@ def get_oauth_api() -> OAuthAPI:
 
 @lru_cache(maxsize=1)
 def get_parking() -> Parking:
-    from ghlbridge.parking import DirectoryParking, SQSParking
+    from ghlbridge.tokens.parking import DirectoryParking, SQSParking
 
     settings = get_settings()
     if settings.parking_queue_url:
@@ -66,7 +70,7 @@ def get_parking() -> Parking:
 
 @lru_cache(maxsize=1)
 def get_reauth_notifier() -> ReauthNotifier:
-    from ghlbridge.reauth import EventBridgeNotifier, LogNotifier
+    from ghlbridge.tokens.reauth import EventBridgeNotifier, LogNotifier
 
     bus = get_settings().reauth_event_bus
     return EventBridgeNotifier(bus) if bus else LogNotifier()
@@ -74,8 +78,8 @@ def get_reauth_notifier() -> ReauthNotifier:
 
 @lru_cache(maxsize=1)
 def get_refresher() -> Refresher:
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.refresh import Refresher
 
     settings = get_settings()
     return Refresher(
@@ -93,15 +97,63 @@ def get_refresher() -> Refresher:
 
 @lru_cache(maxsize=1)
 def get_token_provider() -> TokenProvider:
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
 
     return TokenProvider(get_refresher(), get_oauth_api())
 
 
+@lru_cache(maxsize=1)
+def get_verified_callers() -> VerifiedCallers:
+    """The caller verifier (Supabase JWTs; its JWKS cache) and the tokens it verified lately."""
+    from ghlbridge.http.caller import VerifiedCallers, build_verifier  # PyJWT: only functions with callers
+
+    return VerifiedCallers(build_verifier(get_settings()))
+
+
+@lru_cache(maxsize=1)
+def get_membership_cache() -> MembershipCache:
+    """Memberships that hold, per container, for `MEMBERSHIP_CACHE_SECONDS` (`toolkit.access`)."""
+    from ghlbridge.toolkit.location_cache import MembershipCache
+
+    return MembershipCache(
+        get_settings().membership_cache_seconds, lambda loc, user: get_store().get_membership(loc, user)
+    )
+
+
+@lru_cache(maxsize=1)
+def get_pipeline_cache() -> LocationCache[Pipelines]:
+    """Each location's pipelines, per container, for `PIPELINES_CACHE_SECONDS` (`toolkit.pipelines`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().pipelines_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
+    """Each location's GHL users, per container, for `USERS_CACHE_SECONDS` (`toolkit.team`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().users_cache_seconds)
+
+
+_FACTORIES = (
+    get_store,
+    get_ghl_client,
+    get_oauth_api,
+    get_parking,
+    get_reauth_notifier,
+    get_refresher,
+    get_token_provider,
+    get_verified_callers,
+    get_membership_cache,
+    get_pipeline_cache,
+    get_users_cache,
+)
+
+
 def reset() -> None:
     """For tests: forget every cached object, settings and secrets included."""
-    factories = (get_store, get_ghl_client, get_oauth_api, get_parking, get_reauth_notifier, get_refresher)
-    for factory in (*factories, get_token_provider):
+    for factory in _FACTORIES:
         factory.cache_clear()
     from ghlbridge.secrets import reset_secrets
 

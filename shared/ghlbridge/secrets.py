@@ -27,9 +27,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.observability import logger
 from ghlbridge.settings import Settings, get_settings
+from ghlbridge.tokens.crypto import TokenCipher
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

@@ -22,8 +22,8 @@ def stored(stack: Stack) -> Any:
 
 
 def decrypted(stack: Stack) -> tuple[str, str]:
-    from ghlbridge.refresh import aad
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.refresh import aad
 
     inst = stored(stack)
     cipher = get_cipher()
@@ -83,7 +83,7 @@ def test_expiring_tokens_are_refreshed_by_the_schedule(make_stack: Any) -> None:
 def test_an_expired_token_is_refreshed_on_the_request_path(make_stack: Any) -> None:
     from ghlbridge import factories
     from ghlbridge.ghl import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     stack = make_stack(access_token_ttl_seconds=120)  # within the 5-minute leeway: stale at once
     client = factories.get_ghl_client()
@@ -165,7 +165,7 @@ def test_a_signed_uninstall_webhook_removes_the_tokens(stack: Stack) -> None:
 def test_the_sandbox_rate_limit_makes_the_client_back_off_and_succeed(make_stack: Any) -> None:
     from ghlbridge import factories
     from ghlbridge.ghl import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     stack = make_stack(burst_limit=5, burst_window_seconds=1.0)
     client = factories.get_ghl_client()

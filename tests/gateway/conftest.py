@@ -198,7 +198,7 @@ def echo(echo_gateway: Gateway) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def api_gateway(app_env: AppEnv) -> Iterator[Gateway]:
-    """The real template.yaml, its functions on the app's test settings (SQLite store, GHL double)."""
+    """The real template.yaml, its functions on the app's test settings (SQLite store, GHL sandbox)."""
     with Gateway(ROOT / "template.yaml", port=0, parameters={"ToolkitOrigin": TOOLKIT_ORIGIN}) as gateway:
         yield gateway
 

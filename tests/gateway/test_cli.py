@@ -27,7 +27,7 @@ def test_refresh_prints_the_summary_of_the_scheduled_function(app_env: AppEnv) -
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher
 
-    refresh_token = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh_token = app_env.ghl.refresh_token_for("loc1")
     seed_installation(
         factories.get_store(), get_cipher(), "loc1", access="at-old", refresh=refresh_token, expires_in=timedelta(0)
     )

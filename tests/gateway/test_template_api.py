@@ -118,7 +118,7 @@ def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Cl
     from ghlbridge.secrets import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
-    refresh_token = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh_token = app_env.ghl.refresh_token_for("loc1")
     seed_installation(store, cipher, "loc1", access="at-old-loc1", refresh=refresh_token, expires_in=timedelta(0))
 
     response = api.post("/_local/refresh", params={"function": "TokenRefreshFunction"})

@@ -392,7 +392,7 @@ def spec_response(method: str, path: str, status: int, body: Any) -> httpx.Respo
 
 
 class FakeTokenProvider:
-    """Stands in for `ghlbridge.tokens.TokenProvider` under the real `GHLAuth` flow: hands out
+    """Stands in for `ghlbridge.tokens.provider.TokenProvider` under the real `GHLAuth` flow: hands out
     `tokens[0]` and, on each forced refresh, the next one (recording which token was rejected)."""
 
     def __init__(self, *tokens: str) -> None:

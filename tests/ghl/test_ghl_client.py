@@ -20,7 +20,7 @@ from ghlbridge.ghl.retry import RateLimit
 from ghlbridge.observability import logger
 from tests.ghl.ghl_testkit import ACCESS_TOKEN, assert_no_secrets, log_text, metric_values
 from tests.ghl_spec import assert_request_conforms
-from tests.lambda_events import FakeContext
+from tests.lambda_events import lambda_context
 
 PIPELINES = {"pipelines": [{"id": "p1", "name": "Body-Marker-Pipeline"}], "traceId": "trace-ok"}
 RATE_LIMIT_HEADERS = {
@@ -113,7 +113,7 @@ def test_429_then_200_waits_the_burst_window(
 def test_an_interactive_request_does_not_wait_out_the_burst_window(
     ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
 ) -> None:
-    deadline.start(FakeContext(remaining_ms=15_000))  # as every API handler does: the 2 s default budget
+    deadline.start(lambda_context(remaining_ms=15_000))  # as every API handler does: the 2 s default budget
     route = ghl_mock.get("/opportunities/pipelines").respond(
         429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS
     )
@@ -137,7 +137,7 @@ def test_the_scheduled_refresh_waits_out_the_burst_window(
         "GHL_RATE_LIMIT_WAIT_SECONDS", function["Properties"]["Environment"]["Variables"]["GHL_RATE_LIMIT_WAIT_SECONDS"]
     )
     reset_settings()
-    deadline.start(FakeContext(remaining_ms=300_000))  # as functions/oauth/refresh.py does
+    deadline.start(lambda_context(remaining_ms=300_000))  # as functions/oauth/refresh.py does
     route = ghl_mock.get("/opportunities/pipelines")
     route.side_effect = [
         httpx.Response(429, json={"message": "Too many requests"}, headers=RATE_LIMIT_HEADERS),

@@ -16,7 +16,7 @@ from ghlbridge.ghl.calendars import CalendarsAPI
 from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.errors import GHLInvalidResponseError
 from ghlbridge.ghl.resources_models import Appointment, Calendar
-from ghlbridge.tokens import GHLAuth, TokenProvider
+from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,

@@ -13,7 +13,7 @@ from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.contacts import ContactsAPI
 from ghlbridge.ghl.errors import GHLInvalidResponseError, GHLNotFoundError, GHLUnprocessableError
 from ghlbridge.ghl.resources_models import Contact, Note
-from ghlbridge.tokens import GHLAuth, TokenProvider
+from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,

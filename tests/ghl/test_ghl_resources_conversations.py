@@ -15,7 +15,7 @@ from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.conversations import ConversationsAPI
 from ghlbridge.ghl.errors import GHLServerError, GHLTimeoutError
 from ghlbridge.ghl.resources_models import LoggedCall, SentMessage
-from ghlbridge.tokens import GHLAuth, TokenProvider
+from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,

@@ -14,7 +14,7 @@ from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.errors import GHLNotFoundError, GHLUnauthorizedError, GHLUnprocessableError
 from ghlbridge.ghl.opportunities import OpportunitiesAPI
 from ghlbridge.ghl.resources_models import Opportunity, OpportunityCursor, OpportunityPage, Pipeline
-from ghlbridge.tokens import GHLAuth, TokenProvider
+from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
     ACCESS_TOKEN,

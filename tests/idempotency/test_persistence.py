@@ -28,10 +28,16 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from ghlbridge.crypto import TokenCipher
-from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, aad, idempotent, idempotent_function
-from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
-from tests.lambda_events import FakeContext, http_event
+from ghlbridge.idempotency.persistence import (
+    IdempotencyConfig,
+    StorePersistenceLayer,
+    aad,
+    idempotent,
+    idempotent_function,
+)
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, Store, StoreUnavailableError
+from ghlbridge.tokens.crypto import TokenCipher
+from tests.lambda_events import http_event, lambda_context
 from tests.store import test_contract as contract
 
 # The contract suite's fixtures: each test runs on both stores.
@@ -66,7 +72,7 @@ class NoteHandler:
 
     def __init__(
         self,
-        store: TokenStore | Callable[[], TokenStore],
+        store: Store | Callable[[], Store],
         *,
         expires_after_seconds: int = DAY,
         cipher: TokenCipher = CIPHER,
@@ -97,7 +103,7 @@ class NoteHandler:
         self.handler = handler
 
     def __call__(self, event: dict[str, Any], remaining_ms: int = 15_000) -> Any:
-        return self.handler(event, FakeContext(remaining_ms=remaining_ms))
+        return self.handler(event, lambda_context(remaining_ms=remaining_ms))
 
     def record(self, event: dict[str, Any]) -> IdempotencyRecord | None:
         key = self.persistence._get_hashed_idempotency_key(event)
@@ -117,7 +123,7 @@ def opened(rec: IdempotencyRecord) -> Any:
 
 
 # --- the promise: nothing is done twice --------------------------------------------------------
-def test_a_repeat_returns_the_first_response_without_running_again(store: TokenStore) -> None:
+def test_a_repeat_returns_the_first_response_without_running_again(store: Store) -> None:
     note = NoteHandler(store)
     started = datetime.now(UTC)
 
@@ -131,7 +137,7 @@ def test_a_repeat_returns_the_first_response_without_running_again(store: TokenS
     assert started + timedelta(seconds=DAY - 1) <= rec.expires_at <= datetime.now(UTC) + timedelta(seconds=DAY)
 
 
-def test_the_key_is_the_caller_the_location_and_the_header(store: TokenStore) -> None:
+def test_the_key_is_the_caller_the_location_and_the_header(store: Store) -> None:
     note = NoteHandler(store)
 
     note(note_event("idem-1"))
@@ -142,7 +148,7 @@ def test_the_key_is_the_caller_the_location_and_the_header(store: TokenStore) ->
     assert note.record(note_event("idem-1")) != note.record(note_event("idem-1", user=OTHER_USER))
 
 
-def test_a_request_without_the_header_is_refused_before_the_body_runs(store: TokenStore) -> None:
+def test_a_request_without_the_header_is_refused_before_the_body_runs(store: Store) -> None:
     note = NoteHandler(store)
 
     for event in (note_event(None), note_event("")):
@@ -152,7 +158,7 @@ def test_a_request_without_the_header_is_refused_before_the_body_runs(store: Tok
     assert note.runs == []
 
 
-def test_a_duplicate_while_the_first_is_in_flight_is_refused(store: TokenStore) -> None:
+def test_a_duplicate_while_the_first_is_in_flight_is_refused(store: Store) -> None:
     note = NoteHandler(store)
     note.release.clear()
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -174,7 +180,7 @@ def test_a_duplicate_while_the_first_is_in_flight_is_refused(store: TokenStore) 
     assert len(note.runs) == 1
 
 
-def test_8_concurrent_duplicates_run_the_body_once(store: TokenStore) -> None:
+def test_8_concurrent_duplicates_run_the_body_once(store: Store) -> None:
     note = NoteHandler(store)
     note.release.clear()  # the winner waits until every loser has been answered
     barrier = threading.Barrier(8)
@@ -200,7 +206,7 @@ def test_8_concurrent_duplicates_run_the_body_once(store: TokenStore) -> None:
 
 
 # --- failures and expiry -------------------------------------------------------------------------
-def test_an_exception_in_the_body_frees_the_key_so_a_retry_runs_again(store: TokenStore) -> None:
+def test_an_exception_in_the_body_frees_the_key_so_a_retry_runs_again(store: Store) -> None:
     note = NoteHandler(store)
     note.fail_with = RuntimeError("GHL answered 503")
 
@@ -230,7 +236,7 @@ def killed_in_flight(note: NoteHandler) -> IdempotencyRecord:
     return orphan
 
 
-def test_a_key_whose_invocation_died_in_flight_answers_unknown_and_never_runs_again(store: TokenStore) -> None:
+def test_a_key_whose_invocation_died_in_flight_answers_unknown_and_never_runs_again(store: Store) -> None:
     note = NoteHandler(store)
     orphan = killed_in_flight(note)
     time.sleep(0.01)  # past the deadline on the store's clock
@@ -243,7 +249,7 @@ def test_a_key_whose_invocation_died_in_flight_answers_unknown_and_never_runs_ag
     assert opened(rec) == UNKNOWN and rec.expires_at > datetime.now(UTC) + timedelta(hours=23)
 
 
-def test_8_retries_racing_on_a_dead_invocations_key_give_one_answer(store: TokenStore) -> None:
+def test_8_retries_racing_on_a_dead_invocations_key_give_one_answer(store: Store) -> None:
     answers = iter(range(100))
     note = NoteHandler(store)
     note.persistence._unknown_outcome = lambda: {"statusCode": 504, "body": str(next(answers))}
@@ -263,7 +269,7 @@ def test_8_retries_racing_on_a_dead_invocations_key_give_one_answer(store: Token
     assert opened(completed(note, note_event())) == outcomes[0]
 
 
-def test_a_payload_mismatch_on_a_dead_invocations_key_is_refused_before_settling(store: TokenStore) -> None:
+def test_a_payload_mismatch_on_a_dead_invocations_key_is_refused_before_settling(store: Store) -> None:
     note = NoteHandler(store)
     orphan = killed_in_flight(note)
 
@@ -273,7 +279,7 @@ def test_a_payload_mismatch_on_a_dead_invocations_key_is_refused_before_settling
     assert note.record(note_event()) == orphan
 
 
-def test_a_different_payload_under_the_same_key_is_refused(store: TokenStore) -> None:
+def test_a_different_payload_under_the_same_key_is_refused(store: Store) -> None:
     note = NoteHandler(store)
     note(note_event(body='{"body": "Left a voicemail"}'))
     before = completed(note, note_event())
@@ -285,7 +291,7 @@ def test_a_different_payload_under_the_same_key_is_refused(store: TokenStore) ->
     assert completed(note, note_event()) == before  # the record is untouched
 
 
-def test_a_record_expires_after_expires_after_seconds(store: TokenStore) -> None:
+def test_a_record_expires_after_expires_after_seconds(store: Store) -> None:
     note = NoteHandler(store, expires_after_seconds=1)
     note(note_event())
     rec = completed(note, note_event())
@@ -303,7 +309,7 @@ def test_a_record_expires_after_expires_after_seconds(store: TokenStore) -> None
 class FlakyStore:
     """The store, with `update_idempotency_record` refused (store locked) the first `failures` times."""
 
-    def __init__(self, store: TokenStore, failures: int) -> None:
+    def __init__(self, store: Store, failures: int) -> None:
         self._store, self.failures, self.updates = store, failures, 0
 
     def __getattr__(self, name: str) -> Any:
@@ -316,7 +322,7 @@ class FlakyStore:
         return self._store.update_idempotency_record(*args)
 
 
-def test_a_refused_completion_is_retried_while_the_deadline_allows(store: TokenStore) -> None:
+def test_a_refused_completion_is_retried_while_the_deadline_allows(store: Store) -> None:
     flaky, pauses = FlakyStore(store, failures=3), []
     note = NoteHandler(lambda: flaky, sleep=pauses.append)  # type: ignore[arg-type, return-value]
 
@@ -327,7 +333,7 @@ def test_a_refused_completion_is_retried_while_the_deadline_allows(store: TokenS
     assert note(note_event()) == first and len(note.runs) == 1
 
 
-def test_a_completion_refused_past_the_deadline_leaves_the_key_answering_unknown(store: TokenStore) -> None:
+def test_a_completion_refused_past_the_deadline_leaves_the_key_answering_unknown(store: Store) -> None:
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 
     flaky = FlakyStore(store, failures=100)
@@ -344,7 +350,7 @@ def test_a_completion_refused_past_the_deadline_leaves_the_key_answering_unknown
     assert note(note_event()) == UNKNOWN and len(note.runs) == 1
 
 
-def test_a_completion_after_the_key_was_settled_keeps_the_settled_answer(store: TokenStore) -> None:
+def test_a_completion_after_the_key_was_settled_keeps_the_settled_answer(store: Store) -> None:
     """The first invocation outlived its deadline (the store was slow); a retry settled the key."""
     note = NoteHandler(store)
     note.release.clear()
@@ -362,7 +368,7 @@ def test_a_completion_after_the_key_was_settled_keeps_the_settled_answer(store: 
 
 
 # --- the stored response is sealed -------------------------------------------------------------------
-def test_the_stored_response_is_encrypted_for_its_key(store: TokenStore) -> None:
+def test_the_stored_response_is_encrypted_for_its_key(store: Store) -> None:
     note = NoteHandler(store)
     first = note(note_event())
     rec = completed(note, note_event())
@@ -372,7 +378,7 @@ def test_the_stored_response_is_encrypted_for_its_key(store: TokenStore) -> None
     assert note(note_event()) == first  # a replay opens it
 
 
-def test_a_response_that_does_not_open_is_answered_unknown_never_run_again(store: TokenStore) -> None:
+def test_a_response_that_does_not_open_is_answered_unknown_never_run_again(store: Store) -> None:
     note = NoteHandler(store)
     note(note_event())
     other = NoteHandler(store, cipher=TokenCipher({"k3": b"3" * 32}, "k3"))  # k2 rotated away
@@ -382,7 +388,7 @@ def test_a_response_that_does_not_open_is_answered_unknown_never_run_again(store
     assert len(note.runs) + len(other.runs) == 1
 
 
-def test_a_response_copied_to_another_key_does_not_open(store: TokenStore) -> None:
+def test_a_response_copied_to_another_key_does_not_open(store: Store) -> None:
     note = NoteHandler(store)
     note(note_event("idem-1"))
     note(note_event("idem-2"))
@@ -397,10 +403,10 @@ def test_a_response_copied_to_another_key_does_not_open(store: TokenStore) -> No
 
 
 # --- the layer itself ----------------------------------------------------------------------------
-def test_the_store_is_built_on_first_use(store: TokenStore) -> None:
-    built: list[TokenStore] = []
+def test_the_store_is_built_on_first_use(store: Store) -> None:
+    built: list[Store] = []
 
-    def get_store() -> TokenStore:
+    def get_store() -> Store:
         built.append(store)
         return store
 
@@ -412,14 +418,14 @@ def test_the_store_is_built_on_first_use(store: TokenStore) -> None:
     assert built and len(note.runs) == 1
 
 
-def test_get_record_of_a_missing_key_raises_not_found(store: TokenStore) -> None:
+def test_get_record_of_a_missing_key_raises_not_found(store: Store) -> None:
     with pytest.raises(IdempotencyItemNotFoundError):
         StorePersistenceLayer(store, unknown_outcome=dict)._get_record("no-such-key")
 
 
-def test_idempotent_function_over_the_store(store: TokenStore) -> None:
+def test_idempotent_function_over_the_store(store: Store) -> None:
     config = IdempotencyConfig(event_key_jmespath="idempotency_key", expires_after_seconds=DAY)
-    config.register_lambda_context(FakeContext())
+    config.register_lambda_context(lambda_context())
     sent: list[dict[str, str]] = []
 
     layer = StorePersistenceLayer(store, unknown_outcome=lambda: {"outcome": "unknown"}, cipher=CIPHER)
@@ -444,7 +450,7 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_importing_the_layer_does_not_import_boto3() -> None:
     done = run_python(
         "import sys\n"
-        "from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent\n"
+        "from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent\n"
         "from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer, idempotent_function\n"
         # `import aws_lambda_powertools` imports the bare `botocore` package (<1 ms) for its user agent;
         # the cost is boto3 and botocore's modules (~160 ms)
@@ -463,9 +469,9 @@ def test_the_package_keeps_its_public_names() -> None:
         "import aws_lambda_powertools.utilities.idempotency as p\n"
         "print(sorted((n, getattr(p, n).__module__) for n in p.__all__))\n"
     )
-    first = run_python(f"import ghlbridge.idempotency\n{names}")
+    first = run_python(f"import ghlbridge.idempotency.persistence\n{names}")
     ordinary = run_python(names)
-    after = run_python(f"{names}import ghlbridge.idempotency\n")
+    after = run_python(f"{names}import ghlbridge.idempotency.persistence\n")
 
     assert first.returncode == ordinary.returncode == after.returncode == 0, first.stderr + after.stderr
     assert first.stdout == ordinary.stdout == after.stdout

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import AppEnv, make_jwt
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 from tests.seed import seed_installation
 
 USER = str(uuid.uuid4())
@@ -20,7 +20,7 @@ def get_locations(user: str = USER, token: str | None = None) -> dict[str, Any]:
     import app
 
     headers = {"Authorization": f"Bearer {token or make_jwt(user)}"}
-    return app.handler(http_event("GET", "/locations", headers=headers), FakeContext())
+    return app.handler(http_event("GET", "/locations", headers=headers), lambda_context())
 
 
 @pytest.fixture

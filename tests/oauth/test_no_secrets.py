@@ -8,18 +8,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ghlsandbox import FaultRule
 
 from tests import leak_guard
 from tests.conftest import AppEnv, make_jwt
-from tests.ghl_double import Fault
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 from tests.seed import seed_installation
 
 
 def call(event: dict[str, Any]) -> dict[str, Any]:
     import app
 
-    response = app.handler(event, FakeContext())
+    response = app.handler(event, lambda_context())
     leak_guard.assert_no_secret(json.dumps(response), "a response")
     return response
 
@@ -28,7 +28,7 @@ def test_install_responses_carry_no_secret(app_env: AppEnv) -> None:
     jwt = make_jwt()
     authorized = call(http_event("GET", "/oauth/authorize", headers={"Authorization": f"Bearer {jwt}"}))
     state = json.loads(authorized["body"])["authorizeUrl"].split("state=")[1].split("&")[0]
-    code = app_env.ghl.issue_code()
+    code = app_env.ghl.code_for()
 
     done = call(http_event("GET", "/oauth/callback", query={"code": code, "state": state}))
     replay = call(http_event("GET", "/oauth/callback", query={"code": code, "state": state}))
@@ -44,16 +44,17 @@ def test_refresh_errors_carry_no_secret(app_env: AppEnv, fault: str) -> None:
     from ghlbridge.errors import AppError
     from ghlbridge.secrets import get_cipher
 
-    refresh = app_env.ghl.issue_refresh_token()
+    refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(
         factories.get_store(), get_cipher(), "loc1", access="at-secret-old", refresh=refresh, expires_in=timedelta(0)
     )
     if fault == "invalid_grant":
-        app_env.ghl.state.live_refresh.pop(refresh)
+        app_env.ghl.spend(refresh)
     elif fault == "timeout":
-        app_env.ghl.add_fault(Fault(after=True, delay=2.5))
+        app_env.ghl.add_fault(FaultRule("POST /oauth/token", "latency", value=2.5, after=True, count=1))
     else:
-        app_env.ghl.add_fault(Fault(status=500, body={"message": f"boom {refresh}", "traceId": "t-1"}))
+        boom = {"message": f"boom {refresh}", "traceId": "t-1"}
+        app_env.ghl.add_fault(FaultRule("POST /oauth/token", "status", value=500, body=boom, count=1))
 
     with pytest.raises(AppError) as caught:
         factories.get_token_provider().access_token("loc1")

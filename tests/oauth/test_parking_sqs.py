@@ -41,11 +41,11 @@ def test_a_pair_parked_in_sqs_is_restored_by_the_next_refresher(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.parking import SQSParking
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
     from ghlbridge.store import StoreUnavailableError
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.parking import SQSParking
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     monkeypatch.setenv("PARKING_QUEUE_URL", queue_url)
     factories.reset()
@@ -56,7 +56,7 @@ def test_a_pair_parked_in_sqs_is_restored_by_the_next_refresher(
         cipher,
         "loc1",
         access="at-old",
-        refresh=app_env.ghl.issue_refresh_token(),
+        refresh=app_env.ghl.refresh_token_for("loc1"),
         expires_in=timedelta(minutes=-1),
     )
 
@@ -79,7 +79,7 @@ def test_a_pair_parked_in_sqs_is_restored_by_the_next_refresher(
     )
     token = TokenProvider(down, factories.get_oauth_api()).access_token("loc1")
 
-    new_access, new_refresh = app_env.ghl.state.issued_access[-1], app_env.ghl.state.issued_refresh[-1]
+    new_access, new_refresh = app_env.ghl.last_issued()
     assert token == new_access
     assert visible(queue_url) == 1
     body = boto3.client("sqs", region_name="us-east-1").receive_message(QueueUrl=queue_url, VisibilityTimeout=0)[
@@ -100,9 +100,9 @@ def test_the_scheduled_run_restores_parked_pairs_first(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.parking import ParkedPair
-    from ghlbridge.refresh import aad, run_scheduled_refresh, utcnow
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.tokens.parking import ParkedPair
+    from ghlbridge.tokens.refresh import aad, run_scheduled_refresh, utcnow
 
     monkeypatch.setenv("PARKING_QUEUE_URL", queue_url)
     factories.reset()
@@ -110,7 +110,7 @@ def test_the_scheduled_run_restores_parked_pairs_first(
     inst = seed_installation(
         store, cipher, "loc1", access="at-dead", refresh="rt-dead-000000", expires_in=timedelta(hours=1)
     )
-    live = app_env.ghl.issue_refresh_token()
+    live = app_env.ghl.refresh_token_for("loc1")
     factories.get_parking().park(
         ParkedPair(
             installation_id="loc1",
@@ -124,7 +124,7 @@ def test_the_scheduled_run_restores_parked_pairs_first(
 
     summary = run_scheduled_refresh(factories.get_refresher(), window=timedelta(hours=6), concurrency=2)
 
-    [sent] = app_env.ghl.requests_to("/oauth/token")
-    assert sent["form"]["refresh_token"] == live  # the restored token, never the dead one
+    [sent] = app_env.ghl.sent_to("/oauth/token")
+    assert sent.form["refresh_token"] == live  # the restored token, never the dead one
     assert summary["refreshed"] == 1 and summary["needs_reauth"] == 0
     assert visible(queue_url) == 0

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from ghlbridge.store import Installation, InstallationKind, StoreUnavailableError, TokenStore
+from ghlbridge.store import Installation, InstallationKind, Store, StoreUnavailableError
 from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.sqlite import _ts
 from tests.conftest import AppEnv
-from tests.lambda_events import FakeContext, scheduled_event
+from tests.lambda_events import lambda_context, scheduled_event
 from tests.template_yaml import ROOT, resources, template
 
 USER = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
@@ -48,7 +48,7 @@ def emf_values(out: str) -> dict[str, float]:
     return {n: sum(sum(b[n]) if isinstance(b[n], list) else b[n] for b in blobs if n in b) for n in names}
 
 
-def seed_everything(store: TokenStore, app_env: AppEnv) -> None:
+def seed_everything(store: Store, app_env: AppEnv) -> None:
     """Rows on both sides of every boundary."""
     for key, expires_at, extra in [
         ("rec-expired", now() - timedelta(minutes=5), {}),
@@ -85,7 +85,7 @@ def test_the_purge_handler_deletes_what_is_no_longer_needed_and_reports(
 
     seed_everything(factories.get_store(), app_env)
 
-    summary = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    summary = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert summary == {
         "deleted": {"oauth_states": 2, "install_tickets": 2, "webhook_receipts": 1, "idempotency_records": 1},
@@ -102,7 +102,7 @@ def test_the_purge_handler_deletes_what_is_no_longer_needed_and_reports(
         "PurgedWebhookReceipts": 1.0, "PurgeFailed": 0.0,
     }  # fmt: skip
 
-    again = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    again = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert again["deleted"] == dict.fromkeys(["oauth_states", "install_tickets", "webhook_receipts",
                                               "idempotency_records"], 0)  # fmt: skip
@@ -122,7 +122,7 @@ def test_the_receipt_retention_follows_the_replay_window(app_env: AppEnv, monkey
         store.record_webhook(webhook_id, "INSTALL")
         received(app_env, webhook_id, ago)
 
-    summary = purge.handler(scheduled_event(), FakeContext(remaining_ms=120_000))
+    summary = purge.handler(scheduled_event("PurgeFunction"), lambda_context(remaining_ms=120_000))
 
     assert summary["deleted"] == {"oauth_states": 0, "install_tickets": 0, "webhook_receipts": 1,
                                   "idempotency_records": 0}  # fmt: skip
@@ -132,7 +132,7 @@ def test_the_receipt_retention_follows_the_replay_window(app_env: AppEnv, monkey
 class Recording:
     """A store that records the purge calls it passes on, and can fail or run out the clock."""
 
-    def __init__(self, store: TokenStore, *, fail: str | None = None, exhaust_after: int | None = None) -> None:
+    def __init__(self, store: Store, *, fail: str | None = None, exhaust_after: int | None = None) -> None:
         self._store = store
         self._fail = fail
         self._exhaust_after = exhaust_after
@@ -155,14 +155,14 @@ class Recording:
         return call
 
 
-def expired_states(store: TokenStore, n: int) -> None:
+def expired_states(store: Store, n: int) -> None:
     for i in range(n):
         store.create_oauth_state(f"expired-{i}", USER, now() - timedelta(minutes=10 - i))
 
 
 def test_each_kind_is_purged_in_batches_until_one_comes_back_short(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     expired_states(factories.get_store(), 5)
     store = Recording(factories.get_store())
@@ -185,7 +185,7 @@ def test_the_purge_stops_at_its_deadline_and_says_it_is_incomplete(
 ) -> None:
     from ghlbridge import factories
     from ghlbridge.observability import metrics
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     expired_states(factories.get_store(), 5)
     store = Recording(factories.get_store(), exhaust_after=1)
@@ -208,7 +208,7 @@ def test_a_kind_the_store_fails_on_is_reported_and_the_others_are_purged(
 ) -> None:
     from ghlbridge import factories
     from ghlbridge.observability import metrics
-    from ghlbridge.purge import run_purge
+    from ghlbridge.store.purge import run_purge
 
     seed_everything(factories.get_store(), app_env)
     store = Recording(factories.get_store(), fail="purge_install_tickets")

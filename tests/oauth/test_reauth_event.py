@@ -49,20 +49,24 @@ def seed_spent(app_env: AppEnv, installation_id: str, **kw: Any) -> str:
     """An installation whose refresh token GHL no longer accepts (rotated by a lost answer)."""
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher
+    from ghlbridge.store import InstallationKind
 
-    refresh = app_env.ghl.issue_refresh_token(location_id=installation_id)
+    company = kw.get("kind") is InstallationKind.COMPANY
+    refresh = app_env.ghl.refresh_token_for(
+        installation_id, company=company, approved_locations=tuple(kw.get("approved_locations") or ())
+    )
     seed_installation(
         factories.get_store(), get_cipher(), installation_id, access="at-old", refresh=refresh,
         expires_in=timedelta(minutes=-1), **kw,
     )  # fmt: skip
-    app_env.ghl.state.live_refresh.pop(refresh)
+    app_env.ghl.spend(refresh)
     return refresh
 
 
 def test_the_request_path_announces_a_needs_reauth_once(app_env: AppEnv, routed: str) -> None:
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError
-    from ghlbridge.reauth import EventBridgeNotifier
+    from ghlbridge.tokens.reauth import EventBridgeNotifier
 
     refresh = seed_spent(app_env, "loc1")
     assert isinstance(factories.get_reauth_notifier(), EventBridgeNotifier)
@@ -89,8 +93,8 @@ def test_the_request_path_announces_a_needs_reauth_once(app_env: AppEnv, routed:
 
 def test_the_scheduled_run_announces_a_company_with_its_locations(app_env: AppEnv, routed: str) -> None:
     from ghlbridge import factories
-    from ghlbridge.refresh import run_scheduled_refresh
     from ghlbridge.store import InstallationKind
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     seed_spent(app_env, "comp1", kind=InstallationKind.COMPANY, approved_locations=["locA", "locB"])
 
@@ -106,9 +110,9 @@ def test_no_event_when_the_mark_did_not_happen(app_env: AppEnv, routed: str) -> 
     """`mark_needs_reauth` returned False (another refresher or a rotation got there first)."""
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     seed_spent(app_env, "loc1")
     store = factories.get_store()
@@ -133,8 +137,9 @@ def test_no_event_when_the_mark_did_not_happen(app_env: AppEnv, routed: str) -> 
 def test_a_failed_announcement_is_counted_and_never_breaks_the_request(
     app_env: AppEnv, routed: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ghlbridge import factories, reauth
+    from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError
+    from ghlbridge.tokens import reauth
 
     counted: list[str] = []
     monkeypatch.setattr(reauth, "count", lambda name, value=1: counted.append(name))
@@ -160,7 +165,7 @@ def test_locally_the_event_is_a_log_line_and_boto3_is_not_imported(
 
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError
-    from ghlbridge.reauth import LogNotifier
+    from ghlbridge.tokens.reauth import LogNotifier
 
     assert isinstance(factories.get_reauth_notifier(), LogNotifier)  # REAUTH_EVENT_BUS is empty
     refresh = seed_spent(app_env, "loc1")
@@ -170,7 +175,7 @@ def test_locally_the_event_is_a_log_line_and_boto3_is_not_imported(
     assert record.detail["installationId"] == "loc1"  # type: ignore[attr-defined]
     assert refresh not in caplog.text
 
-    code = "import sys, ghlbridge.refresh, ghlbridge.reauth; sys.exit('boto3' in sys.modules)"
+    code = "import sys, ghlbridge.tokens.refresh, ghlbridge.tokens.reauth; sys.exit('boto3' in sys.modules)"
     shared = str(Path(__file__).resolve().parents[2] / "shared")
     env = {**os.environ, "PYTHONPATH": shared}
     assert subprocess.run([sys.executable, "-c", code], check=False, env=env).returncode == 0

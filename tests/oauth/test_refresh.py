@@ -1,4 +1,4 @@
-"""The refresh protocol on the request path and on the schedule, against the GHL double."""
+"""The refresh protocol on the request path and on the schedule, against the GHL sandbox."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ghlsandbox import DEMO_COMPANY_ID, DEMO_LOCATION_ID, DEMO_PIPELINE_IDS, FaultRule
 
 from tests.conftest import AppEnv
-from tests.ghl_double import Fault
 from tests.ghl_spec import assert_request_conforms
-from tests.lambda_events import FakeContext, scheduled_event
+from tests.lambda_events import lambda_context, scheduled_event
 from tests.seed import seed_installation, stored_tokens
 
 EXPIRED = timedelta(seconds=-60)
@@ -52,7 +52,11 @@ def parts(app_env: AppEnv) -> Any:
         ghl = app_env.ghl
 
         def seed(self, installation_id: str = "loc1", *, expires_in: timedelta = EXPIRED, **kw: Any) -> str:
-            refresh = self.ghl.issue_refresh_token(location_id=installation_id)
+            from ghlbridge.store import InstallationKind
+
+            company = kw.get("kind") is InstallationKind.COMPANY
+            company_id = DEMO_COMPANY_ID if installation_id == DEMO_LOCATION_ID else "comp1"
+            refresh = self.ghl.refresh_token_for(installation_id, company=company, company_id=company_id)
             seed_installation(
                 self.store,
                 self.cipher,
@@ -67,8 +71,8 @@ def parts(app_env: AppEnv) -> Any:
         def provider(
             self, store: Any = None, *, lease: float = 1.0, parking: Any = None, monotonic: Any = time.monotonic
         ) -> Any:
-            from ghlbridge.refresh import Refresher
-            from ghlbridge.tokens import TokenProvider
+            from ghlbridge.tokens.provider import TokenProvider
+            from ghlbridge.tokens.refresh import Refresher
 
             refresher = Refresher(
                 store or self.store,
@@ -104,16 +108,17 @@ def test_an_expired_token_is_refreshed_once_and_the_rotated_pair_stored(parts: A
 
     token = provider.access_token("loc1")
 
-    [sent] = parts.ghl.requests_to("/oauth/token")
-    assert sent["form"] == {
+    [sent] = parts.ghl.sent_to("/oauth/token")
+    assert sent.form == {
         "client_id": "test-client-id",
         "client_secret": "test-client-secret",
         "grant_type": "refresh_token",
         "refresh_token": old_refresh,
     }
-    assert_request_conforms(parts.ghl.as_httpx_request(sent))
-    assert token == parts.ghl.state.issued_access[-1]
-    assert stored_tokens(parts.store, parts.cipher, "loc1") == (token, parts.ghl.state.issued_refresh[-1])
+    assert_request_conforms(sent.as_httpx_request())
+    assert token == parts.ghl.last_issued()[0]
+    assert old_refresh in parts.ghl.state.tokens.spent_refresh  # rotated: refused from now on
+    assert stored_tokens(parts.store, parts.cipher, "loc1") == parts.ghl.last_issued()
     inst = parts.store.get_installation("loc1")
     assert inst.generation == 2 and inst.lease_holder is None
 
@@ -130,41 +135,40 @@ def test_a_token_within_five_minutes_of_expiry_is_refreshed(parts: Any) -> None:
 def test_a_ghl_401_forces_one_refresh_and_one_replay(parts: Any) -> None:
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
-    parts.seed(expires_in=FRESH)
+    parts.seed(DEMO_LOCATION_ID, expires_in=FRESH)  # GHL does not know the stored (unexpired) token
     provider = parts.provider()
     client = factories.get_ghl_client()
-    parts.ghl.state.issued_access.append("at-old-loc1")
-    parts.ghl.revoke_access("at-old-loc1")  # GHL no longer accepts the stored (unexpired) token
 
     response = client.request(
         "GET",
         "/opportunities/pipelines",
         version=VERSION_2021_07_28,
-        params={"locationId": "loc1"},
-        auth=GHLAuth(provider, "loc1"),
+        params={"locationId": DEMO_LOCATION_ID},
+        auth=GHLAuth(provider, DEMO_LOCATION_ID),
     )
 
-    calls = parts.ghl.requests_to("/opportunities/pipelines")
-    assert response.json()["pipelines"][0]["id"] == "p1"
-    assert [c["headers"]["Authorization"] for c in calls] == [
-        "Bearer at-old-loc1",
-        f"Bearer {parts.ghl.state.issued_access[-1]}",
+    calls = parts.ghl.sent_to("/opportunities/pipelines")
+    assert {p["id"] for p in response.json()["pipelines"]} <= set(DEMO_PIPELINE_IDS)
+    assert [c.headers["Authorization"] for c in calls] == [
+        f"Bearer at-old-{DEMO_LOCATION_ID}",
+        f"Bearer {parts.ghl.last_issued()[0]}",
     ]
+    assert [r.status for r in parts.ghl.logged("/opportunities/pipelines")] == [401, 200]
     assert parts.ghl.token_posts("refresh_token") == 1
     for call in calls:
-        assert_request_conforms(parts.ghl.as_httpx_request(call))
+        assert_request_conforms(call.as_httpx_request())
 
 
 def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> None:
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
     from ghlbridge.ghl.errors import GHLUnauthorizedError
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     parts.seed(expires_in=FRESH)
-    parts.ghl.state.reject_every_token = True  # e.g. a scope GHL no longer grants
+    parts.ghl.reject_tokens()  # GHL refuses every token, the refreshed one too
 
     with pytest.raises(GHLUnauthorizedError):
         factories.get_ghl_client().request(
@@ -175,14 +179,14 @@ def test_a_second_401_after_the_replay_is_an_error_not_a_loop(parts: Any) -> Non
             auth=GHLAuth(parts.provider(), "loc1"),
         )
 
-    assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 2
+    assert [r.status for r in parts.ghl.logged("/opportunities/pipelines")] == [401, 401]
     assert parts.ghl.token_posts("refresh_token") == 1
 
 
 def pipelines(provider: Any, location_id: str = "loc1") -> Any:
     from ghlbridge import factories
     from ghlbridge.ghl.client import VERSION_2021_07_28
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     return factories.get_ghl_client().request(
         "GET",
@@ -197,7 +201,7 @@ def test_a_token_refused_again_is_force_refreshed_at_most_once_a_minute(parts: A
     from ghlbridge.ghl.errors import GHLTokenRejectedError
 
     parts.seed(expires_in=FRESH)
-    parts.ghl.state.reject_every_token = True  # GHL keeps answering 401 "Invalid JWT"
+    parts.ghl.reject_tokens()  # GHL keeps answering 401 "Invalid JWT"
     clock = [1000.0]
     provider = parts.provider(monotonic=lambda: clock[0])
 
@@ -207,7 +211,7 @@ def test_a_token_refused_again_is_force_refreshed_at_most_once_a_minute(parts: A
         clock[0] += 5
 
     assert parts.ghl.token_posts("refresh_token") == 1  # the first 401 only; the next four stand as they are
-    assert len(parts.ghl.requests_to("/opportunities/pipelines")) == 6  # one replay, after the one refresh
+    assert len(parts.ghl.sent_to("/opportunities/pipelines")) == 6  # one replay, after the one refresh
     clock[0] += 60
     with pytest.raises(GHLTokenRejectedError):
         pipelines(provider)
@@ -242,14 +246,14 @@ def test_a_company_id_is_not_a_location_and_never_reaches_ghl(parts: Any) -> Non
     with pytest.raises(InstallationNotFoundError):
         provider.access_token("compZ")
 
-    assert parts.ghl.state.requests == []  # neither a refresh, nor a mint, nor any other call
+    assert parts.ghl.sent == [] and not parts.ghl.state.requests  # neither a refresh, nor a mint, nor any other call
 
 
 def test_invalid_grant_marks_needs_reauth_and_never_deletes(parts: Any) -> None:
     from ghlbridge.errors import ReauthorizationRequiredError
 
     spent = parts.seed()
-    parts.ghl.state.live_refresh.pop(spent)  # GHL no longer knows it
+    parts.ghl.spend(spent)  # GHL no longer accepts it
 
     with pytest.raises(ReauthorizationRequiredError) as caught:
         parts.provider().access_token("loc1")
@@ -269,7 +273,8 @@ def test_a_timeout_after_ghl_rotated_is_not_needs_reauth_and_the_lease_settles_i
     from ghlbridge.errors import ReauthorizationRequiredError, TokenRefreshError
 
     parts.seed()
-    parts.ghl.add_fault(Fault(after=True, delay=2.5))  # GHL rotates, the answer never arrives in time
+    # GHL rotates, the answer never arrives in time
+    parts.ghl.add_fault(FaultRule("POST /oauth/token", "latency", value=2.5, after=True, count=1))
 
     with pytest.raises(TokenRefreshError):
         parts.provider(lease=3.0).access_token("loc1")  # the client gives up after 2 s
@@ -288,14 +293,15 @@ def test_a_timeout_before_ghl_rotated_is_settled_by_a_later_success(parts: Any) 
     from ghlbridge.errors import TokenRefreshError
 
     parts.seed()
-    parts.ghl.add_fault(Fault(delay=2.5, status=504))  # stalls, then fails: nothing rotated
+    parts.ghl.add_fault(FaultRule("POST /oauth/token", "latency", value=2.5, count=1))  # stalls,
+    parts.ghl.add_fault(FaultRule("POST /oauth/token", "status", value=504, count=1))  # then fails: nothing rotated
 
     with pytest.raises(TokenRefreshError):
         parts.provider().access_token("loc1")
     time.sleep(1.1)
     token = parts.provider().access_token("loc1")
 
-    assert token == parts.ghl.state.issued_access[-1]
+    assert token == parts.ghl.last_issued()[0]
     assert parts.store.get_installation("loc1").status.value == "active"
 
 
@@ -306,7 +312,7 @@ def test_the_store_failing_after_ghl_rotated_parks_the_pair_then_restores_it(par
 
     token = parts.provider(failing, lease=2.5).access_token("loc1")  # the caller still gets the new token
 
-    new_access, new_refresh = parts.ghl.state.issued_access[-1], parts.ghl.state.issued_refresh[-1]
+    new_access, new_refresh = parts.ghl.last_issued()
     assert token == new_access
     from ghlbridge import factories
 
@@ -330,12 +336,12 @@ def test_invalid_grant_checks_the_parking_lot_before_marking_needs_reauth(parts:
     """A pair parked by another container while our refresh was out is found before the
     installation is marked needs_reauth (the lot was empty when we looked before calling GHL)."""
     from ghlbridge import factories
-    from ghlbridge.parking import ParkedPair
-    from ghlbridge.refresh import aad, utcnow
+    from ghlbridge.tokens.parking import ParkedPair
+    from ghlbridge.tokens.refresh import aad, utcnow
 
     spent = parts.seed(expires_in=timedelta(minutes=1))
-    parts.ghl.state.live_refresh.pop(spent)
-    live = parts.ghl.issue_refresh_token()
+    parts.ghl.spend(spent)
+    live = parts.ghl.refresh_token_for("loc1")
     inst = parts.store.get_installation("loc1")
     parked = ParkedPair(
         installation_id="loc1",
@@ -377,9 +383,9 @@ def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
     parts.seed("due2", expires_in=timedelta(hours=5))
     parts.seed("later", expires_in=timedelta(hours=10))
     spent = parts.seed("lost", expires_in=timedelta(hours=2))
-    parts.ghl.state.live_refresh.pop(spent)
+    parts.ghl.spend(spent)
 
-    summary = refresh.handler(scheduled_event(), FakeContext(remaining_ms=300_000))
+    summary = refresh.handler(scheduled_event("TokenRefreshFunction"), lambda_context(remaining_ms=300_000))
 
     assert summary["due"] == 3
     assert summary["refreshed"] == 2 and summary["needs_reauth"] == 1 and summary["failed"] == 0
@@ -397,12 +403,13 @@ def test_the_scheduled_refresh_handler_refreshes_due_installations_and_reports(
 
 def test_the_scheduled_refresh_goes_on_past_individual_failures(parts: Any) -> None:
     from ghlbridge import factories
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     parts.seed("a", expires_in=timedelta(hours=1))
     parts.seed("b", expires_in=timedelta(hours=1))
     parts.seed("c", expires_in=timedelta(hours=1))
-    parts.ghl.add_fault(Fault(status=503))  # the first refresh fails; GHL is a POST: not retried
+    # the first refresh fails; GHL is a POST: not retried
+    parts.ghl.add_fault(FaultRule("POST /oauth/token", "status", value=503, count=1))
 
     summary = run_scheduled_refresh(factories.get_refresher(), window=timedelta(hours=6), concurrency=1)
 
@@ -413,7 +420,7 @@ def test_the_scheduled_refresh_goes_on_past_individual_failures(parts: Any) -> N
 
 def test_the_scheduled_refresh_stops_starting_work_near_its_deadline(parts: Any) -> None:
     from ghlbridge import deadline, factories
-    from ghlbridge.refresh import run_scheduled_refresh
+    from ghlbridge.tokens.refresh import run_scheduled_refresh
 
     parts.seed("a", expires_in=timedelta(hours=1))
     deadline.start(None, budget_seconds=5)

@@ -1,5 +1,5 @@
 """A failed `POST /oauth/token`: release the lease at once when GHL certainly did not rotate,
-keep it (briefly) when it may have. The classification is `ghlbridge.refresh.rotation_possible`."""
+keep it (briefly) when it may have. The classification is `ghlbridge.tokens.refresh.rotation_possible`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from ghlsandbox import FaultRule
 
 from tests.conftest import AppEnv
-from tests.ghl_double import Fault
 from tests.seed import seed_installation
 
 TOKEN_URL = "https://services.leadconnectorhq.com/oauth/token"
@@ -88,7 +88,7 @@ TABLE: list[tuple[str, Any, bool]] = [
 
 @pytest.mark.parametrize(("case", "make", "expected"), TABLE, ids=[case for case, _, _ in TABLE])
 def test_rotation_possible(case: str, make: Any, expected: bool) -> None:
-    from ghlbridge.refresh import rotation_possible
+    from ghlbridge.tokens.refresh import rotation_possible
 
     assert rotation_possible(make()) is expected
 
@@ -111,7 +111,7 @@ def seeded(app_env: AppEnv) -> Any:
     from ghlbridge.secrets import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
-    refresh = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(store, cipher, "loc1", access="at-old", refresh=refresh, expires_in=timedelta(minutes=-1))
     return store, cipher
 
@@ -123,7 +123,7 @@ def test_the_refresher_releases_or_keeps_the_lease_by_the_table(
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError, TokenRefreshError
     from ghlbridge.ghl.errors import GHLInvalidGrantError, GHLRateLimitError
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     error = make()
@@ -153,8 +153,8 @@ def test_the_refresher_releases_or_keeps_the_lease_by_the_table(
 
 def test_a_429_on_the_token_endpoint_is_answered_429_with_ghls_retry_after(seeded: Any) -> None:
     from ghlbridge import factories
-    from ghlbridge.api import describe
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.http.resolver import describe
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     rate_limited = status_error(429, {"statusCode": 429, "message": "Too many requests"}, {"retry-after": "3"})
@@ -168,17 +168,17 @@ def test_a_429_on_the_token_endpoint_is_answered_429_with_ghls_retry_after(seede
 
 
 def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_once(app_env: AppEnv) -> None:
-    """Against the GHL double: one 401 invalid_client on /oauth/token, then GHL answers again."""
+    """Against the GHL sandbox: one 401 invalid_client on /oauth/token, then GHL answers again."""
     from ghlbridge import factories
-    from ghlbridge.api import describe
     from ghlbridge.errors import TokenRefreshError
+    from ghlbridge.http.resolver import describe
     from ghlbridge.secrets import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
-    refresh = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(store, cipher, "loc1", access="at-old", refresh=refresh, expires_in=timedelta(minutes=-1))
     invalid_client = {"error": "invalid_client", "error_description": "Invalid client credentials"}
-    app_env.ghl.add_fault(Fault(status=401, body=invalid_client))
+    app_env.ghl.add_fault(FaultRule("POST /oauth/token", "status", value=401, body=invalid_client, count=1))
     provider = factories.get_token_provider()
 
     with pytest.raises(TokenRefreshError) as caught:
@@ -193,23 +193,27 @@ def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_
     token = provider.access_token("loc1")  # no lease to wait out
 
     assert time.monotonic() - started < 2  # not the 5 s lease of this test environment
-    assert token == app_env.ghl.state.issued_access[-1]
-    [first, second] = app_env.ghl.requests_to("/oauth/token")
-    assert first["form"]["refresh_token"] == second["form"]["refresh_token"] == refresh  # nothing was spent
+    assert token == app_env.ghl.last_issued()[0]
+    [first, second] = app_env.ghl.sent_to("/oauth/token")
+    assert first.form["refresh_token"] == second.form["refresh_token"] == refresh  # nothing was spent
+    assert [r.status for r in app_env.ghl.logged("/oauth/token")] == [401, 200]
     assert store.get_installation("loc1").generation == 2
 
 
 def test_a_5xx_keeps_the_lease_only_for_the_settle_time(app_env: AppEnv) -> None:
     from ghlbridge import factories
     from ghlbridge.errors import TokenRefreshError
-    from ghlbridge.refresh import Refresher
     from ghlbridge.secrets import get_cipher
-    from ghlbridge.tokens import TokenProvider
+    from ghlbridge.tokens.provider import TokenProvider
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = factories.get_store(), get_cipher()
-    refresh = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(store, cipher, "loc1", access="at-old", refresh=refresh, expires_in=timedelta(minutes=-1))
-    app_env.ghl.add_fault(Fault(status=500))  # fails before the work: nothing rotated, but we cannot know
+    app_env.ghl.add_fault(
+        FaultRule("POST /oauth/token", "status", value=500, count=1)
+    )  # before the work: nothing rotated,
+    # but the app cannot know
     oauth = factories.get_oauth_api()
     refresher = Refresher(store, oauth, cipher, factories.get_parking(), lease_seconds=30, settle_seconds=0.5)
 
@@ -220,7 +224,7 @@ def test_a_5xx_keeps_the_lease_only_for_the_settle_time(app_env: AppEnv) -> None
     time.sleep(0.6)  # the settle time, not the 30 s lease
 
     token = TokenProvider(refresher, oauth).access_token("loc1")
-    assert token == app_env.ghl.state.issued_access[-1]
+    assert token == app_env.ghl.last_issued()[0]
     assert app_env.ghl.token_posts("refresh_token") == 2
 
 
@@ -229,7 +233,7 @@ def test_the_request_path_lease_ends_with_the_invocation(seeded: Any) -> None:
     than the margin (API functions run 15 s, the lease setting is 30 s)."""
     from ghlbridge import deadline, factories
     from ghlbridge.errors import TokenRefreshError
-    from ghlbridge.refresh import Refresher
+    from ghlbridge.tokens.refresh import Refresher
 
     store, cipher = seeded
     outcome_unknown = status_error(503, {"message": "Service Unavailable"})

@@ -9,10 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ghlsandbox import FaultRule
 
 from tests import race_worker
 from tests.conftest import AppEnv
-from tests.ghl_double import Fault
 from tests.seed import seed_installation, stored_tokens
 
 PROCESSES = 2
@@ -49,7 +49,7 @@ def seed_expired(app_env: AppEnv) -> None:
     from ghlbridge import factories
     from ghlbridge.secrets import get_cipher
 
-    refresh = app_env.ghl.issue_refresh_token(location_id="loc1")
+    refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(
         factories.get_store(),
         get_cipher(),
@@ -58,7 +58,8 @@ def seed_expired(app_env: AppEnv) -> None:
         refresh=refresh,
         expires_in=timedelta(minutes=-5),
     )
-    app_env.ghl.add_fault(Fault(after=True, delay=0.5))  # a slow GHL widens the race window
+    app_env.ghl.add_fault(FaultRule("POST /oauth/token", "latency", value=0.5, after=True, count=1))  # a slow GHL
+    # widens the race window
 
 
 def assert_one_refresh_everyone_served(app_env: AppEnv, tokens: list[str]) -> None:
@@ -67,7 +68,7 @@ def assert_one_refresh_everyone_served(app_env: AppEnv, tokens: list[str]) -> No
 
     assert len(tokens) == PROCESSES * THREADS
     assert app_env.ghl.token_posts("refresh_token") == 1
-    newest_access, newest_refresh = app_env.ghl.state.issued_access[-1], app_env.ghl.state.issued_refresh[-1]
+    newest_access, newest_refresh = app_env.ghl.last_issued()
     assert set(tokens) == {newest_access}
     assert stored_tokens(factories.get_store(), get_cipher(), "loc1") == (newest_access, newest_refresh)
     assert factories.get_store().get_installation("loc1").status.value == "active"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from ghlbridge.apidoc import ERROR_CODES, error_schema_name
+from ghlbridge.http.document import ERROR_CODES, error_schema_name
 from ghlbridge.toolkit.models.team import SUPABASE_USER_ID_PATTERN
 from tests.template_yaml import ROOT
 

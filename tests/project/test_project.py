@@ -51,3 +51,20 @@ def test_every_api_route_is_served_by_its_handler(name: str, method: str, path: 
     served = {(r.method, r.rule.pattern) for r in module.app._static_routes + module.app._dynamic_routes}
     rule = re.sub(r"\{(\w+)\}", r"<\1>", path)
     assert any(m == method and module.app._compile_regex(rule).pattern == p for m, p in served)
+
+
+def test_the_readme_names_every_route_the_function_files_declare() -> None:
+    """A route is declared once, in its function file; the template (tests/toolkit/test_template.py,
+    test_every_api_route_is_served_by_its_handler), the document (scripts/openapi.py) and the
+    README's tables are checked against it."""
+    from tests.template_yaml import ROOT, declared_routes
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        f"{method} {path}"
+        for name in sorted(FUNCTIONS)
+        if any(e["Type"] == "HttpApi" for e in (FUNCTIONS[name]["Properties"].get("Events") or {}).values())
+        for method, path in sorted(declared_routes(name))
+        if f"`{method} {path}`" not in readme
+    ]
+    assert not missing, f"README.md does not name: {missing}"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ghlbridge.settings import Settings, reset_settings
+from ghlbridge.settings import Settings
 from tests import leak_guard
 
 SUPABASE_URL = "https://sec-test.supabase.co"
@@ -24,12 +24,9 @@ leak_guard.register(CLIENT_SECRET, STATE_KEY, JWT_SECRET, KEY_1, KEY_2)
 
 
 def reset_all() -> None:
-    from ghlbridge.auth import reset_auth
-    from ghlbridge.secrets import reset_secrets
+    from ghlbridge import factories
 
-    reset_settings()
-    reset_secrets()
-    reset_auth()
+    factories.reset()  # settings, secrets, the caller verifier and every other cached object
 
 
 @pytest.fixture(autouse=True)

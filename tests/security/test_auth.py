@@ -1,4 +1,5 @@
-"""verify_caller: Supabase user JWTs by JWKS (ES256, RS256) or the legacy HS256 secret; nothing else."""
+"""The caller check (`factories.get_verified_callers().verify`): Supabase user JWTs by JWKS
+(ES256, RS256) or the legacy HS256 secret; nothing else."""
 
 from __future__ import annotations
 
@@ -19,20 +20,28 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import ValidationError
 
-from ghlbridge.auth import (
-    Caller,
+from ghlbridge.errors import CallerUnauthenticatedError
+from ghlbridge.http.caller import (
     CallerVerifier,
     HmacKeySource,
     JwksKeySource,
-    verify_caller,
 )
-from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.settings import reset_settings
+from ghlbridge.toolkit.context import Caller
 from tests import leak_guard
 from tests.security.conftest import JWT_SECRET, SUPABASE_URL
 
 ISSUER = f"{SUPABASE_URL}/auth/v1"
 JWKS_URL = f"{ISSUER}/.well-known/jwks.json"
+
+
+def verify_caller(authorization: str | None) -> Caller:
+    """What the HTTP edge does with a request's Authorization header (`current_caller`)."""
+    from ghlbridge import factories
+
+    return factories.get_verified_callers().verify(authorization)
+
+
 USER_ID = "6f1c2a9e-8d4b-4c1e-9a57-1f2e3d4c5b6a"
 
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -380,17 +389,17 @@ def test_verification_key_repr_hides_the_secret() -> None:
 
 def test_a_verified_token_is_remembered_until_it_expires(jwks: respx.Route, monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-container cache of verified tokens: one signature check, and never past `exp`."""
-    import ghlbridge.auth
+    import ghlbridge.http.caller
 
     verifications = 0
-    real = ghlbridge.auth.CallerVerifier.verify_until
+    real = ghlbridge.http.caller.CallerVerifier.verify_until
 
     def counting(self: CallerVerifier, authorization: str | None) -> tuple[Caller, float]:
         nonlocal verifications
         verifications += 1
         return real(self, authorization)
 
-    monkeypatch.setattr(ghlbridge.auth.CallerVerifier, "verify_until", counting)
+    monkeypatch.setattr(ghlbridge.http.caller.CallerVerifier, "verify_until", counting)
     soon = int(time.time()) + 2
     short_lived = token(exp=soon)
 
@@ -399,6 +408,6 @@ def test_a_verified_token_is_remembered_until_it_expires(jwks: respx.Route, monk
     assert verifications == 1
     assert_rejected(bearer(short_lived[:-2] + "xx"))  # another header value: checked, and refused
 
-    monkeypatch.setattr(ghlbridge.auth.time, "time", lambda: soon + 1)  # the cache's clock passes `exp`
+    monkeypatch.setattr(ghlbridge.http.caller.time, "time", lambda: soon + 1)  # the cache's clock passes `exp`
     verify_caller(bearer(short_lived))  # (PyJWT's own clock, with its leeway, still accepts it)
     assert verifications == 3  # the refused one above, and this one: not answered from the cache

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ghlbridge.crypto import TokenCipher, TokenDecryptError
+from ghlbridge.tokens.crypto import TokenCipher, TokenDecryptError
 
 K1, K2 = b"\x01" * 32, b"\x02" * 32
 PLAINTEXT = "ghl-access-token-SECRET-value-123"

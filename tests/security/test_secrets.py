@@ -15,9 +15,9 @@ import respx
 from moto import mock_aws
 
 from ghlbridge import secrets
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.secrets import SecretsUnavailableError, get_cipher, get_secrets, reset_secrets
 from ghlbridge.settings import reset_settings
+from ghlbridge.tokens.crypto import TokenCipher
 from tests import leak_guard
 from tests.security.conftest import CLIENT_SECRET, JWT_SECRET, KEY_1, KEY_2, STATE_KEY, TOKEN_KEYS
 
@@ -280,7 +280,7 @@ def test_fallback_error_reports_the_aws_code_only() -> None:
 
 def test_importing_secrets_does_not_import_boto3() -> None:
     code = (
-        "import sys, ghlbridge.secrets, ghlbridge.auth, ghlbridge.webhooks, ghlbridge.crypto; "
+        "import sys, ghlbridge.secrets, ghlbridge.http.caller, ghlbridge.tokens.webhooks, ghlbridge.tokens.crypto; "
         "print(sorted(m for m in sys.modules if m == 'boto3' or m.startswith(('boto3.', 'botocore.client'))))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "shared")}

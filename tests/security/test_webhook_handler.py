@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from ghlbridge.settings import reset_settings
 from ghlbridge.store import InstallationStatus
 from tests.conftest import AppEnv
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 from tests.seed import seed_installation
 
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
@@ -59,7 +59,7 @@ def post(raw: bytes, signature: str | None) -> dict[str, Any]:
     headers = {"Content-Type": "application/json"}
     if signature is not None:
         headers["X-GHL-Signature"] = signature
-    return webhook.handler(http_event("POST", "/webhooks/ghl", headers=headers, body=raw), FakeContext())
+    return webhook.handler(http_event("POST", "/webhooks/ghl", headers=headers, body=raw), lambda_context())
 
 
 def status_of(location_id: str) -> InstallationStatus:
@@ -138,7 +138,7 @@ def test_a_base64_encoded_body_is_verified_over_its_decoded_bytes(env: AppEnv) -
     event = http_event("POST", "/webhooks/ghl", headers={"X-GHL-Signature": sign(raw)}, body=raw)
     assert event["isBase64Encoded"] is True
 
-    response = webhook.handler(event, FakeContext())
+    response = webhook.handler(event, lambda_context())
 
     assert json.loads(response["body"])["outcome"] == "uninstalled"
     assert status_of("locW") is InstallationStatus.UNINSTALLED

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from ghlbridge.errors import RequestInvalidError, WebhookSignatureError
 from ghlbridge.settings import reset_settings
-from ghlbridge.store.base import Installation, InstallationKind, InstallationStatus, TokenStore
-from ghlbridge.webhooks import (
+from ghlbridge.store.base import Installation, InstallationKind, InstallationStatus, Store
+from ghlbridge.tokens.webhooks import (
     WebhookEvent,
     WebhookResult,
     WebhookStaleError,
@@ -79,7 +79,7 @@ def installation(iid: str, kind: InstallationKind, **fields: Any) -> Installatio
 
 
 class FakeStore:
-    """In-memory `TokenStore` for the three calls webhooks make; anything else fails the test."""
+    """In-memory `Store` for the three calls webhooks make; anything else fails the test."""
 
     def __init__(self) -> None:
         self.installations = {
@@ -131,7 +131,7 @@ class StoreFactory:
     def __init__(self, store: FakeStore) -> None:
         self.store, self.builds = store, 0
 
-    def __call__(self) -> TokenStore:
+    def __call__(self) -> Store:
         self.builds += 1
         return self.store  # type: ignore[return-value]
 

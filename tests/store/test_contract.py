@@ -1,4 +1,4 @@
-"""The `TokenStore` contract, run against both stores: `SQLiteStore` on a file in tmp_path, and
+"""The `Store` contract, run against both stores: `SQLiteStore` on a file in tmp_path, and
 `SupabaseStore` → the PostgREST double → a real PostgreSQL with the migration applied.
 
 Each test asserts the state the store holds afterwards (read back through the store), not only
@@ -26,7 +26,7 @@ from ghlbridge.store import (
     MemberChange,
     MemberRole,
     Membership,
-    TokenStore,
+    Store,
 )
 from ghlbridge.store.sqlite import SQLiteStore
 from ghlbridge.store.supabase import SupabaseStore
@@ -43,7 +43,7 @@ EXPIRES = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LATER = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
 
-def open_store(spec: StoreSpec) -> TokenStore:
+def open_store(spec: StoreSpec) -> Store:
     kind, where = spec
     return SQLiteStore(where) if kind == "sqlite" else SupabaseStore(where, SERVICE_ROLE_KEY)
 
@@ -56,7 +56,7 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Any) -> StoreSpec:
 
 
 @pytest.fixture
-def store(store_spec: StoreSpec) -> Iterator[TokenStore]:
+def store(store_spec: StoreSpec) -> Iterator[Store]:
     opened = open_store(store_spec)
     yield opened
     if isinstance(opened, SupabaseStore):
@@ -95,14 +95,14 @@ def company(installation_id: str = "comp1", approved: list[str] | None = None, *
     )
 
 
-def current(store: TokenStore, installation_id: str = "loc1") -> Installation:
+def current(store: Store, installation_id: str = "loc1") -> Installation:
     inst = store.get_installation(installation_id)
     assert inst is not None
     return inst
 
 
 # --- installations -------------------------------------------------------------------------------
-def test_save_then_get_round_trips_the_installation(store: TokenStore) -> None:
+def test_save_then_get_round_trips_the_installation(store: Store) -> None:
     given = installation(name="Main Street", approved_locations=[], installed_by=USER)
 
     saved = store.save_installation(given)
@@ -116,7 +116,7 @@ def test_save_then_get_round_trips_the_installation(store: TokenStore) -> None:
     assert store.get_installation("loc-unknown") is None
 
 
-def test_saving_again_reactivates_and_moves_the_generation_on(store: TokenStore) -> None:
+def test_saving_again_reactivates_and_moves_the_generation_on(store: Store) -> None:
     first = store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
     assert store.mark_needs_reauth("loc1", 1, "invalid_grant")
@@ -132,7 +132,7 @@ def test_saving_again_reactivates_and_moves_the_generation_on(store: TokenStore)
     assert again.created_at == first.created_at
 
 
-def test_reinstalling_after_an_uninstall(store: TokenStore) -> None:
+def test_reinstalling_after_an_uninstall(store: Store) -> None:
     store.save_installation(installation())
     store.uninstall("loc1")
 
@@ -141,7 +141,7 @@ def test_reinstalling_after_an_uninstall(store: TokenStore) -> None:
     assert (again.status, again.uninstalled_at, again.generation) == (InstallationStatus.ACTIVE, None, 3)
 
 
-def test_generation_counts_token_changes_only(store: TokenStore) -> None:
+def test_generation_counts_token_changes_only(store: Store) -> None:
     assert store.save_installation(installation()).generation == 1
     assert current(store).generation == 1
     for generation in (1, 2):
@@ -156,7 +156,7 @@ def test_generation_counts_token_changes_only(store: TokenStore) -> None:
 
 
 # --- the refresh lease ---------------------------------------------------------------------------
-def test_the_lease_has_one_holder_at_a_time(store: TokenStore) -> None:
+def test_the_lease_has_one_holder_at_a_time(store: Store) -> None:
     store.save_installation(installation())
     started = datetime.now(UTC)
 
@@ -174,7 +174,7 @@ def test_the_lease_has_one_holder_at_a_time(store: TokenStore) -> None:
     assert store.claim_refresh_lease("loc-unknown", "holder-a", 30) is None
 
 
-def test_an_expired_lease_can_be_taken_over(store: TokenStore) -> None:
+def test_an_expired_lease_can_be_taken_over(store: Store) -> None:
     store.save_installation(installation())
     assert store.claim_refresh_lease("loc1", "holder-a", 0.3) is not None
     assert store.claim_refresh_lease("loc1", "holder-b", 30) is None
@@ -186,7 +186,7 @@ def test_an_expired_lease_can_be_taken_over(store: TokenStore) -> None:
     assert store.claim_refresh_lease("loc1", "holder-a", 30) is None
 
 
-def test_a_lease_needs_a_positive_ttl(store: TokenStore) -> None:
+def test_a_lease_needs_a_positive_ttl(store: Store) -> None:
     store.save_installation(installation())
     for ttl in (0, -1):
         with pytest.raises(ValueError, match="positive ttl"):
@@ -194,7 +194,7 @@ def test_a_lease_needs_a_positive_ttl(store: TokenStore) -> None:
     assert current(store).lease_holder is None
 
 
-def test_complete_refresh_is_a_compare_and_swap(store: TokenStore) -> None:
+def test_complete_refresh_is_a_compare_and_swap(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
     before = current(store)
@@ -213,7 +213,7 @@ def test_complete_refresh_is_a_compare_and_swap(store: TokenStore) -> None:
     assert store.complete_refresh("loc1", "holder-a", 1, "enc:a3", "enc:r3", LATER) is None  # a replay loses
 
 
-def test_complete_refresh_keeps_the_refresh_token_and_scopes_it_is_not_given(store: TokenStore) -> None:
+def test_complete_refresh_keeps_the_refresh_token_and_scopes_it_is_not_given(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
 
@@ -224,7 +224,7 @@ def test_complete_refresh_keeps_the_refresh_token_and_scopes_it_is_not_given(sto
     assert done.scopes == ["contacts.readonly", "opportunities.write"]
 
 
-def test_release_lease_only_by_its_holder(store: TokenStore) -> None:
+def test_release_lease_only_by_its_holder(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
     before = current(store)
@@ -240,7 +240,7 @@ def test_release_lease_only_by_its_holder(store: TokenStore) -> None:
     store.release_lease("loc-unknown", "holder-a")  # nothing to release: no error
 
 
-def test_mark_needs_reauth_only_at_the_expected_generation_and_never_deletes(store: TokenStore) -> None:
+def test_mark_needs_reauth_only_at_the_expected_generation_and_never_deletes(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
 
@@ -260,7 +260,7 @@ def test_mark_needs_reauth_only_at_the_expected_generation_and_never_deletes(sto
     assert store.mark_needs_reauth("loc-unknown", 1, "invalid_grant") is False
 
 
-def test_mark_needs_reauth_leaves_an_uninstalled_installation_alone(store: TokenStore) -> None:
+def test_mark_needs_reauth_leaves_an_uninstalled_installation_alone(store: Store) -> None:
     store.save_installation(installation())
     store.uninstall("loc1")
 
@@ -268,7 +268,7 @@ def test_mark_needs_reauth_leaves_an_uninstalled_installation_alone(store: Token
     assert current(store).status is InstallationStatus.UNINSTALLED
 
 
-def test_restore_parked_is_a_compare_and_swap_on_the_parked_generation(store: TokenStore) -> None:
+def test_restore_parked_is_a_compare_and_swap_on_the_parked_generation(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
     store.mark_needs_reauth("loc1", 1, "invalid_grant")  # a racer's refresh hit the rotated token
@@ -292,14 +292,14 @@ def test_restore_parked_is_a_compare_and_swap_on_the_parked_generation(store: To
     assert current(store).access_token_enc == "enc:parked-a"
 
 
-def test_restore_parked_keeps_the_refresh_token_it_is_not_given(store: TokenStore) -> None:
+def test_restore_parked_keeps_the_refresh_token_it_is_not_given(store: Store) -> None:
     store.save_installation(installation())
 
     assert store.restore_parked("loc1", 1, "enc:parked-a", None, LATER) is True
     assert current(store).refresh_token_enc == "enc:refresh:loc1"
 
 
-def test_list_expiring_lists_active_installations_holding_a_refresh_token(store: TokenStore) -> None:
+def test_list_expiring_lists_active_installations_holding_a_refresh_token(store: Store) -> None:
     now = datetime.now(UTC)
     store.save_installation(installation("later", expires_at=now + timedelta(minutes=30)))
     store.save_installation(installation("sooner", expires_at=now + timedelta(minutes=5)))
@@ -315,7 +315,7 @@ def test_list_expiring_lists_active_installations_holding_a_refresh_token(store:
 
 
 # --- uninstall -----------------------------------------------------------------------------------
-def test_uninstall_drops_the_tokens_and_keeps_the_row(store: TokenStore) -> None:
+def test_uninstall_drops_the_tokens_and_keeps_the_row(store: Store) -> None:
     store.save_installation(installation())
     store.claim_refresh_lease("loc1", "holder-a", 30)
     started = datetime.now(UTC) - timedelta(seconds=1)
@@ -340,7 +340,7 @@ def test_uninstall_drops_the_tokens_and_keeps_the_row(store: TokenStore) -> None
 
 
 # --- installed_at and the token source -------------------------------------------------------------
-def test_save_installation_sets_installed_at_and_a_reinstall_moves_it(store: TokenStore) -> None:
+def test_save_installation_sets_installed_at_and_a_reinstall_moves_it(store: Store) -> None:
     started = datetime.now(UTC) - timedelta(seconds=1)
 
     first = store.save_installation(installation(installed_by=USER, installed_at=LATER))  # not the caller's
@@ -358,7 +358,7 @@ def test_save_installation_sets_installed_at_and_a_reinstall_moves_it(store: Tok
     assert current(store).installed_at == again.installed_at
 
 
-def test_get_token_source_prefers_the_location_s_own_installation_unless_uninstalled(store: TokenStore) -> None:
+def test_get_token_source_prefers_the_location_s_own_installation_unless_uninstalled(store: Store) -> None:
     store.save_installation(company("comp1", ["loc1", "loc2"]))
     store.save_installation(installation("loc1"))
 
@@ -372,7 +372,7 @@ def test_get_token_source_prefers_the_location_s_own_installation_unless_uninsta
     assert (source := store.get_token_source("loc1")) is not None and source.id == "loc1"  # reinstalled
 
 
-def test_get_token_source_for_a_location_only_a_company_approved(store: TokenStore) -> None:
+def test_get_token_source_for_a_location_only_a_company_approved(store: Store) -> None:
     store.save_installation(company("comp1", ["loc1", "loc2"]))
     store.save_installation(company("comp2", ["loc2"]))  # the newer approval of loc2
 
@@ -384,7 +384,7 @@ def test_get_token_source_for_a_location_only_a_company_approved(store: TokenSto
     assert store.get_token_source("loc1") is None
 
 
-def test_get_token_source_is_none_for_a_company_id_and_for_nothing(store: TokenStore) -> None:
+def test_get_token_source_is_none_for_a_company_id_and_for_nothing(store: Store) -> None:
     store.save_installation(company("comp1", ["loc1"]))
 
     assert store.get_token_source("comp1") is None  # a company id names no location
@@ -393,7 +393,7 @@ def test_get_token_source_is_none_for_a_company_id_and_for_nothing(store: TokenS
     assert store.get_token_source("comp1") == current(store, "agency")
 
 
-def test_list_locations_pairs_each_membership_with_its_token_source(store: TokenStore) -> None:
+def test_list_locations_pairs_each_membership_with_its_token_source(store: Store) -> None:
     store.save_installation(company("comp1", ["locB", "Zeta", "locA"]))
     store.save_installation(installation("locA"))
     for location_id in ("locC", "locB", "locA", "Zeta"):
@@ -420,7 +420,7 @@ def test_list_locations_pairs_each_membership_with_its_token_source(store: Token
 
 
 # --- members -------------------------------------------------------------------------------------
-def test_add_member_inserts_or_updates_the_role(store: TokenStore) -> None:
+def test_add_member_inserts_or_updates_the_role(store: Store) -> None:
     started = datetime.now(UTC) - timedelta(seconds=1)
 
     added = store.add_member("loc1", USER.upper(), OWNER, added_by=OTHER_USER.upper())  # stored canonical
@@ -435,7 +435,7 @@ def test_add_member_inserts_or_updates_the_role(store: TokenStore) -> None:
     assert store.get_membership("loc2", USER) is None and store.get_membership("loc1", NOBODY) is None
 
 
-def test_add_member_refuses_what_is_no_role_or_no_user(store: TokenStore) -> None:
+def test_add_member_refuses_what_is_no_role_or_no_user(store: Store) -> None:
     with pytest.raises(ValueError):
         store.add_member("loc1", USER, "rep")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="UUID"):
@@ -445,7 +445,7 @@ def test_add_member_refuses_what_is_no_role_or_no_user(store: TokenStore) -> Non
     assert store.list_members("loc1") == []
 
 
-def test_list_members_oldest_first(store: TokenStore) -> None:
+def test_list_members_oldest_first(store: Store) -> None:
     for user in (OTHER_USER, THIRD_USER, USER):
         store.add_member("loc1", user, MEMBER)
     store.add_member("loc2", USER, OWNER)
@@ -458,7 +458,7 @@ def test_list_members_oldest_first(store: TokenStore) -> None:
     assert store.list_members("loc-unknown") == []
 
 
-def test_put_member_by_an_owner(store: TokenStore) -> None:
+def test_put_member_by_an_owner(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
 
@@ -474,7 +474,7 @@ def test_put_member_by_an_owner(store: TokenStore) -> None:
     assert store.put_member("loc1", USER, NOBODY, MEMBER) == MemberChange(outcome="not_found")
 
 
-def test_put_member_by_anyone_else_is_forbidden(store: TokenStore) -> None:
+def test_put_member_by_anyone_else_is_forbidden(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     store.add_member("loc2", THIRD_USER, OWNER)  # an owner elsewhere
@@ -487,7 +487,7 @@ def test_put_member_by_anyone_else_is_forbidden(store: TokenStore) -> None:
     assert store.list_members("loc1") == before and store.list_members("loc-unknown") == []
 
 
-def test_set_member_role(store: TokenStore) -> None:
+def test_set_member_role(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
 
@@ -503,7 +503,7 @@ def test_set_member_role(store: TokenStore) -> None:
     assert store.set_member_role("loc1", OTHER_USER, NOBODY, MEMBER) == MemberChange(outcome="not_found")
 
 
-def test_set_member_role_forbidden_and_last_owner_change_nothing(store: TokenStore) -> None:
+def test_set_member_role_forbidden_and_last_owner_change_nothing(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     before = store.list_members("loc1")
@@ -516,7 +516,7 @@ def test_set_member_role_forbidden_and_last_owner_change_nothing(store: TokenSto
     assert store.list_members("loc1") == before
 
 
-def test_remove_member(store: TokenStore) -> None:
+def test_remove_member(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, OWNER)
     store.add_member("loc1", THIRD_USER, MEMBER)
@@ -534,7 +534,7 @@ def test_remove_member(store: TokenStore) -> None:
     assert store.remove_member("loc1", USER, NOBODY) == MemberChange(outcome="not_found")
 
 
-def test_remove_member_forbidden_and_last_owner_change_nothing(store: TokenStore) -> None:
+def test_remove_member_forbidden_and_last_owner_change_nothing(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     store.add_member("loc1", THIRD_USER, MEMBER)
@@ -548,7 +548,7 @@ def test_remove_member_forbidden_and_last_owner_change_nothing(store: TokenStore
     assert store.list_members("loc1") == before
 
 
-def test_link_member(store: TokenStore) -> None:
+def test_link_member(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     store.add_member("loc2", THIRD_USER, OWNER)
@@ -569,7 +569,7 @@ def test_link_member(store: TokenStore) -> None:
     assert store.link_member("loc1", USER, NOBODY, "ghl-3") == MemberChange(outcome="not_found")
 
 
-def test_link_member_forbidden_and_taken_change_nothing(store: TokenStore) -> None:
+def test_link_member_forbidden_and_taken_change_nothing(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     store.add_member("loc1", THIRD_USER, MEMBER)
@@ -589,7 +589,7 @@ def ticket_expiry() -> datetime:
     return datetime.now(UTC) + timedelta(minutes=10)
 
 
-def test_a_location_ticket_makes_its_user_an_owner_once(store: TokenStore) -> None:
+def test_a_location_ticket_makes_its_user_an_owner_once(store: Store) -> None:
     store.save_installation(installation("loc1"))
     assert store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry()) is True
 
@@ -601,7 +601,7 @@ def test_a_location_ticket_makes_its_user_an_owner_once(store: TokenStore) -> No
     assert store.list_members("loc1") == [owner]
 
 
-def test_a_company_ticket_makes_its_user_an_owner_of_every_approved_location(store: TokenStore) -> None:
+def test_a_company_ticket_makes_its_user_an_owner_of_every_approved_location(store: Store) -> None:
     store.save_installation(company("comp1", ["locB", "locA", "Zeta"]))
     store.add_member("locA", OTHER_USER, OWNER)
     store.add_member("locA", USER, MEMBER, added_by=OTHER_USER)
@@ -620,7 +620,7 @@ def test_a_company_ticket_makes_its_user_an_owner_of_every_approved_location(sto
     assert [a.membership.location_id for a in store.list_locations(USER)] == ["Zeta", "locA", "locB"]
 
 
-def test_another_user_s_redeem_does_not_use_the_ticket_up(store: TokenStore) -> None:
+def test_another_user_s_redeem_does_not_use_the_ticket_up(store: Store) -> None:
     store.save_installation(installation("loc1"))
     store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
 
@@ -633,7 +633,7 @@ def test_another_user_s_redeem_does_not_use_the_ticket_up(store: TokenStore) -> 
     assert [m.user_id for m in store.list_members("loc1")] == [USER]
 
 
-def test_an_expired_ticket_is_refused(store: TokenStore) -> None:
+def test_an_expired_ticket_is_refused(store: Store) -> None:
     store.save_installation(installation("loc1"))
     assert store.create_install_ticket("hash-1", USER, "loc1", datetime.now(UTC) - timedelta(seconds=1))
 
@@ -641,7 +641,7 @@ def test_an_expired_ticket_is_refused(store: TokenStore) -> None:
     assert store.list_members("loc1") == []
 
 
-def test_an_uninstall_voids_the_ticket_and_so_does_the_reinstall_after_it(store: TokenStore) -> None:
+def test_an_uninstall_voids_the_ticket_and_so_does_the_reinstall_after_it(store: Store) -> None:
     store.save_installation(installation("loc1"))
     store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
     store.uninstall("loc1")
@@ -652,7 +652,7 @@ def test_an_uninstall_voids_the_ticket_and_so_does_the_reinstall_after_it(store:
     assert store.list_members("loc1") == []
 
 
-def test_a_reinstall_voids_the_ticket(store: TokenStore) -> None:
+def test_a_reinstall_voids_the_ticket(store: Store) -> None:
     store.save_installation(installation("loc1"))
     store.create_install_ticket("hash-1", USER, "loc1", ticket_expiry())
     store.save_installation(installation("loc1"))
@@ -663,7 +663,7 @@ def test_a_reinstall_voids_the_ticket(store: TokenStore) -> None:
     assert store.redeem_install_ticket("hash-2", USER) == ["loc1"]  # the ticket of this install works
 
 
-def test_create_install_ticket_needs_the_installation_and_a_free_hash(store: TokenStore) -> None:
+def test_create_install_ticket_needs_the_installation_and_a_free_hash(store: Store) -> None:
     store.save_installation(installation("loc1"))
 
     assert store.create_install_ticket("hash-1", USER, "loc-unknown", ticket_expiry()) is False
@@ -679,7 +679,7 @@ def test_create_install_ticket_needs_the_installation_and_a_free_hash(store: Tok
 
 
 # --- uninstall ends memberships -----------------------------------------------------------------
-def test_uninstalling_a_location_ends_its_memberships(store: TokenStore) -> None:
+def test_uninstalling_a_location_ends_its_memberships(store: Store) -> None:
     store.save_installation(installation("loc1"))
     store.save_installation(installation("loc2"))
     store.save_installation(company("comp1", ["loc1"]))  # even though a company still approves it
@@ -693,7 +693,7 @@ def test_uninstalling_a_location_ends_its_memberships(store: TokenStore) -> None
     assert [m.user_id for m in store.list_members("loc2")] == [USER]
 
 
-def test_uninstalling_a_company_ends_the_memberships_nothing_else_serves(store: TokenStore) -> None:
+def test_uninstalling_a_company_ends_the_memberships_nothing_else_serves(store: Store) -> None:
     store.save_installation(company("comp1", ["only", "own", "parked", "gone", "other"]))
     store.save_installation(installation("own"))  # its own active installation
     store.save_installation(installation("parked"))
@@ -713,7 +713,7 @@ def test_uninstalling_a_company_ends_the_memberships_nothing_else_serves(store: 
 
 # --- member races --------------------------------------------------------------------------------
 @pytest.mark.parametrize("write", ["demote", "remove", "leave"])
-def test_two_owners_acting_on_each_other_at_once_leave_one_owner(store: TokenStore, write: str) -> None:
+def test_two_owners_acting_on_each_other_at_once_leave_one_owner(store: Store, write: str) -> None:
     owners = [USER, OTHER_USER]
     done = "updated" if write == "demote" else "removed"
     refused = "last_owner" if write == "leave" else "forbidden"
@@ -734,7 +734,7 @@ def test_two_owners_acting_on_each_other_at_once_leave_one_owner(store: TokenSto
         assert [m.role for m in store.list_members(location_id)].count(OWNER) == 1
 
 
-def test_two_members_linking_one_ghl_user_at_once_link_one(store: TokenStore) -> None:
+def test_two_members_linking_one_ghl_user_at_once_link_one(store: Store) -> None:
     store.add_member("loc1", USER, OWNER)
     store.add_member("loc1", OTHER_USER, MEMBER)
     users = [USER, OTHER_USER]
@@ -747,7 +747,7 @@ def test_two_members_linking_one_ghl_user_at_once_link_one(store: TokenStore) ->
     ]
 
 
-def test_16_threads_redeeming_one_ticket_redeem_once(store: TokenStore) -> None:
+def test_16_threads_redeeming_one_ticket_redeem_once(store: Store) -> None:
     store.save_installation(company("comp1", ["locA", "locB"]))
     store.create_install_ticket("hash-1", USER, "comp1", ticket_expiry())
 
@@ -758,7 +758,7 @@ def test_16_threads_redeeming_one_ticket_redeem_once(store: TokenStore) -> None:
 
 
 # --- OAuth states and webhooks -----------------------------------------------------------------
-def test_an_oauth_state_is_consumed_once_by_its_user(store: TokenStore) -> None:
+def test_an_oauth_state_is_consumed_once_by_its_user(store: Store) -> None:
     store.create_oauth_state("nonce-1", USER, datetime.now(UTC) + timedelta(minutes=10))
 
     assert store.consume_oauth_state("nonce-1", OTHER_USER) is False  # another user's state
@@ -767,13 +767,13 @@ def test_an_oauth_state_is_consumed_once_by_its_user(store: TokenStore) -> None:
     assert store.consume_oauth_state("nonce-unknown", USER) is False
 
 
-def test_an_expired_oauth_state_is_refused(store: TokenStore) -> None:
+def test_an_expired_oauth_state_is_refused(store: Store) -> None:
     store.create_oauth_state("nonce-1", USER, datetime.now(UTC) - timedelta(seconds=1))
 
     assert store.consume_oauth_state("nonce-1", USER) is False
 
 
-def test_an_oauth_state_cannot_be_rebound_to_another_user(store: TokenStore) -> None:
+def test_an_oauth_state_cannot_be_rebound_to_another_user(store: Store) -> None:
     store.create_oauth_state("nonce-1", USER, datetime.now(UTC) + timedelta(minutes=10))
     store.create_oauth_state("nonce-1", OTHER_USER, datetime.now(UTC) + timedelta(minutes=10))
 
@@ -781,13 +781,13 @@ def test_an_oauth_state_cannot_be_rebound_to_another_user(store: TokenStore) -> 
     assert store.consume_oauth_state("nonce-1", USER) is True
 
 
-def test_a_webhook_is_recorded_once(store: TokenStore) -> None:
+def test_a_webhook_is_recorded_once(store: Store) -> None:
     assert store.record_webhook("wh-1", "INSTALL") is True
     assert store.record_webhook("wh-1", "INSTALL") is False
     assert store.record_webhook("wh-2", "UNINSTALL") is True
 
 
-def test_naive_datetimes_are_refused(store: TokenStore) -> None:
+def test_naive_datetimes_are_refused(store: Store) -> None:
     naive = datetime(2026, 12, 1, 12, 0)
     with pytest.raises(ValueError, match="timezone-aware"):
         store.list_expiring(naive)
@@ -799,7 +799,7 @@ def test_naive_datetimes_are_refused(store: TokenStore) -> None:
 
 
 # --- races ---------------------------------------------------------------------------------------
-def test_32_threads_claiming_one_lease_elect_one_holder(store: TokenStore) -> None:
+def test_32_threads_claiming_one_lease_elect_one_holder(store: Store) -> None:
     store.save_installation(installation())
 
     claims = race(32, lambda i: store.claim_refresh_lease("loc1", f"holder-{i}", 30))
@@ -809,7 +809,7 @@ def test_32_threads_claiming_one_lease_elect_one_holder(store: TokenStore) -> No
     assert current(store).lease_holder == winners[0].lease_holder
 
 
-def test_16_threads_restoring_one_generation_write_once(store: TokenStore) -> None:
+def test_16_threads_restoring_one_generation_write_once(store: Store) -> None:
     store.save_installation(installation())
 
     written = race(16, lambda i: store.restore_parked("loc1", 1, f"enc:a{i}", f"enc:r{i}", LATER))
@@ -819,13 +819,13 @@ def test_16_threads_restoring_one_generation_write_once(store: TokenStore) -> No
     assert current(store).generation == 2
 
 
-def test_16_threads_consuming_one_oauth_state_succeed_once(store: TokenStore) -> None:
+def test_16_threads_consuming_one_oauth_state_succeed_once(store: Store) -> None:
     store.create_oauth_state("nonce-1", USER, datetime.now(UTC) + timedelta(minutes=10))
 
     assert race(16, lambda i: store.consume_oauth_state("nonce-1", USER)).count(True) == 1
 
 
-def test_16_threads_recording_one_webhook_succeed_once(store: TokenStore) -> None:
+def test_16_threads_recording_one_webhook_succeed_once(store: Store) -> None:
     assert race(16, lambda i: store.record_webhook("wh-1", "INSTALL")).count(True) == 1
 
 
@@ -835,7 +835,7 @@ def _claim_in_child(spec: StoreSpec, holder: str, barrier: Any, results: Any) ->
     results.put((holder, child_store.claim_refresh_lease("loc1", holder, 30) is not None))
 
 
-def test_processes_sharing_the_store_elect_one_lease_holder(store_spec: StoreSpec, store: TokenStore) -> None:
+def test_processes_sharing_the_store_elect_one_lease_holder(store_spec: StoreSpec, store: Store) -> None:
     """Separate processes (local `sam` containers, a dev server): each opens its own store."""
     store.save_installation(installation())
     ctx = multiprocessing.get_context("spawn")  # a fork of a threaded pytest could deadlock

@@ -1,4 +1,4 @@
-"""The idempotency-record operations of the `TokenStore` contract, against both stores (the fixtures
+"""The idempotency-record operations of the `Store` contract, against both stores (the fixtures
 of `test_contract.py`: `SQLiteStore` on a file, `SupabaseStore` → PostgREST double → PostgreSQL),
 then the migration's access rules for the new table and functions, checked in PostgreSQL itself.
 
@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, TokenStore
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, Store
 from tests.store import test_contract as contract
 
 # The contract suite's fixtures: each test runs on both stores.
@@ -41,7 +41,7 @@ def record(key: str = KEY, **fields: Any) -> IdempotencyRecord:
     return IdempotencyRecord(**(values | fields))
 
 
-def stored(store: TokenStore, key: str = KEY) -> IdempotencyRecord:
+def stored(store: Store, key: str = KEY) -> IdempotencyRecord:
     found = store.get_idempotency_record(key)
     assert found is not None
     return found
@@ -52,7 +52,7 @@ def caller_fields(rec: IdempotencyRecord) -> dict[str, Any]:
 
 
 # --- put -----------------------------------------------------------------------------------------
-def test_a_key_is_inserted_once(store: TokenStore) -> None:
+def test_a_key_is_inserted_once(store: Store) -> None:
     first = record()
 
     assert store.put_idempotency_record(first) is None  # stored: the caller owns the key
@@ -68,7 +68,7 @@ def test_a_key_is_inserted_once(store: TokenStore) -> None:
     assert stored(store) == held  # and nothing was written
 
 
-def test_16_threads_putting_one_key_insert_once(store: TokenStore) -> None:
+def test_16_threads_putting_one_key_insert_once(store: Store) -> None:
     results = race(16, lambda i: store.put_idempotency_record(record(payload_hash=f"hash-{i}")))
 
     winners = [i for i, existing in enumerate(results) if existing is None]
@@ -79,7 +79,7 @@ def test_16_threads_putting_one_key_insert_once(store: TokenStore) -> None:
 
 
 @pytest.mark.parametrize("status", [INPROGRESS, COMPLETED])
-def test_an_expired_record_is_taken_over(store: TokenStore, status: IdempotencyStatus) -> None:
+def test_an_expired_record_is_taken_over(store: Store, status: IdempotencyStatus) -> None:
     store.put_idempotency_record(record(in_progress_expires_at=hours(1)))
     assert store.update_idempotency_record(KEY, status, hours(-1), '{"id": "old"}')
     old = stored(store)
@@ -94,7 +94,7 @@ def test_an_expired_record_is_taken_over(store: TokenStore, status: IdempotencyS
     assert held.created_at is not None and old.created_at is not None and held.created_at > old.created_at
 
 
-def test_an_in_progress_record_whose_invocation_died_is_not_taken_over(store: TokenStore) -> None:
+def test_an_in_progress_record_whose_invocation_died_is_not_taken_over(store: Store) -> None:
     """Its invocation may have sent before it died: the record comes back flagged, untouched."""
     store.put_idempotency_record(record(in_progress_expires_at=hours(-0.01)))
     held = stored(store)
@@ -106,7 +106,7 @@ def test_an_in_progress_record_whose_invocation_died_is_not_taken_over(store: To
     assert caller_fields(existing) == caller_fields(held) and stored(store) == held
 
 
-def test_an_in_progress_record_past_its_time_to_live_is_taken_over(store: TokenStore) -> None:
+def test_an_in_progress_record_past_its_time_to_live_is_taken_over(store: Store) -> None:
     store.put_idempotency_record(record(expires_at=hours(-1), in_progress_expires_at=hours(-1.01)))
     fresh = record(payload_hash="hash-b")
 
@@ -125,7 +125,7 @@ def test_an_in_progress_record_past_its_time_to_live_is_taken_over(store: TokenS
     ],
 )
 def test_a_live_record_is_not_taken_over(
-    store: TokenStore,
+    store: Store,
     status: IdempotencyStatus,
     in_progress_expires_at: datetime | None,
 ) -> None:
@@ -139,7 +139,7 @@ def test_a_live_record_is_not_taken_over(
     assert stored(store) == held
 
 
-def test_16_threads_taking_over_one_dead_record_take_it_once(store: TokenStore) -> None:
+def test_16_threads_taking_over_one_dead_record_take_it_once(store: Store) -> None:
     store.put_idempotency_record(record(expires_at=hours(-1)))
 
     results = race(16, lambda i: store.put_idempotency_record(record(payload_hash=f"hash-{i}")))
@@ -153,12 +153,12 @@ def test_16_threads_taking_over_one_dead_record_take_it_once(store: TokenStore) 
 ANSWER = '{"body": {"error": {"code": "outcome_unknown"}}, "status": 504}'
 
 
-def abandoned(store: TokenStore) -> IdempotencyRecord:
+def abandoned(store: Store) -> IdempotencyRecord:
     store.put_idempotency_record(record(in_progress_expires_at=hours(-0.01)))
     return stored(store)
 
 
-def test_settle_completes_the_abandoned_record_it_names(store: TokenStore) -> None:
+def test_settle_completes_the_abandoned_record_it_names(store: Store) -> None:
     held = abandoned(store)
     assert held.created_at is not None
     expires_at = hours(24).replace(microsecond=0)
@@ -173,7 +173,7 @@ def test_settle_completes_the_abandoned_record_it_names(store: TokenStore) -> No
 
 
 @pytest.mark.parametrize("case", ["live", "completed", "another-record"])
-def test_settle_writes_nothing_unless_the_record_is_the_abandoned_one(store: TokenStore, case: str) -> None:
+def test_settle_writes_nothing_unless_the_record_is_the_abandoned_one(store: Store, case: str) -> None:
     store.put_idempotency_record(record(in_progress_expires_at=hours(1 if case == "live" else -0.01)))
     if case == "completed":
         store.update_idempotency_record(KEY, COMPLETED, hours(24), '{"id": "note-1"}')
@@ -186,12 +186,12 @@ def test_settle_writes_nothing_unless_the_record_is_the_abandoned_one(store: Tok
     assert stored(store) == held
 
 
-def test_settle_of_a_missing_key_is_none(store: TokenStore) -> None:
+def test_settle_of_a_missing_key_is_none(store: Store) -> None:
     assert store.settle_idempotency_record(KEY, hours(-1), hours(24), ANSWER) is None
     assert store.get_idempotency_record(KEY) is None
 
 
-def test_16_threads_settling_one_record_give_one_answer(store: TokenStore) -> None:
+def test_16_threads_settling_one_record_give_one_answer(store: Store) -> None:
     held = abandoned(store)
     assert held.created_at is not None
     created_at = held.created_at
@@ -202,7 +202,7 @@ def test_16_threads_settling_one_record_give_one_answer(store: TokenStore) -> No
     assert final.status is COMPLETED and all(result == final for result in results)  # every one reads the winner's
 
 
-def test_a_completion_after_a_settle_changes_nothing(store: TokenStore) -> None:
+def test_a_completion_after_a_settle_changes_nothing(store: Store) -> None:
     held = abandoned(store)
     assert held.created_at is not None
     settled = store.settle_idempotency_record(KEY, held.created_at, hours(24), ANSWER)
@@ -213,18 +213,18 @@ def test_a_completion_after_a_settle_changes_nothing(store: TokenStore) -> None:
 
 
 # --- get, update, delete -------------------------------------------------------------------------
-def test_get_of_a_missing_key_is_none(store: TokenStore) -> None:
+def test_get_of_a_missing_key_is_none(store: Store) -> None:
     assert store.get_idempotency_record("no-such-key") is None
 
 
-def test_get_returns_an_expired_record_as_stored(store: TokenStore) -> None:
+def test_get_returns_an_expired_record_as_stored(store: Store) -> None:
     gone = record(expires_at=hours(-1).replace(microsecond=0))
     store.put_idempotency_record(gone)
 
     assert caller_fields(stored(store)) == caller_fields(gone)  # the caller judges expiry
 
 
-def test_update_sets_status_response_and_expiry_only(store: TokenStore) -> None:
+def test_update_sets_status_response_and_expiry_only(store: Store) -> None:
     store.put_idempotency_record(record())
     before = stored(store)
     response = '{"note": {"id": "n1", "body": "Hallo, Jürgen"}, "a":  [2, 1]}'  # kept byte for byte
@@ -240,12 +240,12 @@ def test_update_sets_status_response_and_expiry_only(store: TokenStore) -> None:
     assert after.updated_at is not None and before.updated_at is not None and after.updated_at >= before.updated_at
 
 
-def test_update_of_a_missing_key_creates_nothing(store: TokenStore) -> None:
+def test_update_of_a_missing_key_creates_nothing(store: Store) -> None:
     assert store.update_idempotency_record(KEY, COMPLETED, hours(24), "{}") is False
     assert store.get_idempotency_record(KEY) is None
 
 
-def test_delete_frees_the_key(store: TokenStore) -> None:
+def test_delete_frees_the_key(store: Store) -> None:
     store.put_idempotency_record(record())
     store.put_idempotency_record(record("other-key"))
 
@@ -257,7 +257,7 @@ def test_delete_frees_the_key(store: TokenStore) -> None:
     assert store.put_idempotency_record(record(payload_hash="hash-b")) is None  # a retry may run again
 
 
-def test_naive_datetimes_are_refused(store: TokenStore) -> None:
+def test_naive_datetimes_are_refused(store: Store) -> None:
     naive = datetime(2026, 12, 1, 12, 0)
     with pytest.raises(ValueError, match="timezone-aware"):
         store.put_idempotency_record(record(expires_at=naive))

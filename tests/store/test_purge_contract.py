@@ -1,4 +1,4 @@
-"""The purge operations and the cap on live OAuth states of the `TokenStore` contract, against both
+"""The purge operations and the cap on live OAuth states of the `Store` contract, against both
 stores (the fixtures of `test_contract.py`: `SQLiteStore` on a file, `SupabaseStore` → PostgREST
 double → PostgreSQL).
 
@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ghlbridge.store import Installation, InstallationKind, TokenStore
+from ghlbridge.store import Installation, InstallationKind, Store
 from ghlbridge.store.base import MAX_LIVE_OAUTH_STATES, MAX_PURGE_BATCH, IdempotencyRecord, IdempotencyStatus
 from ghlbridge.store.sqlite import _ts
 from tests.store import test_contract as contract
@@ -67,7 +67,7 @@ class Tables:
 
 
 @pytest.fixture
-def tables(store_spec: contract.StoreSpec, store: TokenStore, request: pytest.FixtureRequest) -> Tables:
+def tables(store_spec: contract.StoreSpec, store: Store, request: pytest.FixtureRequest) -> Tables:
     kind, where = store_spec
     if kind == "sqlite":
         return Tables(kind, where)
@@ -80,7 +80,7 @@ def record(key: str, expires_at: datetime, **fields: Any) -> IdempotencyRecord:
 
 
 # --- idempotency records ---------------------------------------------------------------------------
-def test_purge_deletes_expired_idempotency_records_only(store: TokenStore, tables: Tables) -> None:
+def test_purge_deletes_expired_idempotency_records_only(store: Store, tables: Tables) -> None:
     for key, expires_at, extra in [
         ("expired-completed", ago(minutes=5), {}),
         ("expired-inprogress", ago(minutes=5), {"status": IdempotencyStatus.INPROGRESS}),
@@ -107,7 +107,7 @@ def test_purge_deletes_expired_idempotency_records_only(store: TokenStore, table
 
 
 # --- OAuth states -----------------------------------------------------------------------------------
-def test_purge_deletes_used_and_expired_oauth_states_only(store: TokenStore, tables: Tables) -> None:
+def test_purge_deletes_used_and_expired_oauth_states_only(store: Store, tables: Tables) -> None:
     store.create_oauth_state("expired", USER, ago(minutes=1))
     store.create_oauth_state("used", USER, ahead(minutes=10))
     store.create_oauth_state("live", USER, ahead(minutes=10))
@@ -122,7 +122,7 @@ def test_purge_deletes_used_and_expired_oauth_states_only(store: TokenStore, tab
     assert store.consume_oauth_state("others-live", OTHER_USER) is True
 
 
-def test_purge_respects_the_batch_limit_oldest_first(store: TokenStore, tables: Tables) -> None:
+def test_purge_respects_the_batch_limit_oldest_first(store: Store, tables: Tables) -> None:
     for i in range(5):
         store.create_oauth_state(f"expired-{i}", USER, ago(minutes=10 - i))  # expired-0 the oldest
     store.create_oauth_state("live", USER, ahead(minutes=10))
@@ -137,7 +137,7 @@ def test_purge_respects_the_batch_limit_oldest_first(store: TokenStore, tables: 
 
 
 @pytest.mark.parametrize("limit", [0, -1, MAX_PURGE_BATCH + 1])
-def test_a_purge_batch_is_1_to_10000_rows(store: TokenStore, tables: Tables, limit: int) -> None:
+def test_a_purge_batch_is_1_to_10000_rows(store: Store, tables: Tables, limit: int) -> None:
     store.create_oauth_state("expired", USER, ago(minutes=1))
     store.record_webhook("wh-1", "INSTALL")
     tables.set_received_at("wh-1", ago(days=30))
@@ -153,7 +153,7 @@ def test_a_purge_batch_is_1_to_10000_rows(store: TokenStore, tables: Tables, lim
     assert tables.keys("oauth_states") == ["expired"] and tables.keys("webhook_receipts") == ["wh-1"]
 
 
-def test_concurrent_purges_delete_each_row_once(store: TokenStore, tables: Tables) -> None:
+def test_concurrent_purges_delete_each_row_once(store: Store, tables: Tables) -> None:
     for i in range(30):
         store.create_oauth_state(f"expired-{i:02}", USER, ago(minutes=1))
     store.create_oauth_state("live", USER, ahead(minutes=10))
@@ -167,7 +167,7 @@ def test_concurrent_purges_delete_each_row_once(store: TokenStore, tables: Table
 
 
 # --- install tickets ----------------------------------------------------------------------------------
-def test_purge_deletes_used_and_expired_install_tickets_only(store: TokenStore, tables: Tables) -> None:
+def test_purge_deletes_used_and_expired_install_tickets_only(store: Store, tables: Tables) -> None:
     store.save_installation(
         Installation(id="loc1", kind=InstallationKind.LOCATION, user_type="Location", refresh_token_enc="enc:r")
     )
@@ -186,7 +186,7 @@ def test_purge_deletes_used_and_expired_install_tickets_only(store: TokenStore, 
 
 
 # --- webhook receipts -----------------------------------------------------------------------------------
-def test_purge_deletes_webhook_receipts_older_than_the_retention(store: TokenStore, tables: Tables) -> None:
+def test_purge_deletes_webhook_receipts_older_than_the_retention(store: Store, tables: Tables) -> None:
     retention = timedelta(days=1, minutes=5)
     for webhook_id, age in [
         ("wh-month", timedelta(days=30)),
@@ -205,7 +205,7 @@ def test_purge_deletes_webhook_receipts_older_than_the_retention(store: TokenSto
     assert store.record_webhook("wh-month", "INSTALL") is True  # forgotten: seen as new
 
 
-def test_purge_of_receipts_respects_the_batch_limit(store: TokenStore, tables: Tables) -> None:
+def test_purge_of_receipts_respects_the_batch_limit(store: Store, tables: Tables) -> None:
     for i in range(3):
         store.record_webhook(f"wh-{i}", "INSTALL")
         tables.set_received_at(f"wh-{i}", ago(days=3 - i))
@@ -223,7 +223,7 @@ def live_states(tables: Tables, user: str) -> list[str]:
     return tables.keys("oauth_states", "user_id = ? and used_at is null and expires_at > ?", (user, now))
 
 
-def test_creating_a_21st_live_state_removes_the_user_s_oldest(store: TokenStore, tables: Tables) -> None:
+def test_creating_a_21st_live_state_removes_the_user_s_oldest(store: Store, tables: Tables) -> None:
     assert MAX_LIVE_OAUTH_STATES == 20
     store.create_oauth_state("expired", USER, ago(minutes=1))
     store.create_oauth_state("used", USER, ahead(minutes=10))
@@ -243,7 +243,7 @@ def test_creating_a_21st_live_state_removes_the_user_s_oldest(store: TokenStore,
     assert live_states(tables, OTHER_USER) == [f"others-{i}" for i in range(5)]  # other users untouched
 
 
-def test_a_repeated_nonce_neither_rebinds_nor_evicts(store: TokenStore, tables: Tables) -> None:
+def test_a_repeated_nonce_neither_rebinds_nor_evicts(store: Store, tables: Tables) -> None:
     for i in range(20):
         store.create_oauth_state(f"state-{i:02}", USER, ahead(minutes=10))
 
@@ -254,7 +254,7 @@ def test_a_repeated_nonce_neither_rebinds_nor_evicts(store: TokenStore, tables: 
     assert live_states(tables, OTHER_USER) == []
 
 
-def test_concurrent_creates_by_one_user_keep_20_live_and_the_newest(store: TokenStore, tables: Tables) -> None:
+def test_concurrent_creates_by_one_user_keep_20_live_and_the_newest(store: Store, tables: Tables) -> None:
     race(24, lambda i: store.create_oauth_state(f"parallel-{i:02}", USER, ahead(minutes=10)))
 
     assert len(live_states(tables, USER)) == 20

@@ -27,8 +27,8 @@ from tests.toolkit.kit import LOCATION, Toolkit
 def toolkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toolkit]:
     """An installed LOCATION with USER as a member; GHL's base URL is the real one (respx answers).
 
-    The settings are `app_env`'s (`tests.conftest.app_environment`), without its GHL OAuth double:
-    no token here is refreshed, and respx (`assert_all_mocked`) would refuse the double anyway.
+    The settings are `app_env`'s (`tests.conftest.app_environment`), without its GHL sandbox:
+    no token here is refreshed, and respx (`assert_all_mocked`) would refuse the sandbox anyway.
     """
     from ghlbridge import factories
     from ghlbridge.ghl.client import GHLClient

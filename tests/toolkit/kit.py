@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import respx
+from gateway.events import LambdaContext
 
 from tests import leak_guard
 from tests.conftest import make_jwt
 from tests.ghl.ghl_testkit import ACCESS_TOKEN, LOCATION_ID
 from tests.ghl_spec import assert_request_conforms
-from tests.lambda_events import FakeContext, http_event
+from tests.lambda_events import http_event, lambda_context
 
 USER = "3b9f6c2e-8d1a-4f5b-9c7e-1a2b3c4d5e6f"
 OTHER_USER = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
@@ -28,6 +29,7 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str]
+    request_id: str = ""  # the event's requestContext.requestId
 
     @property
     def error(self) -> dict[str, Any]:
@@ -58,7 +60,7 @@ class Toolkit:
         token: str | None = None,
         key: str | None = None,
         auth: bool = True,
-        context: FakeContext | None = None,
+        context: LambdaContext | None = None,
     ) -> Reply:
         """Invoke the handler `module` (a function file the template names) with one request."""
         import importlib
@@ -72,10 +74,15 @@ class Toolkit:
             body = json.dumps(body)
             sent.setdefault("Content-Type", "application/json")
         event = http_event(method, path, headers=sent, query=query, body=body)
-        result = importlib.import_module(module).handler(event, context or FakeContext())
+        result = importlib.import_module(module).handler(event, context or lambda_context())
         text = result.get("body") or ""
         leak_guard.assert_no_secret(text, "a response body")
-        return Reply(result["statusCode"], json.loads(text) if text else None, dict(result.get("headers") or {}))
+        return Reply(
+            result["statusCode"],
+            json.loads(text) if text else None,
+            dict(result.get("headers") or {}),
+            event["requestContext"]["requestId"],
+        )
 
     def add_member(self, location_id: str = LOCATION, user: str = USER, role: str = "member") -> None:
         from ghlbridge.store import MemberRole

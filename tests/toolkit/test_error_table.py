@@ -1,5 +1,5 @@
-"""`ghlbridge.api.describe`, the one error table: every error a request can meet has a status, a
-stable code and a message without secrets, and every code is documented (`ghlbridge.apidoc`)."""
+"""`ghlbridge.http.resolver.describe`, the one error table: every error a request can meet has a status, a
+stable code and a message without secrets, and every code is documented (`ghlbridge.http.document`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import TypeAdapter
 
 import ghlbridge
-from ghlbridge import api, errors
-from ghlbridge.apidoc import ERROR_CODES
+from ghlbridge import errors
 from ghlbridge.ghl import errors as ghl_errors
+from ghlbridge.http import resolver
+from ghlbridge.http.document import ERROR_CODES
 from ghlbridge.secrets import SecretsUnavailableError
 from ghlbridge.store import StoreUnavailableError
 from tests.ghl.ghl_testkit import ACCESS_TOKEN
@@ -40,7 +41,7 @@ def ghl_error(status: int, body: object = None, headers: dict[str, str] | None =
 
 @pytest.mark.parametrize("cls", all_app_errors(), ids=lambda cls: cls.__name__)
 def test_every_app_error_code_is_documented_with_its_status(cls: type[errors.AppError]) -> None:
-    assert cls.code in ERROR_CODES, f"{cls.__name__}.code {cls.code!r} is not in ghlbridge.apidoc.ERROR_CODES"
+    assert cls.code in ERROR_CODES, f"{cls.__name__}.code {cls.code!r} is not in ghlbridge.http.document.ERROR_CODES"
     assert ERROR_CODES[cls.code][0] == cls.status
 
 
@@ -90,7 +91,7 @@ CASES = [
     ("exc", "status", "code"), CASES, ids=[f"{type(c[0]).__name__}-{c[2]}-{n}" for n, c in enumerate(CASES)]
 )
 def test_the_table(exc: Exception, status: int, code: str) -> None:
-    reply = api.describe(exc)
+    reply = resolver.describe(exc)
 
     assert (reply.status, reply.code) == (status, code)
     assert ERROR_CODES[code][0] == status
@@ -117,20 +118,20 @@ def test_every_form_of_not_found_gets_the_same_answer() -> None:
         errors.ResourceNotFoundError(errors.NOT_FOUND_MESSAGE),  # GHL's 200 for a record of another location
     ]
 
-    bodies = {repr(api.error_body(api.describe(form), "req-1")) for form in forms}
+    bodies = {repr(resolver.error_body(resolver.describe(form), "req-1")) for form in forms}
 
     assert bodies == {repr({"error": {"code": "not_found", "message": errors.NOT_FOUND_MESSAGE, "requestId": "req-1"}})}
 
 
 def test_a_rate_limit_retry_after_is_rounded_up() -> None:
-    assert api.describe(ghl_error(429, headers={"Retry-After": "0.2"})).headers == {"Retry-After": "1"}
-    assert api.describe(ghl_error(429, headers={"X-RateLimit-Interval-Milliseconds": "10000"})).headers == {
+    assert resolver.describe(ghl_error(429, headers={"Retry-After": "0.2"})).headers == {"Retry-After": "1"}
+    assert resolver.describe(ghl_error(429, headers={"X-RateLimit-Interval-Milliseconds": "10000"})).headers == {
         "Retry-After": "10"
     }
 
 
 def test_a_rate_limit_without_a_hint_still_says_when_to_retry() -> None:
-    assert api.describe(ghl_error(429)).headers == {"Retry-After": "10"}
+    assert resolver.describe(ghl_error(429)).headers == {"Retry-After": "10"}
 
 
 def test_validation_details_never_echo_the_input() -> None:
@@ -138,18 +139,18 @@ def test_validation_details_never_echo_the_input() -> None:
         [{"loc": ("body", "html"), "type": "string_too_long", "msg": "too long", "input": "SECRET-INPUT"}]
     )
 
-    assert api.describe(exc).details == [
+    assert resolver.describe(exc).details == [
         {"in": "body", "field": "html", "type": "string_too_long", "message": "too long"}
     ]
 
 
 def test_ghl_details_keep_status_messages_and_trace_id() -> None:
-    reply = api.describe(ghl_error(422, {"message": ["x must be y"], "traceId": "t-9"}))
+    reply = resolver.describe(ghl_error(422, {"message": ["x must be y"], "traceId": "t-9"}))
 
     assert reply.details == {"ghlTraceId": "t-9", "ghlStatus": 422, "ghlMessages": ["x must be y"]}
 
 
 def test_anything_else_is_a_500_without_its_text() -> None:
-    reply = api.describe(RuntimeError("db password is hunter2"))
+    reply = resolver.describe(RuntimeError("db password is hunter2"))
 
     assert (reply.status, reply.code) == (500, "internal_error") and "hunter2" not in reply.message

@@ -207,7 +207,7 @@ def test_a_read_ghl_answers_slowly_ends_before_the_function_does(
     started that could not finish: the caller gets 504 ghl_timeout, not Lambda's own timeout.
     A fake clock advances by each attempt's full timeout (GHL never answers) and by each sleep."""
     from ghlbridge import deadline, factories
-    from tests.lambda_events import FakeContext
+    from tests.lambda_events import lambda_context
 
     clock = [1000.0]
     monkeypatch.setattr(deadline.time, "monotonic", lambda: clock[0])
@@ -225,7 +225,7 @@ def test_a_read_ghl_answers_slowly_ends_before_the_function_does(
     route = ghl_api.get(f"/opportunities/{OPPORTUNITY_ID}").mock(side_effect=never_answers)
 
     reply = toolkit.call(
-        "opportunities", "GET", f"{BASE}/opportunities/{OPPORTUNITY_ID}", context=FakeContext(remaining_ms=6_000)
+        "opportunities", "GET", f"{BASE}/opportunities/{OPPORTUNITY_ID}", context=lambda_context(remaining_ms=6_000)
     )
 
     assert (reply.status, reply.code) == (504, "ghl_timeout")

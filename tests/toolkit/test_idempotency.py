@@ -34,7 +34,7 @@ def records(toolkit: Toolkit) -> list[dict[str, Any]]:
 
 def answer_of(record: dict[str, Any]) -> Any:
     """The answer a record keeps, decrypted (it is sealed for its key with the token cipher)."""
-    from ghlbridge.idempotency import aad
+    from ghlbridge.idempotency.persistence import aad
     from ghlbridge.secrets import get_cipher
 
     return json.loads(get_cipher().decrypt(record["response_data"], aad=aad(record["key"])))
@@ -243,7 +243,7 @@ def test_a_key_held_by_a_dead_invocation_is_never_sent_again(toolkit: Toolkit, g
 
 
 def test_the_in_flight_record_ends_with_the_invocation(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
-    from tests.lambda_events import FakeContext
+    from tests.lambda_events import lambda_context
 
     seen: list[dict[str, Any]] = []
 
@@ -254,7 +254,7 @@ def test_the_in_flight_record_ends_with_the_invocation(toolkit: Toolkit, ghl_api
     ghl_api.post(GHL_NOTES).mock(side_effect=observe)
     before = datetime.now(UTC)
 
-    post_note(toolkit, new_key(), context=FakeContext(remaining_ms=7_000))
+    post_note(toolkit, new_key(), context=lambda_context(remaining_ms=7_000))
 
     [in_flight] = seen
     assert in_flight["status"] == "INPROGRESS"
@@ -366,7 +366,7 @@ def test_a_send_whose_record_cannot_be_completed_still_answers_its_outcome(
     """The note exists: answering 503 would invite a retry that writes it twice. The completion is
     retried while the invocation's deadline leaves time, then the record stays in flight."""
     from ghlbridge.store import StoreUnavailableError
-    from tests.lambda_events import FakeContext
+    from tests.lambda_events import lambda_context
 
     route = note_route(ghl_api)
     attempts: list[str] = []
@@ -377,7 +377,7 @@ def test_a_send_whose_record_cannot_be_completed_still_answers_its_outcome(
 
     monkeypatch.setattr(toolkit.store, "update_idempotency_record", down)
 
-    reply = post_note(toolkit, new_key(), context=FakeContext(remaining_ms=1_500))
+    reply = post_note(toolkit, new_key(), context=lambda_context(remaining_ms=1_500))
 
     assert reply.status == 201 and reply.body["id"] == note_body()["id"]
     assert route.call_count == 1 and len(attempts) > 1

@@ -34,40 +34,40 @@ class Counting:
 
 def test_a_membership_is_read_once_then_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
 
     counting = Counting(factories.get_store())
     patch_store(monkeypatch, counting)
 
-    assert all(access.membership_cache().get(USER, LOCATION) for _ in range(5))
+    assert all(factories.get_membership_cache().get(USER, LOCATION) for _ in range(5))
     assert counting.calls == 1
 
 
 def test_a_refusal_is_not_remembered(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
 
     stranger = str(uuid.uuid4())
     store = factories.get_store()
-    assert access.membership_cache().get(stranger, LOCATION) is None
+    assert factories.get_membership_cache().get(stranger, LOCATION) is None
 
     store.add_member(LOCATION, stranger, MemberRole.MEMBER)  # e.g. an owner just added them
 
-    found = access.membership_cache().get(stranger, LOCATION)
+    found = factories.get_membership_cache().get(stranger, LOCATION)
     assert found is not None and found.role is MemberRole.MEMBER
 
 
-def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_lasts_only_its_ttl(toolkit: Toolkit) -> None:
     from ghlbridge import factories
-    from ghlbridge.toolkit import access
+    from ghlbridge.toolkit.location_cache import MembershipCache
 
     counting = Counting(factories.get_store())
-    patch_store(monkeypatch, counting)
-    assert access.membership_cache().get(USER, LOCATION)
-    later = access.time.monotonic() + factories.get_settings().membership_cache_seconds + 1
-    monkeypatch.setattr(access.time, "monotonic", lambda: later)
+    clock = [1000.0]
+    cache = MembershipCache(60, counting.get_membership, clock=lambda: clock[0])
+    assert cache.get(USER, LOCATION)
+    clock[0] += 59
+    assert cache.get(USER, LOCATION) and counting.calls == 1
+    clock[0] += 1
 
-    assert access.membership_cache().get(USER, LOCATION)
+    assert cache.get(USER, LOCATION)
     assert counting.calls == 2
 
 

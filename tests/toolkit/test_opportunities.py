@@ -79,13 +79,14 @@ def test_pipelines_are_cached_per_location_for_five_minutes(toolkit: Toolkit, gh
 
 
 def test_the_cache_expires(toolkit: Toolkit, ghl_api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ghlbridge import factories
     from ghlbridge.toolkit import pipelines
     from ghlbridge.toolkit.location_cache import LocationCache
 
     route = pipelines_route(ghl_api)
     clock = [1000.0]
     cache: LocationCache[pipelines.Pipelines] = LocationCache(300, clock=lambda: clock[0])
-    monkeypatch.setattr(pipelines, "pipeline_cache", lambda: cache)
+    monkeypatch.setattr(factories, "get_pipeline_cache", lambda: cache)
 
     toolkit.call(FN, "GET", f"{BASE}/pipelines")
     clock[0] += 299

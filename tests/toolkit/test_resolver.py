@@ -1,6 +1,7 @@
-"""The toolkit resolver's two shortcuts through Powertools' validation change nothing but the time:
-the remembered scalar checks answer as Powertools' own, and a declared answer serialized by pydantic
-is the JSON Powertools' response validation would have produced."""
+"""The toolkit resolver's shortcut through Powertools' response validation changes nothing but the
+time: a declared answer serialized by pydantic is the JSON Powertools would have produced. (The
+remembered scalar checks, and the names every Powertools patch relies on, are checked by
+`tests/test_powertools_patches.py`.)"""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler.middlewares import openapi_validation
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIResponseValidationMiddleware
-from aws_lambda_powertools.event_handler.openapi.compat import is_scalar_field as powertools_is_scalar_field
 from pydantic import BaseModel
 
 TOOLKIT_FUNCTIONS = ["opportunities", "stage", "notes", "calls", "emails", "calendars"]
@@ -20,20 +19,6 @@ TOOLKIT_FUNCTIONS = ["opportunities", "stage", "notes", "calls", "emails", "cale
 def routes(module: str) -> list[Any]:
     app = importlib.import_module(module).app
     return [*app._static_routes, *app._dynamic_routes]
-
-
-@pytest.mark.parametrize("module", TOOLKIT_FUNCTIONS)
-def test_remembered_scalar_checks_answer_as_powertools(module: str) -> None:
-    params = [
-        param
-        for route in routes(module)  # imports the function, and so the resolver
-        for param in (*route.dependant.path_params, *route.dependant.query_params, *route.dependant.header_params)
-    ]
-    patched = openapi_validation.is_scalar_field  # type: ignore[attr-defined]
-    assert getattr(patched, "remembered", False), "the Powertools name the resolver patches has moved"
-    assert params
-    for _ in range(2):  # the first answer is computed, the second remembered
-        assert [patched(p) for p in params] == [powertools_is_scalar_field(p) for p in params]
 
 
 TEXT = 'Zoë\'s Café — 50% "deal" \u2028 日本'

@@ -1,5 +1,7 @@
 """The GHL API v2 boundary: client, retry policy, typed errors, response models, OAuth endpoints,
-and the resource clients (opportunities, contacts, conversations, calendars).
+and the resource clients (opportunities, contacts, conversations, calendars, users), which share
+one small base that holds the client, the location's auth and their spec's `Version`
+(`ghlbridge.ghl.resource.GHLResource`).
 
 Import from here (`from ghlbridge.ghl import GHLClient, GHLNotFoundError`): names load their
 submodule on first use (PEP 562), so a function that only needs the errors does not pay for every

@@ -26,8 +26,9 @@ from typing import Any, Final
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from ghlbridge.ghl.client import VERSION_2021_04_15, GHLClient
+from ghlbridge.ghl.client import VERSION_2021_04_15
 from ghlbridge.ghl.models import invalid_response, parse_response
+from ghlbridge.ghl.resource import GHLResource
 from ghlbridge.ghl.resources_models import (
     Appointment,
     AppointmentStatus,
@@ -46,19 +47,15 @@ _DATE_KEY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _JSON_OBJECT: Final = TypeAdapter(dict[str, Any])
 
 
-class CalendarsAPI:
-    """Calendar calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+class CalendarsAPI(GHLResource):
+    """Calendar calls for one location (`GHLResource`)."""
 
-    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
-        self._client = client
-        self._auth = auth
+    version = VERSION_2021_04_15
 
     def list(self, location_id: str) -> builtins.list[Calendar]:
         """`GET /calendars/` for the location (drafts included: GHL's default `showDrafted=true`;
         `isActive` tells them apart)."""
-        response = self._client.request(
-            "GET", "/calendars/", version=VERSION_2021_04_15, params={"locationId": location_id}, auth=self._auth
-        )
+        response = self._request("GET", "/calendars/", params={"locationId": location_id})
         return parse_response(response, CalendarsEnvelope).calendars
 
     def free_slots(
@@ -87,13 +84,7 @@ class CalendarsAPI:
             "timezone": timezone,
             "userId": user_id,
         }
-        response = self._client.request(
-            "GET",
-            f"/calendars/{path_segment(calendar_id)}/free-slots",
-            version=VERSION_2021_04_15,
-            params=present(query),
-            auth=self._auth,
-        )
+        response = self._request("GET", f"/calendars/{path_segment(calendar_id)}/free-slots", params=present(query))
         return _slots_by_date(response)
 
     def book_appointment(
@@ -141,13 +132,7 @@ class CalendarsAPI:
             "ignoreFreeSlotValidation": ignore_free_slot_validation,
             "toNotify": to_notify,
         }
-        response = self._client.request(
-            "POST",
-            "/calendars/events/appointments",
-            version=VERSION_2021_04_15,
-            json=present(fields),
-            auth=self._auth,
-        )
+        response = self._request("POST", "/calendars/events/appointments", json=present(fields))
         return parse_response(response, Appointment)
 
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import httpx
-
-from ghlbridge.ghl.client import VERSION_2021_07_28, GHLClient
+from ghlbridge.ghl.client import VERSION_2021_07_28
 from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resource import GHLResource
 from ghlbridge.ghl.resources_models import (
     Contact,
     ContactEnvelope,
@@ -35,25 +34,19 @@ from ghlbridge.ghl.resources_models import (
 )
 
 
-class ContactsAPI:
-    """Contact calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+class ContactsAPI(GHLResource):
+    """Contact calls for one location (`GHLResource`)."""
 
-    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
-        self._client = client
-        self._auth = auth
+    version = VERSION_2021_07_28
 
     def get(self, contact_id: str) -> Contact:
         """`GET /contacts/{contactId}`. Raises `GHLNotFoundError` for an unknown id."""
-        response = self._client.request(
-            "GET", f"/contacts/{path_segment(contact_id)}", version=VERSION_2021_07_28, auth=self._auth
-        )
+        response = self._request("GET", f"/contacts/{path_segment(contact_id)}")
         return parse_response(response, ContactEnvelope).contact
 
     def notes(self, contact_id: str) -> list[Note]:
         """`GET /contacts/{contactId}/notes`: every note of the contact, in GHL's order."""
-        response = self._client.request(
-            "GET", f"/contacts/{path_segment(contact_id)}/notes", version=VERSION_2021_07_28, auth=self._auth
-        )
+        response = self._request("GET", f"/contacts/{path_segment(contact_id)}/notes")
         return parse_response(response, NotesEnvelope).notes
 
     def create_note(self, contact_id: str, *, body: str, user_id: str | None = None, title: str | None = None) -> Note:
@@ -62,13 +55,7 @@ class ContactsAPI:
         A POST: the client does not resend it after a timeout or a 5xx (the note may exist).
         """
         payload = present({"body": body, "userId": user_id, "title": title})
-        response = self._client.request(
-            "POST",
-            f"/contacts/{path_segment(contact_id)}/notes",
-            version=VERSION_2021_07_28,
-            json=payload,
-            auth=self._auth,
-        )
+        response = self._request("POST", f"/contacts/{path_segment(contact_id)}/notes", json=payload)
         return parse_response(response, NoteEnvelope).note
 
     def add_tags(self, contact_id: str, tags: Sequence[str]) -> list[str]:
@@ -81,11 +68,5 @@ class ContactsAPI:
             raise TypeError("tags must be a list of strings, not a string")
         if not tags:
             raise ValueError("no tags to add")
-        response = self._client.request(
-            "POST",
-            f"/contacts/{path_segment(contact_id)}/tags",
-            version=VERSION_2021_07_28,
-            json={"tags": list(tags)},
-            auth=self._auth,
-        )
+        response = self._request("POST", f"/contacts/{path_segment(contact_id)}/tags", json={"tags": list(tags)})
         return parse_response(response, TagsEnvelope).tags

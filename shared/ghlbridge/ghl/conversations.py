@@ -31,10 +31,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-import httpx
-
-from ghlbridge.ghl.client import VERSION_2021_04_15, GHLClient
+from ghlbridge.ghl.client import VERSION_2021_04_15
 from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resource import GHLResource
 from ghlbridge.ghl.resources_models import (
     CallStatus,
     ConversationSearchResult,
@@ -50,12 +49,10 @@ SEND_STATUS: Final = "pending"
 """`status` of a send: required by the HEAD spec (see the module docstring)."""
 
 
-class ConversationsAPI:
-    """Conversation calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+class ConversationsAPI(GHLResource):
+    """Conversation calls for one location (`GHLResource`)."""
 
-    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
-        self._client = client
-        self._auth = auth
+    version = VERSION_2021_04_15
 
     def send_email(
         self,
@@ -94,9 +91,7 @@ class ConversationsAPI:
                 "emailFrom": email_from,
             }
         )
-        response = self._client.request(
-            "POST", "/conversations/messages", version=VERSION_2021_04_15, json=body, auth=self._auth
-        )
+        response = self._request("POST", "/conversations/messages", json=body)
         return parse_response(response, SentMessage)
 
     def search_conversation(self, location_id: str, contact_id: str) -> str | None:
@@ -105,25 +100,15 @@ class ConversationsAPI:
         Only a conversation whose `contactId` is this contact counts, so a filter GHL ignored can
         never hand back another contact's conversation.
         """
-        response = self._client.request(
-            "GET",
-            "/conversations/search",
-            version=VERSION_2021_04_15,
-            params={"locationId": location_id, "contactId": contact_id},
-            auth=self._auth,
+        response = self._request(
+            "GET", "/conversations/search", params={"locationId": location_id, "contactId": contact_id}
         )
         found = parse_response(response, ConversationSearchResult).conversations
         return next((conversation.id for conversation in found if conversation.contactId == contact_id), None)
 
     def create_conversation(self, location_id: str, contact_id: str) -> str:
         """`POST /conversations/` (the trailing slash is the spec's path); returns the new id."""
-        response = self._client.request(
-            "POST",
-            "/conversations/",
-            version=VERSION_2021_04_15,
-            json={"locationId": location_id, "contactId": contact_id},
-            auth=self._auth,
-        )
+        response = self._request("POST", "/conversations/", json={"locationId": location_id, "contactId": contact_id})
         return parse_response(response, CreatedConversationEnvelope).conversation.id
 
     def log_outbound_call(
@@ -159,7 +144,5 @@ class ConversationsAPI:
                 "attachments": list(attachments) if attachments else None,
             }
         )
-        response = self._client.request(
-            "POST", "/conversations/messages/outbound", version=VERSION_2021_04_15, json=body, auth=self._auth
-        )
+        response = self._request("POST", "/conversations/messages/outbound", json=body)
         return parse_response(response, LoggedCall)

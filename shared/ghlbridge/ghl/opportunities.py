@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
-
-from ghlbridge.ghl.client import VERSION_2021_07_28, GHLClient
+from ghlbridge.ghl.client import VERSION_2021_07_28
 from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resource import GHLResource
 from ghlbridge.ghl.resources_models import (
     Opportunity,
     OpportunityCursor,
@@ -41,12 +40,10 @@ MAX_SEARCH_LIMIT = 100
 """The spec: "will allow maximum up to 100 and default will be 20"."""
 
 
-class OpportunitiesAPI:
-    """Opportunity calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+class OpportunitiesAPI(GHLResource):
+    """Opportunity calls for one location (`GHLResource`)."""
 
-    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
-        self._client = client
-        self._auth = auth
+    version = VERSION_2021_07_28
 
     def search(
         self,
@@ -76,27 +73,17 @@ class OpportunitiesAPI:
             "startAfter": after.startAfter if after else None,
             "startAfterId": after.startAfterId if after else None,
         }
-        response = self._client.request(
-            "GET", "/opportunities/search", version=VERSION_2021_07_28, params=present(query), auth=self._auth
-        )
+        response = self._request("GET", "/opportunities/search", params=present(query))
         return parse_response(response, OpportunityPage)
 
     def pipelines(self, location_id: str) -> list[Pipeline]:
         """`GET /opportunities/pipelines` (camelCase `locationId`, unlike search)."""
-        response = self._client.request(
-            "GET",
-            "/opportunities/pipelines",
-            version=VERSION_2021_07_28,
-            params={"locationId": location_id},
-            auth=self._auth,
-        )
+        response = self._request("GET", "/opportunities/pipelines", params={"locationId": location_id})
         return parse_response(response, PipelinesEnvelope).pipelines
 
     def get(self, opportunity_id: str) -> Opportunity:
         """`GET /opportunities/{id}`. Raises `GHLNotFoundError` for an unknown id."""
-        response = self._client.request(
-            "GET", f"/opportunities/{path_segment(opportunity_id)}", version=VERSION_2021_07_28, auth=self._auth
-        )
+        response = self._request("GET", f"/opportunities/{path_segment(opportunity_id)}")
         return parse_response(response, OpportunityEnvelope).opportunity
 
     def update(
@@ -130,11 +117,5 @@ class OpportunitiesAPI:
         )
         if not body:
             raise ValueError("nothing to update: give at least one field")
-        response = self._client.request(
-            "PUT",
-            f"/opportunities/{path_segment(opportunity_id)}",
-            version=VERSION_2021_07_28,
-            json=body,
-            auth=self._auth,
-        )
+        response = self._request("PUT", f"/opportunities/{path_segment(opportunity_id)}", json=body)
         return parse_response(response, OpportunityEnvelope).opportunity

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Final
 
-import httpx
-
-from ghlbridge.ghl.client import VERSION_2021_07_28, GHLClient
+from ghlbridge.ghl.client import VERSION_2021_07_28
 from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.resource import GHLResource
 from ghlbridge.ghl.resources_models import User, UserSearchPage
 
 PAGE_SIZE: Final = 100
@@ -24,12 +23,10 @@ MAX_PAGES: Final = 20
 """A bound on one listing (2,000 users): the iterator never runs away on a `count` that lies."""
 
 
-class UsersAPI:
-    """User calls for one location: `auth` is that location's `GHLAuth` (a bearer in tests)."""
+class UsersAPI(GHLResource):
+    """User calls for one location (`GHLResource`)."""
 
-    def __init__(self, client: GHLClient, auth: httpx.Auth) -> None:
-        self._client = client
-        self._auth = auth
+    version = VERSION_2021_07_28
 
     def location_users(self, *, company_id: str, location_id: str) -> list[User]:
         """Every user of the location (`GET /users/search?companyId&locationId`, all pages), deleted
@@ -38,9 +35,7 @@ class UsersAPI:
         for page in range(MAX_PAGES):
             query = {"companyId": company_id, "locationId": location_id, "skip": str(page * PAGE_SIZE),
                      "limit": str(PAGE_SIZE)}  # fmt: skip
-            response = self._client.request(
-                "GET", "/users/search", version=VERSION_2021_07_28, params=query, auth=self._auth
-            )
+            response = self._request("GET", "/users/search", params=query)
             answer = parse_response(response, UserSearchPage)
             found += answer.users
             total = answer.count if answer.count is not None else len(found)

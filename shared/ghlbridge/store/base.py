@@ -1,6 +1,6 @@
 """The token-store contract shared by the Supabase (PostgREST) store and the embedded SQLite store.
 
-Tokens cross this boundary already encrypted (`ghlbridge.crypto`): a store never sees plaintext.
+Tokens cross this boundary already encrypted (`ghlbridge.tokens.crypto`): a store never sees plaintext.
 Every operation that must be atomic is one call (one SQL function in Supabase, one transaction in
 SQLite), so two containers can never both hold a refresh lease or both consume an OAuth state.
 """
@@ -120,7 +120,7 @@ class Membership(BaseModel):
 
 MemberOutcome = Literal["created", "exists", "role_differs", "updated", "removed", "not_found", "forbidden",
                         "last_owner", "ghl_user_taken"]  # fmt: skip
-"""What a guarded member write did (see the `TokenStore` member operations for which can answer what)."""
+"""What a guarded member write did (see the `Store` member operations for which can answer what)."""
 
 
 class MemberChange(BaseModel):
@@ -177,12 +177,8 @@ class IdempotencyRecord(BaseModel):
     in_progress_expired: bool = False  # set by the store on a read: INPROGRESS past `in_progress_expires_at`
 
 
-class TokenStore(Protocol):
-    """The operations the app needs. All times are timezone-aware UTC datetimes (a naive one is
-    refused with ValueError). User ids are Supabase Auth user ids (UUIDs): writes refuse any
-    other string with ValueError; reads find nothing for it (`redeem_install_ticket`: None). The
-    guarded member writes never raise for one: such an actor is `forbidden`, and such a user (when
-    the actor may act) `not_found`, `put_member` included."""
+class InstallationStore(Protocol):
+    """Installations and their tokens: save, read, the refresh protocol, uninstall."""
 
     # --- installations -------------------------------------------------------------------
     def save_installation(self, inst: Installation) -> Installation:
@@ -267,6 +263,10 @@ class TokenStore(Protocol):
         Pending install tickets of the installation are void from then on (see `redeem_install_ticket`)."""
         ...
 
+
+class AccessStore(Protocol):
+    """Who may act on which location: members, and the install tickets that make the first owner."""
+
     # --- members -----------------------------------------------------------------------------
     def add_member(
         self, location_id: str, user_id: str, role: MemberRole, *, added_by: str | None = None
@@ -331,6 +331,14 @@ class TokenStore(Protocol):
         use the ticket up."""
         ...
 
+    def purge_install_tickets(self, limit: int) -> int:
+        """Install tickets that were used or have expired."""
+        ...
+
+
+class ReceiptStore(Protocol):
+    """What proves a request once: OAuth states and webhook receipts."""
+
     # --- OAuth states and webhook receipts ---------------------------------------------------
     def create_oauth_state(self, nonce: str, user_id: str, expires_at: datetime) -> None:
         """A nonce that exists already is left as it is: a state is never rebound to another user.
@@ -348,26 +356,21 @@ class TokenStore(Protocol):
         """True the first time this webhook id is seen, False for a replay."""
         ...
 
-    # --- purge (the daily PurgeFunction, `ghlbridge.purge`) -------------------------------------
+    # --- purge (the daily PurgeFunction, `ghlbridge.store.purge`) -------------------------------------
     # Each deletes at most `limit` rows (1 to `MAX_PURGE_BATCH`, else ValueError) of one kind that
     # the store's clock says are no longer needed, and returns how many it deleted. Rows another
     # transaction is writing at that moment are left for the next call.
-    def purge_idempotency_records(self, limit: int) -> int:
-        """Records whose `expires_at` has passed. An INPROGRESS record whose in-progress expiry has
-        passed but whose `expires_at` has not stays."""
-        ...
-
     def purge_oauth_states(self, limit: int) -> int:
         """OAuth states that were used or have expired."""
-        ...
-
-    def purge_install_tickets(self, limit: int) -> int:
-        """Install tickets that were used or have expired."""
         ...
 
     def purge_webhook_receipts(self, older_than_seconds: float, limit: int) -> int:
         """Webhook receipts received more than `older_than_seconds` (>= 0, else ValueError) ago."""
         ...
+
+
+class IdempotencyStore(Protocol):
+    """The idempotency records of the toolkit's writes (`ghlbridge.idempotency`)."""
 
     # --- idempotency records -------------------------------------------------------------------
     def put_idempotency_record(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
@@ -409,3 +412,16 @@ class TokenStore(Protocol):
     def delete_idempotency_record(self, key: str) -> bool:
         """Free the key, whatever its state. True if it existed."""
         ...
+
+    def purge_idempotency_records(self, limit: int) -> int:
+        """Records whose `expires_at` has passed. An INPROGRESS record whose in-progress expiry has
+        passed but whose `expires_at` has not stays."""
+        ...
+
+
+class Store(InstallationStore, AccessStore, ReceiptStore, IdempotencyStore, Protocol):
+    """The operations the app needs. All times are timezone-aware UTC datetimes (a naive one is
+    refused with ValueError). User ids are Supabase Auth user ids (UUIDs): writes refuse any
+    other string with ValueError; reads find nothing for it (`redeem_install_ticket`: None). The
+    guarded member writes never raise for one: such an actor is `forbidden`, and such a user (when
+    the actor may act) `not_found`, `put_member` included."""

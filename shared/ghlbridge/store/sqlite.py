@@ -211,7 +211,7 @@ def _installation(row: sqlite3.Row | None) -> Installation | None:
 
 
 class SQLiteStore:
-    """`TokenStore` in one SQLite file, safe to share between threads and processes.
+    """`Store` in one SQLite file, safe to share between threads and processes.
 
     `busy_timeout`: how long a write waits for another process's write before the store reports
     itself unavailable (`StoreUnavailableError`), as the Supabase store does when it times out.

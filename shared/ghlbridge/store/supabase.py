@@ -77,7 +77,7 @@ def _iso(when: datetime) -> str:
 
 
 class SupabaseStore:
-    """`TokenStore` over PostgREST RPC with the service-role key.
+    """`Store` over PostgREST RPC with the service-role key.
 
     Pass `http_client` to share a connection pool; the store then adds its response hook to it
     (idempotent, and it only looks at `/rest/v1/` answers) and does not close it. `timeout`

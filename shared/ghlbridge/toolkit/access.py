@@ -16,19 +16,15 @@ warm containers notice within the cache's lifetime.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ghlbridge import factories
 from ghlbridge.errors import CallerForbiddenError
 from ghlbridge.observability import logger
-from ghlbridge.settings import get_settings
 from ghlbridge.store import MemberRole, Membership
 
 if TYPE_CHECKING:
-    from ghlbridge.auth import Caller
     from ghlbridge.ghl import (  # PyJWT loads with the first caller check, not at import
         CalendarsAPI,
         ContactsAPI,
@@ -36,6 +32,7 @@ if TYPE_CHECKING:
         OpportunitiesAPI,
         UsersAPI,
     )
+    from ghlbridge.toolkit.context import Caller
 
 
 @dataclass(frozen=True)
@@ -56,52 +53,10 @@ class LocationClients:
         return self.member.ghl_user_id
 
 
-class MembershipCache:
-    """(user, location) -> (until, membership), per container; only memberships that hold."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self._ttl = ttl_seconds
-        self._entries: dict[tuple[str, str], tuple[float, Membership]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, user_id: str, location_id: str, *, fresh: bool = False) -> Membership | None:
-        """The membership, from the cache unless `fresh` (then from the store, and remembered)."""
-        key = (user_id, location_id)
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and not fresh and hit[0] > time.monotonic():
-            return hit[1]
-        found = factories.get_store().get_membership(location_id, user_id)
-        with self._lock:
-            if found is None:
-                self._entries.pop(key, None)
-            else:
-                self._entries[key] = (time.monotonic() + self._ttl, found)
-        return found
-
-    def forget(self, user_id: str, location_id: str) -> None:
-        with self._lock:
-            self._entries.pop((user_id, location_id), None)
-
-
-_cache_lock = threading.Lock()
-_cache: tuple[object, MembershipCache] | None = None
-
-
-def membership_cache() -> MembershipCache:
-    """The container's cache, rebuilt when the settings are (tests reset them with `factories.reset()`)."""
-    global _cache
-    settings = get_settings()
-    with _cache_lock:
-        if _cache is None or _cache[0] is not settings:
-            _cache = (settings, MembershipCache(settings.membership_cache_seconds))
-        return _cache[1]
-
-
 def membership(caller: Caller, location_id: str, *, fresh: bool = False) -> Membership:
     """The caller's membership of the location, or 403 `forbidden`. `fresh`: read from the store
     (for decisions about the team itself: a just-promoted owner must not wait for the cache)."""
-    found = membership_cache().get(caller.user_id, location_id, fresh=fresh)
+    found = factories.get_membership_cache().get(caller.user_id, location_id, fresh=fresh)
     if found is None:
         logger.info("Caller is not a member of the location", extra={"location_id": location_id})
         raise CallerForbiddenError("You are not a member of this location")
@@ -119,7 +74,7 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
     # Imported here, not at module import: the resource models and the token machinery load with
     # the first request that needs GHL, not with every cold start (validation errors never do).
     from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI, UsersAPI
-    from ghlbridge.tokens import GHLAuth
+    from ghlbridge.tokens.provider import GHLAuth
 
     auth = GHLAuth(factories.get_token_provider(), location_id)
     client = factories.get_ghl_client()

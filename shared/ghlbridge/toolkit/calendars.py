@@ -19,15 +19,15 @@ from zoneinfo import ZoneInfo
 
 from ghlbridge import ghl
 from ghlbridge.errors import RequestInvalidError, field_problem
+from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit.access import open_location
-from ghlbridge.toolkit.idempotent import IdempotentWrite
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, Calendar, CalendarPage, FreeSlots
-from ghlbridge.toolkit.resolver import Outcome, RequestContext
 
 MAX_DAYS_APART: Final = 31
 _MS: Final = timedelta(milliseconds=1)
-_BOOK = IdempotentWrite("appointments.book", "POST /locations/{locationId}/appointments")
+_BOOK = IdempotentWrite("appointments.book")
 
 
 def list_calendars(ctx: RequestContext, location_id: str) -> CalendarPage:
@@ -62,10 +62,10 @@ def free_slots(
     return FreeSlots(timezone=timezone, slots=list(dict.fromkeys(slots)))
 
 
-def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) -> Outcome:
+def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) -> WriteAnswer:
     clients = open_location(ctx.caller, location_id)
 
-    def send() -> Outcome:
+    def send() -> WriteAnswer:
         created = clients.calendars.book_appointment(
             location_id=location_id,
             calendar_id=appointment.calendar_id,
@@ -75,7 +75,7 @@ def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) 
             title=appointment.title,
             assigned_user_id=appointment.assigned_user_id or clients.ghl_user_id,
         )
-        return Outcome(201, _appointment(created).model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, _appointment(created).model_dump(mode="json"))
 
     request = {"body": appointment.model_dump(mode="json", by_alias=True)}
     return _BOOK.run(ctx, location_id=location_id, request=request, send=send)

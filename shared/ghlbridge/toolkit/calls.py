@@ -19,31 +19,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ghlbridge import api
+from ghlbridge import error_table
+from ghlbridge.idempotency.writes import IdempotentWrite, is_outcome_unknown
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit.access import LocationClients, open_location
-from ghlbridge.toolkit.idempotent import IdempotentWrite, is_outcome_unknown
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.models.calls import CallLogCreate, CallMessage, LoggedCall
 from ghlbridge.toolkit.models.contacts import Note
-from ghlbridge.toolkit.resolver import Outcome, RequestContext
 
 if TYPE_CHECKING:
-    from ghlbridge.auth import Caller
+    from ghlbridge.toolkit.context import Caller
 
-_LOG_CALL = IdempotentWrite("calls.log", "POST /locations/{locationId}/contacts/{contactId}/calls")
+_LOG_CALL = IdempotentWrite("calls.log")
 
 
-def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallLogCreate) -> Outcome:
+def log_call(ctx: RequestContext, location_id: str, contact_id: str, call: CallLogCreate) -> WriteAnswer:
     clients = open_location(ctx.caller, location_id)
     provider_id = get_settings().ghl_call_provider_id
 
-    def send() -> Outcome:
+    def send() -> WriteAnswer:
         note = clients.contacts.create_note(
             contact_id, body=note_body(call, ctx.caller), title=note_title(call), user_id=clients.ghl_user_id
         )
         message = _call_message(clients, ctx, contact_id, call, provider_id)
         answer = LoggedCall(note=Note.from_ghl(note), call_message=message)
-        return Outcome(201, answer.model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, answer.model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": call.model_dump(mode="json", by_alias=True)}
     return _LOG_CALL.run(ctx, location_id=location_id, request=request, send=send)
@@ -109,10 +109,10 @@ def _call_message(
 
 def _failed(exc: Exception, ctx: RequestContext, *, unknown: bool) -> CallMessage:
     """A Call message that did not go through is reported, not raised: the note is already written."""
-    reply = api.describe(exc)
-    api.log_error(exc, reply)
+    reply = error_table.describe(exc)
+    error_table.log_error(exc, reply)
     return CallMessage(
         status="unknown" if unknown else "failed",
         reason="GHL did not confirm the Call message" if unknown else "The Call message could not be added",
-        error=api.error_body(reply, ctx.request_id)["error"],
+        error=error_table.error_body(reply, ctx.request_id)["error"],
     )

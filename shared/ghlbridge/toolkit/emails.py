@@ -8,20 +8,20 @@ is used, as before."""
 
 from __future__ import annotations
 
+from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.observability import logger
 from ghlbridge.toolkit.access import LocationClients, open_location
-from ghlbridge.toolkit.idempotent import IdempotentWrite
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.models.emails import EmailCreate, SentEmail
-from ghlbridge.toolkit.resolver import Outcome, RequestContext
 
-_SEND_EMAIL = IdempotentWrite("emails.send", "POST /locations/{locationId}/contacts/{contactId}/emails")
+_SEND_EMAIL = IdempotentWrite("emails.send")
 
 
-def send_email(ctx: RequestContext, location_id: str, contact_id: str, email: EmailCreate) -> Outcome:
+def send_email(ctx: RequestContext, location_id: str, contact_id: str, email: EmailCreate) -> WriteAnswer:
     """To the contact's primary address (GHL's rule), from the location's default sender."""
     clients = open_location(ctx.caller, location_id)
 
-    def send() -> Outcome:
+    def send() -> WriteAnswer:
         sent = clients.conversations.send_email(
             email_from=sender(clients),
             contact_id=contact_id,
@@ -33,7 +33,7 @@ def send_email(ctx: RequestContext, location_id: str, contact_id: str, email: Em
             reply_message_id=email.reply_to_message_id,
         )
         answer = SentEmail(message_id=sent.messageId, conversation_id=sent.conversationId)
-        return Outcome(201, answer.model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, answer.model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": email.model_dump(mode="json", by_alias=True)}
     return _SEND_EMAIL.run(ctx, location_id=location_id, request=request, send=send)

@@ -1,4 +1,5 @@
-"""A per-container cache of one kind of location data (pipelines, users), for a few minutes.
+"""Per-container caches: one kind of location data (pipelines, users) for a few minutes
+(`LocationCache`), and the memberships that hold (`MembershipCache`).
 
 Why: every GHL call counts against the location's rate limit (100 per 10 s), and these lists change
 rarely. Why per container and short: nothing to invalidate. A lookup that misses in a cached copy
@@ -14,6 +15,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ghlbridge.store import Membership
 
 MAX_LOCATIONS = 256
 """Locations one container keeps entries for (least recently fetched dropped first)."""
@@ -43,3 +48,43 @@ class LocationCache[T]:
                 while len(self._entries) > MAX_LOCATIONS:
                     self._entries.popitem(last=False)
         return value, True
+
+
+class MembershipCache:
+    """(user, location) -> (until, membership), per container; only memberships that hold.
+
+    `read(location_id, user_id)` is the store's `get_membership`. A refusal is never remembered (a
+    new member can work at once); `forget` drops an entry at once (a removal through this container).
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        read: Callable[[str, str], Membership | None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._read = read
+        self._clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, Membership]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str, location_id: str, *, fresh: bool = False) -> Membership | None:
+        """The membership, from the cache unless `fresh` (then from the store, and remembered)."""
+        key = (user_id, location_id)
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and not fresh and hit[0] > self._clock():
+            return hit[1]
+        found = self._read(location_id, user_id)
+        with self._lock:
+            if found is None:
+                self._entries.pop(key, None)
+            else:
+                self._entries[key] = (self._clock() + self._ttl, found)
+        return found
+
+    def forget(self, user_id: str, location_id: str) -> None:
+        with self._lock:
+            self._entries.pop((user_id, location_id), None)

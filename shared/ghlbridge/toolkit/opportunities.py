@@ -19,6 +19,8 @@ from ghlbridge import ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
+from ghlbridge.toolkit.context import RequestContext
+from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
 from ghlbridge.toolkit.models.contacts import Contact, Note
 from ghlbridge.toolkit.models.opportunities import (
     OPPORTUNITY_STATUSES,
@@ -27,8 +29,6 @@ from ghlbridge.toolkit.models.opportunities import (
     PipelinePage,
     StageChange,
 )
-from ghlbridge.toolkit.params import DEFAULT_LIMIT
-from ghlbridge.toolkit.resolver import RequestContext
 
 if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
     from ghlbridge.ghl.resources_models import OpportunitySearchStatus

@@ -6,14 +6,11 @@ lookup that misses asks GHL again once (`Pipelines.fresh` tells whether the copy
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from ghlbridge import ghl
-from ghlbridge.settings import Settings, get_settings
+from ghlbridge import factories, ghl
 from ghlbridge.toolkit.access import LocationClients
-from ghlbridge.toolkit.location_cache import LocationCache
 from ghlbridge.toolkit.models.opportunities import Pipeline, PipelinePage, Stage
 
 
@@ -44,20 +41,6 @@ class Pipelines:
         return {(p.id, s.id): (p.name, s.name) for p in self.items for s in p.stages}
 
 
-_lock = threading.Lock()
-_cache: tuple[Settings, LocationCache[Pipelines]] | None = None
-
-
-def pipeline_cache() -> LocationCache[Pipelines]:
-    """The container's cache, rebuilt when the settings are (tests reset them with `factories.reset()`)."""
-    global _cache
-    settings = get_settings()
-    with _lock:
-        if _cache is None or _cache[0] is not settings:
-            _cache = (settings, LocationCache(settings.pipelines_cache_seconds))
-        return _cache[1]
-
-
 def load(clients: LocationClients, *, refresh: bool = False) -> Pipelines:
     """The location's pipelines: from the cache (the same object while it lasts, so its name index
     is built once), or from GHL (`refresh`: from GHL in any case)."""
@@ -66,7 +49,7 @@ def load(clients: LocationClients, *, refresh: bool = False) -> Pipelines:
     def fetch() -> Pipelines:
         return Pipelines(tuple(clients.opportunities.pipelines(location_id)), fresh=False)
 
-    found, fresh = pipeline_cache().get(location_id, fetch, refresh=refresh)
+    found, fresh = factories.get_pipeline_cache().get(location_id, fetch, refresh=refresh)
     return replace(found, fresh=True) if fresh else found
 
 

@@ -3,7 +3,7 @@
 - Anyone who is a member may list the members. Adding, changing a role and removing others are an
   owner's; a member may leave (remove themself). The last owner can neither leave nor be demoted or
   removed (409 `last_owner`). The owner check and the last-owner rule are decided again inside the
-  store's transaction (`TokenStore.put_member` & co.), so two owners racing cannot both win; the
+  store's transaction (`Store.put_member` & co.), so two owners racing cannot both win; the
   route's own check reads the caller's membership fresh from the store (not the cache: a member
   promoted a second ago is an owner now) and only answers early.
 - A removed or demoted member is forgotten by this container's membership cache at once; other warm
@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from ghlbridge import factories
@@ -31,10 +30,8 @@ from ghlbridge.errors import (
     ResourceNotFoundError,
     field_problem,
 )
-from ghlbridge.settings import Settings, get_settings
 from ghlbridge.store import MemberChange, MemberRole, Membership
-from ghlbridge.toolkit.access import LocationClients, membership, membership_cache, open_location, require_owner
-from ghlbridge.toolkit.location_cache import LocationCache
+from ghlbridge.toolkit.access import LocationClients, membership, open_location, require_owner
 from ghlbridge.toolkit.models.team import (
     GhlUser,
     GhlUserPage,
@@ -47,8 +44,7 @@ from ghlbridge.toolkit.models.team import (
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
-    from ghlbridge.auth import Caller
-    from ghlbridge.toolkit.resolver import RequestContext
+    from ghlbridge.toolkit.context import Caller, RequestContext
 
 
 def member(found: Membership) -> Member:
@@ -82,14 +78,14 @@ def update_member(ctx: RequestContext, location_id: str, user_id: str, body: Mem
     if body.role is not None:
         require_owner(caller)
         found = _settled(store.set_member_role(location_id, ctx.caller.user_id, user_id, MemberRole(body.role)))
-        membership_cache().forget(user_id, location_id)
+        factories.get_membership_cache().forget(user_id, location_id)
     if body.links:
         if caller.role is not MemberRole.OWNER and not is_self:
             raise CallerForbiddenError("Only an owner can link another member to a GHL user")
         if body.ghl_user_id is not None:
             _check_link(ctx.caller, location_id, body.ghl_user_id, by_owner=caller.role is MemberRole.OWNER)
         found = _settled(store.link_member(location_id, ctx.caller.user_id, user_id, body.ghl_user_id))
-        membership_cache().forget(user_id, location_id)
+        factories.get_membership_cache().forget(user_id, location_id)
     assert found is not None  # the body names a role or a link (MemberUpdate)
     return member(found)
 
@@ -99,7 +95,7 @@ def remove_member(ctx: RequestContext, location_id: str, user_id: str) -> None:
     if not _same_user(user_id, ctx.caller.user_id):
         require_owner(caller)
     _settled(factories.get_store().remove_member(location_id, ctx.caller.user_id, user_id))
-    membership_cache().forget(user_id, location_id)
+    factories.get_membership_cache().forget(user_id, location_id)
 
 
 def list_users(ctx: RequestContext, location_id: str) -> GhlUserPage:
@@ -108,19 +104,6 @@ def list_users(ctx: RequestContext, location_id: str) -> GhlUserPage:
 
 
 # --- the location's GHL users ------------------------------------------------------------------
-
-_lock = threading.Lock()
-_cache: tuple[Settings, LocationCache[tuple[ghl.User, ...]]] | None = None
-
-
-def users_cache() -> LocationCache[tuple[ghl.User, ...]]:
-    """The container's cache, rebuilt when the settings are (tests reset them with `factories.reset()`)."""
-    global _cache
-    settings = get_settings()
-    with _lock:
-        if _cache is None or _cache[0] is not settings:
-            _cache = (settings, LocationCache(settings.users_cache_seconds))
-        return _cache[1]
 
 
 def location_users(clients: LocationClients, *, refresh: bool = False) -> tuple[ghl.User, ...]:
@@ -131,7 +114,7 @@ def location_users(clients: LocationClients, *, refresh: bool = False) -> tuple[
         company_id = factories.get_token_provider().company_id(location_id) or ""
         return tuple(clients.users.location_users(company_id=company_id, location_id=location_id))
 
-    return users_cache().get(location_id, fetch, refresh=refresh)[0]
+    return factories.get_users_cache().get(location_id, fetch, refresh=refresh)[0]
 
 
 def ghl_user(clients: LocationClients, ghl_user_id: str | None) -> ghl.User | None:

@@ -42,6 +42,8 @@ EMAIL_TEXT_MAX = 100_000
 RECIPIENTS_MAX = 10
 EMAIL_ADDRESS_MAX = 254
 APPOINTMENT_MAX = timedelta(hours=24)
+DEFAULT_LIMIT = 20  # items per page when the caller does not say
+MAX_LIMIT = 100  # GHL's search maximum
 
 # The WHATWG (HTML form) e-mail grammar, with a dot required in the domain.
 _EMAIL = re.compile(

@@ -1,24 +1,15 @@
-"""What every HTTP function shares: the resolver, the caller's identity, and the one table that
-turns errors into JSON responses.
+"""The HTTP edge every function shares: the resolver, the caller's identity, the body checks, and
+the answers of the one error table (`ghlbridge.error_table`) as JSON responses.
 
-Error envelope: `{"error": {"code", "message", "requestId", "details"?}}`. Messages are ours, never
-a token, secret, code or JWT; GHL errors keep GHL's traceId, status and (credential-redacted)
-messages, so a caller can tell what GHL refused.
-
-`describe` IS the table: every error type → (status, code, message, details). The resolver's one
-exception handler answers with it, and the toolkit uses the same function for the errors it must
-return rather than raise (an outcome stored under an Idempotency-Key, a step that failed after a
-write succeeded), so no status is chosen anywhere else. Errors of Powertools' idempotency utility
-never get here: `ghlbridge.toolkit.idempotent` turns them into `AppError`s at that boundary, so this
-module (imported by every function) never imports that package.
+`describe` is the one table (`ghlbridge.error_table.describe`) plus the request errors only the
+HTTP framework raises. Errors of Powertools' idempotency utility never get here:
+`ghlbridge.idempotency.writes` turns them into `AppError`s at that boundary.
 """
 
 from __future__ import annotations
 
 import binascii
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -29,51 +20,23 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
+from ghlbridge import error_table, factories
+from ghlbridge.error_table import ErrorReply, error_body, log_error
 from ghlbridge.errors import (
-    NOT_FOUND_MESSAGE,
-    AppError,
     PayloadTooLargeError,
     RequestInvalidError,
-    ResourceNotFoundError,
-    TokenRefreshError,
     UnsupportedMediaTypeError,
     field_problem,
 )
-from ghlbridge.ghl.errors import (
-    GHLError,
-    GHLNotFoundError,
-    GHLRateLimitError,
-    GHLRejectedError,
-    GHLScopeError,
-    GHLSlotUnavailableError,
-    GHLStatusError,
-    GHLTimeoutError,
-    GHLTransportError,
-)
-from ghlbridge.observability import logger
+from ghlbridge.http import powertools_patches
 from ghlbridge.settings import get_settings
-from ghlbridge.store import StoreUnavailableError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-    from ghlbridge.auth import Caller
-
-DEFAULT_RETRY_AFTER_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class ErrorReply:
-    """What a caller is told about one error."""
-
-    status: int
-    code: str
-    message: str
-    details: Any = None
-    headers: Mapping[str, str] | None = None
-
+    from ghlbridge.toolkit.context import Caller
 
 MAX_BODY_BYTES = 64 * 1024
 """Bodies of the non-toolkit routes that read one (`POST /oauth/complete`: a ticket) are small."""
@@ -97,64 +60,20 @@ def make_resolver(*, validate: bool = False) -> APIGatewayHttpResolver:
     parameters (400 `invalid_request` otherwise) and documents them, after `check_body`."""
     app = APIGatewayHttpResolver(enable_validation=validate)
     if validate:
-        app._request_validation_middleware = _ReadableBodyThenValidate()  # the documented subclass hook
+        powertools_patches.use_request_validation(app, _ReadableBodyThenValidate())
     register_error_handlers(app)
     return app
 
 
 def describe(exc: Exception) -> ErrorReply:
-    """The one table: the status, code and message a caller gets for an error."""
-    if isinstance(exc, TokenRefreshError) and exc.retry_after is not None:
-        headers = {"Retry-After": str(exc.retry_after)}  # when the refresher knows a new attempt can go through
-        return ErrorReply(exc.status, exc.code, exc.message, exc.details, headers)
-    if isinstance(exc, AppError):
-        return ErrorReply(exc.status, exc.code, exc.message, exc.details)
+    """The one table (`ghlbridge.error_table.describe`), plus the request errors only the HTTP
+    framework raises (Powertools' validation and media type)."""
     if isinstance(exc, RequestValidationError):
         message = "The request is invalid: details names each problem"
         return ErrorReply(400, "invalid_request", message, field_errors(exc.errors()))
     if isinstance(exc, RequestUnsupportedContentType):
         return ErrorReply(415, "unsupported_media_type", "Send the request body as application/json")
-    if isinstance(exc, GHLError):
-        return _describe_ghl(exc)
-    if isinstance(exc, StoreUnavailableError):
-        return ErrorReply(503, "store_unavailable", "The token store is unavailable; retry later")
-    from ghlbridge.secrets import SecretsUnavailableError  # only an error path pays for the import
-
-    if isinstance(exc, SecretsUnavailableError):
-        return ErrorReply(503, "secrets_unavailable", "The app's secrets are unavailable; retry later")
-    return ErrorReply(500, "internal_error", "Something went wrong on our side")
-
-
-def _describe_ghl(exc: GHLError) -> ErrorReply:
-    """GHL's answer as ours; the classes come from `ghlbridge.ghl.errors.make_status_error`, and the
-    rules with the GHL bodies they rely on are in `docs/ghl-errors.md`."""
-    if isinstance(exc, GHLNotFoundError):
-        # A 404, a 400 "<What> not found", another location's record (403): one answer for all,
-        # so a caller cannot tell whether an id exists in another location.
-        return describe(ResourceNotFoundError(NOT_FOUND_MESSAGE))
-    details: dict[str, Any] = {"ghlTraceId": exc.trace_id} if exc.trace_id else {}
-    if isinstance(exc, GHLStatusError):
-        details = {"ghlStatus": exc.status, "ghlMessages": exc.messages} | details
-    found = details or None  # `GhlDetails`: what GHL said, as far as it said anything
-    if isinstance(exc, GHLSlotUnavailableError | GHLRejectedError):  # `GhlRejection`: all three, always
-        rejection = {"ghlStatus": exc.status, "ghlMessages": exc.messages, "ghlTraceId": exc.trace_id}
-        if isinstance(exc, GHLSlotUnavailableError):
-            return ErrorReply(409, "slot_unavailable", "The slot is no longer available; pick another one", rejection)
-        return ErrorReply(422, "ghl_rejected", "GHL refused the request; details.ghlMessages says why", rejection)
-    if isinstance(exc, GHLScopeError):
-        # The installation predates a scope this call needs: only a reinstall grants it.
-        reason = {"reason": "missing_scope", "authorize": "GET /oauth/authorize"}
-        return ErrorReply(409, "reauthorization_required", "The GHL installation lacks a scope; reinstall it", reason)
-    if isinstance(exc, GHLRateLimitError):
-        retry_after = str(math.ceil(exc.retry_after or DEFAULT_RETRY_AFTER_SECONDS))
-        message = "GHL's rate limit was hit; retry later"
-        return ErrorReply(429, "rate_limited", message, found, {"Retry-After": retry_after})
-    if isinstance(exc, GHLTimeoutError):
-        return ErrorReply(504, "ghl_timeout", "GHL did not answer in time", found)
-    if isinstance(exc, GHLTransportError):
-        return ErrorReply(502, "ghl_unreachable", "GHL could not be reached", found)
-    status = f" ({exc.status})" if exc.status else ""
-    return ErrorReply(502, "ghl_error", f"GHL answered with an error{status}", found)
+    return error_table.describe(exc)
 
 
 def field_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
@@ -170,14 +89,6 @@ def field_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
         message = "The body is not valid JSON" if error.get("type") == "json_invalid" else error.get("msg")
         problems.append(field_problem(where, field or None, error.get("type"), message))
     return problems
-
-
-def error_body(reply: ErrorReply, request_id: str | None) -> dict[str, Any]:
-    """The envelope `{"error": {...}}` of `reply`."""
-    body: dict[str, Any] = {"code": reply.code, "message": reply.message, "requestId": request_id}
-    if reply.details is not None:
-        body["details"] = reply.details
-    return {"error": body}
 
 
 def error_response(
@@ -204,19 +115,6 @@ def request_id(app: APIGatewayHttpResolver) -> str | None:
         return None
 
 
-def log_error(exc: Exception, reply: ErrorReply) -> None:
-    """One log line per refused or failed request: ids and classes, never payloads."""
-    fields: dict[str, Any] = {"code": reply.code, "status": reply.status, "error": type(exc).__name__}
-    if isinstance(exc, GHLError):
-        logger.warning("GHL error", extra=fields | {"ghl_status": exc.status, "trace_id": exc.trace_id})
-    elif reply.status == 500:
-        logger.exception("Unhandled error", extra=fields)
-    elif reply.status == 503:
-        logger.error("Dependency unavailable", extra=fields)
-    else:
-        logger.info("Request refused", extra=fields)
-
-
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     """Every error goes through `describe`, the one place where an error type becomes an HTTP status."""
 
@@ -233,9 +131,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
 def current_caller(app: APIGatewayHttpResolver) -> Caller:
     """The authenticated Supabase user of this request (401 otherwise)."""
-    from ghlbridge.auth import verify_caller  # PyJWT: only functions with caller routes pay for it
-
-    return verify_caller(app.current_event.headers.get("authorization"))
+    return factories.get_verified_callers().verify(app.current_event.headers.get("authorization"))
 
 
 def callback_url(app: APIGatewayHttpResolver) -> str:

@@ -39,9 +39,9 @@ from ghlbridge.encoding import unb64
 from ghlbridge.errors import AppError, PayloadTooLargeError, RequestInvalidError, WebhookSignatureError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
-from ghlbridge.store.base import InstallationStatus, TokenStore
+from ghlbridge.store.base import InstallationStatus, Store
 
-Outcome = Literal["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"]
+WebhookOutcome = Literal["uninstalled", "acknowledged", "duplicate", "superseded", "ignored"]
 _BAD_SIGNATURE = "Webhook signature is missing or invalid."
 
 
@@ -94,7 +94,7 @@ class WebhookResult(BaseModel):
 
     webhook_id: str
     type: str | None
-    outcome: Outcome
+    outcome: WebhookOutcome
 
 
 # GHL's app webhooks are small JSON objects; anything far larger is refused before the signature
@@ -106,7 +106,7 @@ def receive(
     raw_body: bytes,
     headers: Mapping[str, str],
     *,
-    store: Callable[[], TokenStore] | None = None,
+    store: Callable[[], Store] | None = None,
     now: datetime | None = None,
 ) -> WebhookResult:
     """The whole webhook route: verify, parse, and only then build the store and handle.
@@ -174,7 +174,7 @@ def parse_event(raw_body: bytes, *, now: datetime) -> WebhookEvent:
     raise RequestInvalidError("Webhook body is missing or has invalid fields.", details=problems)
 
 
-def handle_event(event: WebhookEvent, store: TokenStore) -> WebhookResult:
+def handle_event(event: WebhookEvent, store: Store) -> WebhookResult:
     """Act on a verified, fresh event once per webhookId.
 
     The store has no read-only "seen this webhookId?"; `record_webhook` is the check and the
@@ -197,13 +197,13 @@ def handle_event(event: WebhookEvent, store: TokenStore) -> WebhookResult:
     return _result(event, outcome)
 
 
-def _uninstall(event: WebhookEvent, store: TokenStore) -> Outcome:
+def _uninstall(event: WebhookEvent, store: Store) -> WebhookOutcome:
     target = event.location_id or event.company_id
     if not target:
         raise RequestInvalidError("UNINSTALL webhook names neither locationId nor companyId.")
     current = store.get_installation(target)
     if current is None:
-        outcome: Outcome = "acknowledged"  # nothing of ours to remove
+        outcome: WebhookOutcome = "acknowledged"  # nothing of ours to remove
     elif (
         current.status is InstallationStatus.ACTIVE
         and current.installed_at is not None
@@ -272,5 +272,5 @@ def _log_ids(event: WebhookEvent) -> dict[str, Any]:
     }
 
 
-def _result(event: WebhookEvent, outcome: Outcome) -> WebhookResult:
+def _result(event: WebhookEvent, outcome: WebhookOutcome) -> WebhookResult:
     return WebhookResult(webhook_id=event.webhook_id, type=event.type, outcome=outcome)

@@ -3,7 +3,8 @@
 Powertools validation is on (`enable_validation=True`): path, query, header and body parameters are
 parsed into the declared types and models before a route runs, and the OpenAPI document is generated
 from the same declarations. Its request-validation middleware runs FIRST in Powertools' stack, so
-the toolkit resolver replaces it with one that does three cheap checks before validating:
+the toolkit resolver replaces it (`ghlbridge.http.powertools_patches`, with every other reach into
+Powertools' private parts) with one that does three cheap checks before validating:
 
 1. the caller's Supabase JWT (401), so nobody learns anything about a route without one;
 2. the body size (413), so a huge body is refused before it is parsed;
@@ -15,36 +16,33 @@ Membership (403) is checked next, by the layer (`access.open_location`), before 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.middlewares import openapi_validation
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
     OpenAPIResponseValidationMiddleware,
 )
 from pydantic import BaseModel
 
-from ghlbridge import api
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
 )
+from ghlbridge.http import powertools_patches, resolver
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-    from aws_lambda_powertools.event_handler.openapi.compat import ModelField
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
-    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from ghlbridge.auth import Caller
+    from ghlbridge.toolkit.context import Caller
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Request bodies above 1 MiB are refused (413) unparsed; the largest valid one, an e-mail with
 500,000 characters of HTML, fits even JSON-escaped."""
 REPLAYED_HEADER: Final = "Idempotency-Replayed"
 
-# Error codes each kind of route can answer with (documented per route, see `ghlbridge.apidoc`).
+# Error codes each kind of route can answer with (documented per route, see `ghlbridge.http.document`).
 _ACCESS = (
     "invalid_request",
     "unauthenticated",
@@ -73,25 +71,6 @@ REPLAY_HEADERS: Final[dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """Who is asking, and what the layer needs of the invocation."""
-
-    caller: Caller
-    request_id: str | None
-    lambda_context: LambdaContext | None = field(default=None, repr=False)
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer of a write: what is stored under its Idempotency-Key and replayed."""
-
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
 class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
     """Caller (401), body size (413) and Idempotency-Key presence (400), then Powertools' validation."""
 
@@ -101,41 +80,16 @@ class _CheckThenValidate(OpenAPIRequestValidationMiddleware):
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
         assert isinstance(app, APIGatewayHttpResolver)
-        app.context["caller"] = api.current_caller(app)  # cleared by Powertools after each request
+        app.context["caller"] = resolver.current_caller(app)  # cleared by Powertools after each request
         event = app.current_event
-        api.check_body(event, MAX_BODY_BYTES)
+        resolver.check_body(event, MAX_BODY_BYTES)
         method = event.request_context.http.method
         if self._keyed_posts and method == "POST" and not (event.headers.get("idempotency-key") or "").strip():
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
         return super().handler(app, next_middleware)
 
 
-def _remember_scalar_checks() -> None:
-    """Make Powertools ask once per parameter whether it is a scalar, not on every request.
-
-    Its request validation calls `is_scalar_field` for every declared query and header parameter of
-    the route on every request, and the answer (a walk over the parameter's type annotation) can
-    only change when the route does. On the opportunity search (seven query parameters) that walk
-    took about 50 µs a request, an eighth of the warm time spent outside GHL. The check is pure, so remembering it per
-    parameter object changes nothing else; `tests/toolkit/test_resolver.py` checks that the
-    patched name still exists and answers as Powertools' own.
-    """
-    check = openapi_validation.is_scalar_field  # type: ignore[attr-defined]  # imported there, not exported
-    if getattr(check, "remembered", False):
-        return
-    known: dict[int, tuple[ModelField, bool]] = {}
-
-    def is_scalar_field(field: ModelField) -> bool:
-        hit = known.get(id(field))
-        if hit is None or hit[0] is not field:
-            hit = known[id(field)] = (field, check(field))
-        return hit[1]
-
-    is_scalar_field.remembered = True  # type: ignore[attr-defined]
-    openapi_validation.is_scalar_field = is_scalar_field  # type: ignore[attr-defined]
-
-
-_remember_scalar_checks()
+powertools_patches.remember_scalar_checks()  # Powertools' per-request scalar checks, remembered
 
 
 class _SerializeAnswer(OpenAPIResponseValidationMiddleware):
@@ -168,20 +122,23 @@ class ToolkitResolver(APIGatewayHttpResolver):
 
     def __init__(self, *, keyed_posts: bool = True) -> None:
         super().__init__(enable_validation=True)
-        self._request_validation_middleware = _CheckThenValidate(keyed_posts=keyed_posts)
-        self._response_validation_middleware = _SerializeAnswer()
+        powertools_patches.use_request_validation(self, _CheckThenValidate(keyed_posts=keyed_posts))
+        powertools_patches.use_response_validation(self, _SerializeAnswer())
 
 
-def make_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
+def make_toolkit_resolver(*, keyed_posts: bool = True) -> ToolkitResolver:
     app = ToolkitResolver(keyed_posts=keyed_posts)
-    api.register_error_handlers(app)
+    resolver.register_error_handlers(app)
     return app
 
 
 def request_context(app: APIGatewayHttpResolver, idempotency_key: str | None = None) -> RequestContext:
     """This request's context; the caller was authenticated before validation (`_CheckThenValidate`)."""
     caller: Caller = app.context["caller"]
-    return RequestContext(caller, api.request_id(app), app.lambda_context, idempotency_key)
+    event = app.current_event
+    route = event.route_key or f"{event.request_context.http.method} {event.raw_path}"
+    declared = app.context["_route"].status_code  # the one statement of the route's success status
+    return RequestContext(caller, resolver.request_id(app), route, declared, app.lambda_context, idempotency_key)
 
 
 def written(body: str) -> Response[Any]:
@@ -189,7 +146,7 @@ def written(body: str) -> Response[Any]:
     return Response(200, content_types.APPLICATION_JSON, body)
 
 
-def respond(outcome: Outcome) -> Response[dict[str, Any]]:
+def respond(outcome: WriteAnswer) -> Response[dict[str, Any]]:
     """The HTTP answer of a write's outcome (fresh or replayed)."""
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     return Response(outcome.status, content_types.APPLICATION_JSON, outcome.body, headers=headers)

@@ -4,7 +4,7 @@
 token is fresh and was read from the store less than `CACHE_SECONDS` ago (so a warm container
 stops using the token of an uninstalled installation within a minute), and otherwise asks the store
 once (`get_token_source`: the location's own installation, else the agency installation that
-approved it) and refreshes (through `ghlbridge.refresh.Refresher`) within `leeway` of expiry. For a
+approved it) and refreshes (through `ghlbridge.tokens.refresh.Refresher`) within `leeway` of expiry. For a
 location reached through an agency (Company) installation it mints a location token with
 `POST /oauth/locationToken` and caches it like the others (such tokens carry no refresh token).
 
@@ -30,8 +30,8 @@ from ghlbridge.errors import InstallationNotFoundError
 from ghlbridge.ghl.errors import GHLTokenRejectedError, rejects_token
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.refresh import AccessToken, Clock, Refresher, utcnow
 from ghlbridge.store import Installation, InstallationKind
+from ghlbridge.tokens.refresh import AccessToken, Clock, Refresher, utcnow
 
 CACHE_SECONDS: Final = 60.0
 """How long a container uses a token without asking the store again (uninstalls take effect within it)."""

@@ -2,7 +2,7 @@
 
 The moment GHL answers a refresh, the old refresh token is dead. If the store then refuses the new
 pair (down, timing out), the pair is parked here, still encrypted, and the refresher restores
-parked pairs (`ghlbridge.refresh.restore_parked`) before it calls GHL for an installation again.
+parked pairs (`ghlbridge.tokens.refresh.restore_parked`) before it calls GHL for an installation again.
 
 In AWS the parking lot is an SQS queue (template.yaml `ParkingQueue`); locally it is a folder.
 boto3 is imported only when a pair is actually parked or drained, never on the request path's

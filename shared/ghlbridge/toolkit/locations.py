@@ -1,6 +1,6 @@
 """The caller's GHL locations and how each is connected: the first thing a front end asks.
 
-Read from the store only (no GHL call), in one round trip (`TokenStore.list_locations`): each
+Read from the store only (no GHL call), in one round trip (`Store.list_locations`): each
 membership with the installation that serves it, the location's own or the agency (Company)
 installation that approved it, picked by the same rule as the token provider's.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ghlbridge.store import InstallationKind, InstallationStatus, LocationAccess, MemberRole, TokenStore
+from ghlbridge.store import AccessStore, InstallationKind, InstallationStatus, LocationAccess, MemberRole
 
 ConnectionStatus = Literal["connected", "needs_reauth"]
 """An uninstalled location is not listed: its memberships ended with the installation."""
@@ -70,7 +70,7 @@ def location(access: LocationAccess) -> Location | None:
     )
 
 
-def list_locations(store: TokenStore, user_id: str, *, only: set[str] | None = None) -> LocationList:
+def list_locations(store: AccessStore, user_id: str, *, only: set[str] | None = None) -> LocationList:
     """Every location the user is a member of (`only`: of these ids), with its connection state."""
     items = [
         found

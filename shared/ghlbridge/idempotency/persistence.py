@@ -24,7 +24,7 @@ must answer the same body. A response that does not open (its key rotated away, 
 answered as `unknown_outcome()`, never by running again.
 
     from ghlbridge import factories
-    from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent
+    from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent
 
     persistence = StorePersistenceLayer(  # the store (and the cipher) are built on first use
         factories.get_store, unknown_outcome=lambda: {"statusCode": 504, "body": '{"error": ...}'}
@@ -58,11 +58,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ghlbridge.crypto import TokenDecryptError
-from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, StoreUnavailableError, TokenStore
+from ghlbridge.store.base import IdempotencyRecord, IdempotencyStatus, IdempotencyStore, StoreUnavailableError
+from ghlbridge.tokens.crypto import TokenDecryptError
 
 if TYPE_CHECKING:
-    from ghlbridge.crypto import TokenCipher
+    from ghlbridge.tokens.crypto import TokenCipher
 
 _PACKAGE = "aws_lambda_powertools.utilities.idempotency"
 _DYNAMODB_MODULE = f"{_PACKAGE}.persistence.dynamodb"
@@ -157,7 +157,7 @@ def aad(key: str) -> str:
 
 
 class StorePersistenceLayer(BasePersistenceLayer):
-    """A Powertools persistence layer over a `TokenStore`, or over a function returning one (such as
+    """A Powertools persistence layer over an `IdempotencyStore`, or over a function returning one (such as
     `factories.get_store`), called on every operation so the store is built on first use and a
     reset factory is honoured.
 
@@ -169,7 +169,7 @@ class StorePersistenceLayer(BasePersistenceLayer):
 
     def __init__(
         self,
-        store: TokenStore | Callable[[], TokenStore],
+        store: IdempotencyStore | Callable[[], IdempotencyStore],
         *,
         unknown_outcome: Callable[[], dict[str, Any]],
         cipher: TokenCipher | Callable[[], TokenCipher] | None = None,
@@ -185,7 +185,7 @@ class StorePersistenceLayer(BasePersistenceLayer):
         self._deadlines: dict[str, int] = {}  # key → its invocation's deadline (epoch ms), while we hold it
 
     @property
-    def store(self) -> TokenStore:
+    def store(self) -> IdempotencyStore:
         store = self._store
         return store() if callable(store) else store
 

@@ -12,16 +12,18 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
   `outcome_unknown` answer (`abandoned_outcome`), which every later repeat gets too.
 - A send whose record cannot be completed (store locked or down after GHL answered) answers its
   outcome anyway; the layer retries the completion while the deadline allows (see
-  `ghlbridge.idempotency`, which also keeps the stored answers encrypted).
+  `ghlbridge.idempotency.persistence`, which also keeps the stored answers encrypted).
 - A send whose outcome is unknown (GHL timeout, 5xx or unreadable 2xx after the POST went out) is
   RETURNED as a 504 `outcome_unknown` answer, not raised: Powertools deletes the record on an
   exception, and a retry would send again. Everything else that fails (a GHL 4xx, a 429, a refused
   token) is raised: the record is deleted, and a corrected retry can go through.
 - Powertools' idempotency exceptions become `AppError`s here, at the boundary, so the error table
-  (`ghlbridge.api.describe`) never imports Powertools' idempotency package.
+  (`ghlbridge.error_table.describe`) never imports Powertools' idempotency package.
 
-One `IdempotentWrite` per route: Powertools configures a persistence layer once, with the config of
-the first function that uses it.
+One `IdempotentWrite` per route, named by what it writes (Powertools configures a persistence layer
+once, with the config of the first function that uses it). The route itself is not repeated here:
+the key's scope takes it from the request (`RequestContext.route`, API Gateway's route key), so it
+is declared once, in the function file (and the template that must match it).
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ghlbridge import api, factories
+from ghlbridge import error_table, factories
 from ghlbridge.errors import (
     IdempotencyKeyRequiredError,
     IdempotencyKeyReusedError,
@@ -39,14 +41,17 @@ from ghlbridge.errors import (
     RequestInProgressError,
 )
 from ghlbridge.ghl import GHLError, GHLInvalidResponseError, GHLServerError, GHLTimeoutError
-from ghlbridge.idempotency import IdempotencyConfig, StorePersistenceLayer, idempotent_function
+from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent_function
 from ghlbridge.observability import logger
 from ghlbridge.settings import Settings, get_settings
 from ghlbridge.store import StoreUnavailableError
-from ghlbridge.toolkit.resolver import Outcome, RequestContext
+from ghlbridge.toolkit.context import RequestContext, WriteAnswer
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # isort: split
-# Only after `ghlbridge.idempotency`, which imports Powertools' idempotency package without boto3.
+# Only after `ghlbridge.idempotency.persistence`, which imports Powertools' idempotency package without boto3.
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
@@ -75,20 +80,20 @@ def is_outcome_unknown(exc: BaseException) -> bool:
     return exc.method == "POST" and not (exc.path or "").startswith("/oauth/")
 
 
-def unknown_outcome(exc: GHLError, request_id: str | None) -> Outcome:
+def unknown_outcome(exc: GHLError, request_id: str | None) -> WriteAnswer:
     """The 504 `outcome_unknown` answer that is stored instead of raising `exc`."""
     details = {"ghlTraceId": exc.trace_id} if exc.trace_id else None
     error = OutcomeUnknownError(_UNKNOWN, details=details)
-    reply = api.describe(error)
-    api.log_error(exc, reply)
-    return Outcome(reply.status, api.error_body(reply, request_id))
+    reply = error_table.describe(error)
+    error_table.log_error(exc, reply)
+    return WriteAnswer(reply.status, error_table.error_body(reply, request_id))
 
 
 def abandoned_outcome() -> dict[str, Any]:
     """The 504 `outcome_unknown` answer stored for a key whose earlier request died in flight
     (`StorePersistenceLayer.unknown_outcome`), in the shape `_perform` returns."""
-    reply = api.describe(OutcomeUnknownError(_ABANDONED))
-    return {"status": reply.status, "body": api.error_body(reply, _request_id.get())}
+    reply = error_table.describe(OutcomeUnknownError(_ABANDONED))
+    return {"status": reply.status, "body": error_table.error_body(reply, _request_id.get())}
 
 
 def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -99,9 +104,8 @@ def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> 
 class IdempotentWrite:
     """The idempotency of one write route (`name`, e.g. "notes.create")."""
 
-    def __init__(self, name: str, route: str) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.route = route
         self._lock = threading.Lock()
         self._built: tuple[Settings, IdempotencyConfig, Callable[..., dict[str, Any]]] | None = None
 
@@ -128,16 +132,17 @@ class IdempotentWrite:
             return self._built[1], self._built[2]
 
     def run(
-        self, ctx: RequestContext, *, location_id: str, request: dict[str, Any], send: Callable[[], Outcome]
-    ) -> Outcome:
+        self, ctx: RequestContext, *, location_id: str, request: dict[str, Any], send: Callable[[], WriteAnswer]
+    ) -> WriteAnswer:
         """`send()` once per key; the stored outcome for a repeat. `request` is what must match."""
         if not ctx.idempotency_key:
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
         config, guarded = self._guarded()
         if ctx.lambda_context is not None:
-            config.register_lambda_context(ctx.lambda_context)  # the in-flight record expires with this invocation
-        scope = {"user": ctx.caller.user_id, "location": location_id, "route": self.route, "key": ctx.idempotency_key}
-        ran: list[Outcome] = []
+            # the in-flight record expires with this invocation (a Lambda context: the domain only types its deadline)
+            config.register_lambda_context(cast("LambdaContext", ctx.lambda_context))
+        scope = {"user": ctx.caller.user_id, "location": location_id, "route": ctx.route, "key": ctx.idempotency_key}
+        ran: list[WriteAnswer] = []
 
         def attempt() -> dict[str, Any]:
             try:
@@ -161,12 +166,12 @@ class IdempotentWrite:
         except IdempotencyPersistenceLayerError as exc:
             if ran:  # the write happened; only its record failed. Answering an error would invite a resend.
                 cause = type(exc.__cause__).__name__
-                logger.error("Idempotency record not completed", extra={"route": self.route, "error": cause})
+                logger.error("Idempotency record not completed", extra={"route": ctx.route, "error": cause})
                 return ran[0]
             raise StoreUnavailableError("idempotency record unavailable") from exc
         finally:
             _request_id.reset(token)
         if ran:
             return ran[0]
-        logger.info("Idempotent replay", extra={"route": self.route, "status": stored["status"]})
-        return Outcome(int(stored["status"]), dict(stored["body"]), replayed=True)
+        logger.info("Idempotent replay", extra={"route": ctx.route, "status": stored["status"]})
+        return WriteAnswer(int(stored["status"]), dict(stored["body"]), replayed=True)

@@ -6,7 +6,7 @@ type of its `details`, if it has any). Routes pass `responses(success_status, Su
 to their decorator, so each operation of the generated document (`scripts/openapi.py`) lists its
 success schema and, per error status, a union of the codes it can answer with there, discriminated
 by `code` (each code one schema, `Error<Code>`, with its own `details`). `tests/toolkit/test_error_table.py`
-checks this table against the error classes and `ghlbridge.api.describe`, so a code cannot go
+checks this table against the error classes and `ghlbridge.http.resolver.describe`, so a code cannot go
 undocumented and a `details` cannot differ from its documented type.
 
 Nothing here runs at request time, and nothing is built at import: the `details` shapes are

@@ -15,7 +15,7 @@ from typing import Annotated, Final, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import AfterValidator
 
-from ghlbridge.toolkit.models.base import GHL_ID_PATTERN, STAGE_ID_PATTERN
+from ghlbridge.toolkit.models.base import GHL_ID_PATTERN, MAX_LIMIT, STAGE_ID_PATTERN
 from ghlbridge.toolkit.models.team import SUPABASE_USER_ID_PATTERN
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
@@ -23,8 +23,6 @@ IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 SEARCH_TEXT_MAX = 200
 CURSOR_MAX = 1024
 TIMEZONE_MAX = 64
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100  # GHL's search maximum
 
 
 ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")

@@ -6,7 +6,7 @@ GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is d
    (`claim_refresh_lease`) that expires if its holder dies;
 2. the rotated pair is stored by compare-and-swap on the installation's generation
    (`complete_refresh`), retried while the lease and the deadline allow, and parked
-   (`ghlbridge.parking`) if the store still refuses it;
+   (`ghlbridge.tokens.parking`) if the store still refuses it;
 3. parked pairs are restored before GHL is called again for an installation;
 4. `invalid_grant` marks an installation `needs_reauth` only after re-reading the store and the
    parking lot rules out a concurrent rotation; it never deletes anything;
@@ -15,9 +15,9 @@ GHL refresh tokens are single-use: once GHL answers a refresh, the old pair is d
    timeout, a 5xx, an unreadable 2xx) the lease is kept for `settle_seconds` more, then a later
    attempt settles it (success, or invalid_grant → needs_reauth).
 6. the refresher that marks an installation `needs_reauth` announces it once
-   (`ghlbridge.reauth`), best effort.
+   (`ghlbridge.tokens.reauth`), best effort.
 
-The same `Refresher` serves the request path (`ghlbridge.tokens.TokenProvider`) and the hourly
+The same `Refresher` serves the request path (`ghlbridge.tokens.provider.TokenProvider`) and the hourly
 schedule (`run_scheduled_refresh`).
 """
 
@@ -37,7 +37,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from ghlbridge import deadline
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.errors import InstallationNotFoundError, ReauthorizationRequiredError, TokenRefreshError
 from ghlbridge.ghl.errors import (
     GHLConnectError,
@@ -49,12 +48,13 @@ from ghlbridge.ghl.errors import (
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.parking import ParkedPair, Parking
-from ghlbridge.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
-from ghlbridge.store import Installation, InstallationStatus, StoreUnavailableError, TokenStore
+from ghlbridge.store import Installation, InstallationStatus, InstallationStore, StoreUnavailableError
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.parking import ParkedPair, Parking
+from ghlbridge.tokens.reauth import LogNotifier, ReauthNotice, ReauthNotifier, announce
 
 Clock = Callable[[], datetime]
-Outcome = Literal["refreshed", "already_refreshed", "restored"]
+RefreshOutcome = Literal["refreshed", "already_refreshed", "restored"]
 
 
 def utcnow() -> datetime:
@@ -78,7 +78,7 @@ class AccessToken:
 @dataclass(frozen=True)
 class RefreshResult:
     token: AccessToken
-    outcome: Outcome
+    outcome: RefreshOutcome
 
 
 def rotation_possible(error: GHLError) -> bool:
@@ -133,7 +133,7 @@ class Refresher:
 
     def __init__(
         self,
-        store: TokenStore,
+        store: InstallationStore,
         oauth: OAuthAPI,
         cipher: TokenCipher,
         parking: Parking,
@@ -331,7 +331,7 @@ class Refresher:
         logger.error("Rotated token pair parked: store unavailable", extra={"installation_id": pair.installation_id})
 
     def _continue_from_store(
-        self, inst: Installation, holder: str, rejected: str | None, outcome: Outcome
+        self, inst: Installation, holder: str, rejected: str | None, outcome: RefreshOutcome
     ) -> RefreshResult | None:
         """If the store now holds a newer pair than `inst`, give up our lease and use it (or, if
         it is already stale too, refresh from it). None when the store has not moved on."""
@@ -367,7 +367,7 @@ class Refresher:
         ) from exc
 
 
-def restore_parked(store: TokenStore, parking: Parking, *, only: str | None = None) -> bool:
+def restore_parked(store: InstallationStore, parking: Parking, *, only: str | None = None) -> bool:
     """Write parked pairs back (compare-and-swap on the generation they were refreshed from) and
     remove them from the parking lot. Pairs superseded by a newer generation are dropped: the store
     already holds a later pair. Returns True if a pair for `only` (or any, when None) was written."""
@@ -448,16 +448,3 @@ def run_scheduled_refresh(
     summary["failures"] = failures
     logger.info("Scheduled refresh done", extra={"summary": summary})
     return summary
-
-
-def run_scheduled() -> dict[str, object]:
-    """The scheduled function's entry point, wired to the container's cached objects."""
-    from ghlbridge import factories
-    from ghlbridge.settings import get_settings
-
-    settings = get_settings()
-    return run_scheduled_refresh(
-        factories.get_refresher(),
-        window=timedelta(hours=settings.refresh_window_hours),
-        concurrency=settings.refresh_concurrency,
-    )

@@ -31,7 +31,7 @@ from ghlbridge import deadline
 from ghlbridge.observability import count, logger
 
 if TYPE_CHECKING:
-    from ghlbridge.store import TokenStore
+    from ghlbridge.store import Store
 
 PurgeKind = Literal["oauth_states", "install_tickets", "webhook_receipts", "idempotency_records"]
 
@@ -55,7 +55,7 @@ def receipt_retention(webhook_max_age_seconds: float) -> timedelta:
 
 
 def run_purge(
-    store: TokenStore,
+    store: Store,
     *,
     receipt_retention: timedelta,
     batch_size: int = BATCH_SIZE,
@@ -95,14 +95,3 @@ def run_purge(
     summary: dict[str, object] = {"deleted": deleted, "complete": complete, "failures": failures}
     logger.info("Purge done", extra={"summary": summary})
     return summary
-
-
-def run_scheduled() -> dict[str, object]:
-    """The scheduled function's entry point, wired to the container's cached store."""
-    from ghlbridge import factories
-    from ghlbridge.settings import get_settings
-
-    return run_purge(
-        factories.get_store(),
-        receipt_retention=receipt_retention(get_settings().webhook_max_age_seconds),
-    )

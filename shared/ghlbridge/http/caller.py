@@ -22,13 +22,14 @@ from typing import Any, NoReturn, Protocol
 
 import httpx
 import jwt
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
 from ghlbridge import deadline
 from ghlbridge.errors import CallerUnauthenticatedError
 from ghlbridge.observability import logger
-from ghlbridge.settings import Settings, get_settings
+from ghlbridge.settings import Settings
 from ghlbridge.store.base import canonical_user_id
+from ghlbridge.toolkit.context import Caller
 
 ASYMMETRIC_ALGORITHMS = frozenset({"ES256", "RS256"})
 JWKS_MIN_REFETCH_SECONDS = 60.0  # an unknown kid triggers at most one refetch a minute
@@ -38,19 +39,6 @@ CLOCK_SKEW_SECONDS = 30  # between Supabase's clock and ours, for exp/nbf/iat
 MAX_TOKEN_CHARS = 8192
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 _REJECTED = "Missing or invalid credentials."
-
-_build_lock = threading.Lock()
-_built: tuple[Settings, CallerVerifier] | None = None
-
-
-class Caller(BaseModel):
-    """The authenticated toolkit user."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    email: str | None = None
-    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,43 +190,41 @@ class CallerVerifier:
 
 VERIFIED_CACHE_SIZE = 512
 VERIFIED_CACHE_SECONDS = 300.0
-# A token that verified stays valid until its `exp`: a warm container remembers the answer for a
-# few minutes instead of checking the signature on every request (≈125 µs for HS256, more for
-# ES256/RS256). Keyed by the whole header value; cleared whenever the verifier is rebuilt.
-_verified: dict[str, tuple[float, Caller]] = {}
 
 
-def verify_caller(authorization: str | None) -> Caller:
-    """The caller of a toolkit route, or `CallerUnauthenticatedError`."""
-    verifier = get_verifier()
-    now = time.time()
-    if authorization and (hit := _verified.get(authorization)) is not None and hit[0] > now:
-        return hit[1]
-    caller, expires_at = verifier.verify_until(authorization)
-    if authorization:
-        if len(_verified) >= VERIFIED_CACHE_SIZE:
-            _verified.pop(next(iter(_verified)))  # oldest first (dicts keep insertion order)
-        _verified[authorization] = (min(expires_at, now + VERIFIED_CACHE_SECONDS), caller)
-    return caller
+class VerifiedCallers:
+    """The container's verifier, and the tokens it verified lately.
+
+    A token that verified stays valid until its `exp`: a warm container remembers the answer for a
+    few minutes instead of checking the signature on every request (≈125 µs for HS256, more for
+    ES256/RS256). Keyed by the whole header value. Built once per container
+    (`ghlbridge.factories.get_verified_callers`), so the JWKS cache lives as long as the container
+    and `factories.reset()` forgets both.
+    """
+
+    def __init__(self, verifier: CallerVerifier, *, clock: Callable[[], float] | None = None) -> None:
+        self.verifier = verifier
+        self._clock = clock  # None: the wall clock (`time.time`, read on each call)
+        self._verified: dict[str, tuple[float, Caller]] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, authorization: str | None) -> Caller:
+        """The caller of a toolkit route, or `CallerUnauthenticatedError`."""
+        now = self._clock() if self._clock is not None else time.time()
+        if authorization and (hit := self._verified.get(authorization)) is not None and hit[0] > now:
+            return hit[1]
+        caller, expires_at = self.verifier.verify_until(authorization)
+        if authorization:
+            with self._lock:
+                if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                    self._verified.pop(next(iter(self._verified)))  # oldest first (dicts keep insertion order)
+                self._verified[authorization] = (min(expires_at, now + VERIFIED_CACHE_SECONDS), caller)
+        return caller
 
 
-def get_verifier() -> CallerVerifier:
-    """Built once per settings object, so the JWKS cache lives as long as the container."""
-    global _built
-    settings = get_settings()
-    with _build_lock:
-        if _built is None or _built[0] is not settings:
-            _built = (settings, _build_verifier(settings))
-            _verified.clear()
-        return _built[1]
-
-
-def reset_auth() -> None:
-    """For tests: forget the verifier (and its JWKS cache)."""
-    global _built
-    with _build_lock:
-        _built = None
-        _verified.clear()
+def build_verifier(settings: Settings) -> CallerVerifier:
+    """The verifier for these settings (see the module docstring for the key sources)."""
+    return _build_verifier(settings)
 
 
 def _build_verifier(settings: Settings) -> CallerVerifier:

@@ -28,19 +28,19 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ghlbridge.crypto import TokenCipher
 from ghlbridge.encoding import b64url, unb64url
 from ghlbridge.errors import AppError
 from ghlbridge.ghl.errors import GHLError
 from ghlbridge.ghl.models import TokenResponse
 from ghlbridge.ghl.oauth import OAuthAPI
 from ghlbridge.observability import count, logger
-from ghlbridge.refresh import seal, utcnow
 from ghlbridge.settings import Settings
-from ghlbridge.store import Installation, InstallationKind, TokenStore
+from ghlbridge.store import Installation, InstallationKind, Store
+from ghlbridge.tokens.crypto import TokenCipher
+from ghlbridge.tokens.refresh import seal, utcnow
 
-if TYPE_CHECKING:  # PyJWT (via ghlbridge.auth) is imported only by routes that check a caller
-    from ghlbridge.auth import Caller
+if TYPE_CHECKING:  # PyJWT (via ghlbridge.http.caller) is imported only by routes that check a caller
+    from ghlbridge.toolkit.context import Caller
 
 STATE_TTL = timedelta(minutes=10)
 TICKET_TTL = timedelta(minutes=10)
@@ -106,7 +106,7 @@ def verify_state(key: bytes, state: str, *, now: datetime) -> _StatePayload:
 
 
 def authorize_url(
-    caller: Caller, *, settings: Settings, store: TokenStore, state_key: bytes, redirect_uri: str, now: datetime
+    caller: Caller, *, settings: Settings, store: Store, state_key: bytes, redirect_uri: str, now: datetime
 ) -> str:
     """The GHL chooselocation URL for this caller, with a fresh single-use state."""
     nonce = secrets.token_urlsafe(18)
@@ -132,7 +132,7 @@ def ticket_hash(ticket: str) -> str:
 def complete_install(
     query: Mapping[str, str],
     *,
-    store: TokenStore,
+    store: Store,
     oauth: OAuthAPI,
     cipher: TokenCipher,
     state_key: bytes,
@@ -166,7 +166,7 @@ def complete_install(
     return inst, ticket
 
 
-def redeem(caller: Caller, ticket: str, *, store: TokenStore) -> list[str]:
+def redeem(caller: Caller, ticket: str, *, store: Store) -> list[str]:
     """`POST /oauth/complete`: make the caller an owner of what the ticket's install covers.
     The location ids granted, or `InstallTicketInvalidError` (nothing granted)."""
     granted = store.redeem_install_ticket(ticket_hash(ticket), caller.user_id)

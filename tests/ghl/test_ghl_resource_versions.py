@@ -1,0 +1,140 @@
+"""Every resource client declares its spec's `Version` once (`GHLResource.version`), and it is the
+value GHL's spec (`tests/specs/ghl-openapi/apps/<module>.json`) allows on every operation it calls.
+
+The operations a client calls are found by calling every public method once (the table `CALLS`,
+which must name them all) against a transport that records the request and answers `{}`."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import ghlbridge.ghl
+from ghlbridge.ghl.client import VERSION_2021_04_15, VERSION_2021_07_28, BearerAuth, GHLClient
+from ghlbridge.ghl.errors import GHLInvalidResponseError
+from ghlbridge.ghl.resource import GHLResource
+from tests.ghl.ghl_testkit import (
+    ACCESS_TOKEN,
+    BASE_URL,
+    CALENDAR_ID,
+    CONTACT_ID,
+    CONVERSATION_ID,
+    LOCATION_ID,
+    OPPORTUNITY_ID,
+)
+from tests.ghl_spec import Operation, find_operation
+
+START = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+# Class name -> public method -> one valid call of it.
+CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
+    "OpportunitiesAPI": {
+        "search": lambda api: api.search(LOCATION_ID),
+        "pipelines": lambda api: api.pipelines(LOCATION_ID),
+        "get": lambda api: api.get(OPPORTUNITY_ID),
+        "update": lambda api: api.update(OPPORTUNITY_ID, name="Renamed"),
+    },
+    "ContactsAPI": {
+        "get": lambda api: api.get(CONTACT_ID),
+        "notes": lambda api: api.notes(CONTACT_ID),
+        "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
+        "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),
+    },
+    "ConversationsAPI": {
+        "send_email": lambda api: api.send_email(contact_id=CONTACT_ID, subject="Hello", html="<p>Hi</p>"),
+        "search_conversation": lambda api: api.search_conversation(LOCATION_ID, CONTACT_ID),
+        "create_conversation": lambda api: api.create_conversation(LOCATION_ID, CONTACT_ID),
+        "log_outbound_call": lambda api: api.log_outbound_call(
+            conversation_id=CONVERSATION_ID, conversation_provider_id="provider1", status="completed"
+        ),
+    },
+    "CalendarsAPI": {
+        "list": lambda api: api.list(LOCATION_ID),
+        "free_slots": lambda api: api.free_slots(
+            CALENDAR_ID, start=START, end=START + timedelta(days=1), timezone="Europe/Berlin"
+        ),
+        "book_appointment": lambda api: api.book_appointment(
+            location_id=LOCATION_ID, calendar_id=CALENDAR_ID, contact_id=CONTACT_ID, start_time=START
+        ),
+    },
+    "UsersAPI": {
+        "location_users": lambda api: api.location_users(company_id="c0MpAnY1d2e3f4g5h6i7", location_id=LOCATION_ID),
+    },
+}
+
+
+def resource_classes() -> list[type[GHLResource]]:
+    """Every `GHLResource` of the package (each module imported, so none is missed)."""
+    for module in pkgutil.iter_modules(ghlbridge.ghl.__path__):
+        importlib.import_module(f"ghlbridge.ghl.{module.name}")
+    found = [cls for cls in GHLResource.__subclasses__() if cls.__module__.startswith("ghlbridge.ghl.")]
+    return sorted(found, key=lambda cls: cls.__name__)
+
+
+@pytest.fixture
+def sent() -> Iterator[tuple[GHLClient, list[httpx.Request]]]:
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={})
+
+    with GHLClient(base_url=BASE_URL, timeout=10.0, transport=httpx.MockTransport(answer)) as client:
+        yield client, requests
+
+
+def spec_versions(op: Operation) -> list[str]:
+    """The `Version` header values the operation allows."""
+    found = [p for p in op.operation.get("parameters", []) if p.get("in") == "header" and p.get("name") == "Version"]
+    assert len(found) == 1, f"{op.method.upper()} {op.template} declares no Version header"
+    enum: list[str] = found[0]["schema"]["enum"]
+    return enum
+
+
+def test_the_table_covers_every_resource_class_and_method() -> None:
+    classes = resource_classes()
+    assert {cls.__name__ for cls in classes} == set(CALLS)
+    for cls in classes:
+        public = {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+        assert public == set(CALLS[cls.__name__]), cls.__name__
+
+
+@pytest.mark.parametrize("cls", resource_classes(), ids=lambda cls: cls.__name__)
+def test_each_resource_declares_its_version(cls: type[GHLResource]) -> None:
+    assert "version" in vars(cls), f"{cls.__name__} inherits its Version instead of declaring it"
+    assert cls.version in (VERSION_2021_07_28, VERSION_2021_04_15)
+
+
+@pytest.mark.parametrize("cls", resource_classes(), ids=lambda cls: cls.__name__)
+def test_the_declared_version_is_the_specs_for_every_operation_called(
+    cls: type[GHLResource], sent: tuple[GHLClient, list[httpx.Request]]
+) -> None:
+    client, requests = sent
+    api = cls(client, BearerAuth(ACCESS_TOKEN))
+    spec_file = f"{cls.__module__.rsplit('.', 1)[1]}.json"  # opportunities.py follows apps/opportunities.json
+    for name, call in CALLS[cls.__name__].items():
+        before = len(requests)
+        with contextlib.suppress(GHLInvalidResponseError):  # `{}` is not every operation's answer
+            call(api)
+        assert len(requests) > before, f"{cls.__name__}.{name} sent nothing"
+        for request in requests[before:]:
+            op = find_operation(request.method, request.url.path)
+            where = f"{cls.__name__}.{name}: {request.method} {op.template}"
+            assert Path(op.uri).name == spec_file, f"{where} is in {Path(op.uri).name}, not {spec_file}"
+            assert spec_versions(op) == [cls.version], where
+            assert request.headers["Version"] == cls.version, where
+            assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}", where
+
+
+def test_a_resource_without_a_version_is_refused_when_defined() -> None:
+    with pytest.raises(TypeError, match="must declare its GHL `version`"):
+        type("UnversionedAPI", (GHLResource,), {})

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.ghl.client import GHLClient
     from ghlbridge.ghl.oauth import OAuthAPI
     from ghlbridge.http.caller import VerifiedCallers
+    from ghlbridge.idempotency.guard import WriteGuard
     from ghlbridge.store import Store
     from ghlbridge.tokens.parking import Parking
     from ghlbridge.tokens.provider import TokenProvider
@@ -136,6 +137,15 @@ def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
     return LocationCache(get_settings().users_cache_seconds)
 
 
+@lru_cache(maxsize=16)  # one per write route
+def get_write_guard(name: str) -> WriteGuard:
+    """The Powertools idempotency of write route `name` (`idempotency.writes.IdempotentWrite`):
+    its config (the TTL is `IDEMPOTENCY_TTL_SECONDS`) and guarded function, over the store."""
+    from ghlbridge.idempotency.guard import build_guard  # Powertools' idempotency: only functions that write
+
+    return build_guard(name, get_store, ttl_seconds=get_settings().idempotency_ttl_seconds)
+
+
 _FACTORIES = (
     get_store,
     get_ghl_client,
@@ -148,6 +158,7 @@ _FACTORIES = (
     get_membership_cache,
     get_pipeline_cache,
     get_users_cache,
+    get_write_guard,
 )
 
 

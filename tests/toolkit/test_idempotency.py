@@ -96,6 +96,27 @@ def test_records_expire_after_the_ttl(toolkit: Toolkit, ghl_api: respx.MockRoute
     assert before + timedelta(hours=24) - timedelta(seconds=5) <= expires <= datetime.now(UTC) + timedelta(hours=24)
 
 
+def test_the_ttl_is_the_setting_and_follows_it_when_rebuilt(
+    toolkit: Toolkit, ghl_api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each route's guard is built once per container (`factories.get_write_guard`), from the settings."""
+    from ghlbridge import factories
+
+    note_route(ghl_api)
+    post_note(toolkit, new_key())  # the guard is built with the default (24 h)
+    assert factories.get_write_guard("notes.create") is factories.get_write_guard("notes.create")
+    monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "600")
+    factories.reset()
+    before = datetime.now(UTC)
+
+    post_note(toolkit, new_key())
+
+    first, second = sorted(datetime.fromisoformat(record["expires_at"]) for record in records(toolkit))
+    assert second - first > timedelta(hours=23)  # the first was kept for 24 h
+    expires = first
+    assert before + timedelta(seconds=595) <= expires <= datetime.now(UTC) + timedelta(seconds=600)
+
+
 # --- the key ----------------------------------------------------------------------------------------
 
 

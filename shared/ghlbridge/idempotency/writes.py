@@ -9,7 +9,7 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
   duplicate while the first is in flight gets 409 `request_in_progress`. The in-flight record
   expires with the invocation's deadline; a repeat after that is never sent again (the first may
   have reached GHL and died, or failed to complete its record): the key is settled with a 504
-  `outcome_unknown` answer (`abandoned_outcome`), which every later repeat gets too.
+  `outcome_unknown` answer (`guard.abandoned_outcome`), which every later repeat gets too.
 - A send whose record cannot be completed (store locked or down after GHL answered) answers its
   outcome anyway; the layer retries the completion while the deadline allows (see
   `ghlbridge.idempotency.persistence`, which also keeps the stored answers encrypted).
@@ -20,17 +20,16 @@ store (`ghlbridge.idempotency.StorePersistenceLayer`, no boto3, no DynamoDB).
 - Powertools' idempotency exceptions become `AppError`s here, at the boundary, so the error table
   (`ghlbridge.error_table.describe`) never imports Powertools' idempotency package.
 
-One `IdempotentWrite` per route, named by what it writes (Powertools configures a persistence layer
-once, with the config of the first function that uses it). The route itself is not repeated here:
+One `IdempotentWrite` per route, named by what it writes; its Powertools guard (config and
+persistence layer, `ghlbridge.idempotency.guard`) comes from `factories.get_write_guard(name)`,
+built on first use and reset with the other factories. The route itself is not repeated here:
 the key's scope takes it from the request (`RequestContext.route`, API Gateway's route key), so it
 is declared once, in the function file (and the template that must match it).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 from ghlbridge import error_table, factories
@@ -41,9 +40,8 @@ from ghlbridge.errors import (
     RequestInProgressError,
 )
 from ghlbridge.ghl import GHLError, GHLInvalidResponseError, GHLServerError, GHLTimeoutError
-from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent_function
+from ghlbridge.idempotency.guard import request_id as _request_id
 from ghlbridge.observability import logger
-from ghlbridge.settings import Settings, get_settings
 from ghlbridge.store import StoreUnavailableError
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 
@@ -51,7 +49,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # isort: split
-# Only after `ghlbridge.idempotency.persistence`, which imports Powertools' idempotency package without boto3.
+# Only after `ghlbridge.idempotency.guard` (its `persistence`): Powertools idempotency without boto3.
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
@@ -62,12 +60,6 @@ _UNKNOWN = (
     "GHL did not confirm the send, and it may have happened. This answer is kept for this Idempotency-Key; "
     "check the contact in GHL before sending again with a new key."
 )
-
-_ABANDONED = (
-    "An earlier request with this Idempotency-Key did not finish, and its write may have reached GHL. "
-    "This answer is kept for this Idempotency-Key; check the contact in GHL before sending again with a new key."
-)
-_request_id: ContextVar[str | None] = ContextVar("idempotent_write_request_id", default=None)
 
 
 def is_outcome_unknown(exc: BaseException) -> bool:
@@ -89,47 +81,11 @@ def unknown_outcome(exc: GHLError, request_id: str | None) -> WriteAnswer:
     return WriteAnswer(reply.status, error_table.error_body(reply, request_id))
 
 
-def abandoned_outcome() -> dict[str, Any]:
-    """The 504 `outcome_unknown` answer stored for a key whose earlier request died in flight
-    (`StorePersistenceLayer.unknown_outcome`), in the shape `_perform` returns."""
-    reply = error_table.describe(OutcomeUnknownError(_ABANDONED))
-    return {"status": reply.status, "body": error_table.error_body(reply, _request_id.get())}
-
-
-def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The function Powertools guards: `data` is hashed for the key, `attempt` does the work."""
-    return attempt()
-
-
 class IdempotentWrite:
     """The idempotency of one write route (`name`, e.g. "notes.create")."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._lock = threading.Lock()
-        self._built: tuple[Settings, IdempotencyConfig, Callable[..., dict[str, Any]]] | None = None
-
-    def _guarded(self) -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
-        """Built on first use (the TTL is a setting), again when the settings are rebuilt (tests)."""
-        settings = get_settings()
-        with self._lock:
-            if self._built is None or self._built[0] is not settings:
-                config = IdempotencyConfig(
-                    event_key_jmespath="scope",
-                    payload_validation_jmespath="request",
-                    raise_on_no_idempotency_key=True,
-                    expires_after_seconds=settings.idempotency_ttl_seconds,
-                )
-                persistence = StorePersistenceLayer(factories.get_store, unknown_outcome=abandoned_outcome)
-                guarded = idempotent_function(
-                    _perform,
-                    data_keyword_argument="data",
-                    persistence_store=persistence,
-                    config=config,
-                    key_prefix=f"toolkit.{self.name}",
-                )
-                self._built = (settings, config, guarded)
-            return self._built[1], self._built[2]
 
     def run(
         self, ctx: RequestContext, *, location_id: str, request: dict[str, Any], send: Callable[[], WriteAnswer]
@@ -137,7 +93,7 @@ class IdempotentWrite:
         """`send()` once per key; the stored outcome for a repeat. `request` is what must match."""
         if not ctx.idempotency_key:
             raise IdempotencyKeyRequiredError("Send an Idempotency-Key header (e.g. a UUID) with every POST")
-        config, guarded = self._guarded()
+        config, guarded = factories.get_write_guard(self.name)
         if ctx.lambda_context is not None:
             # the in-flight record expires with this invocation (a Lambda context: the domain only types its deadline)
             config.register_lambda_context(cast("LambdaContext", ctx.lambda_context))

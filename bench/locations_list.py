@@ -60,7 +60,7 @@ def event(token: str) -> dict[str, Any]:
 
 
 def seed(store: Any) -> None:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.store import InstallationKind, MemberRole
     from tests.seed import seed_installation
 

@@ -43,7 +43,7 @@ def seed(sandbox: Any, store: Any, count: int) -> None:
     from ghlsandbox import DEMO_CLIENT_ID
     from ghlsandbox.tokens import Grant
 
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from tests.seed import seed_installation
 
     cipher = get_cipher()

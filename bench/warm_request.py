@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     import jwt
 
     from ghlbridge import factories
+    from ghlbridge.factories import get_cipher
     from ghlbridge.ghl.client import GHLClient
-    from ghlbridge.secrets import get_cipher
     from ghlbridge.store import Installation, InstallationKind
     from ghlbridge.tokens.refresh import aad
 

@@ -16,7 +16,7 @@ from typing import Any
 
 def _container() -> Any:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.provider import TokenProvider
     from ghlbridge.tokens.refresh import Refresher
 

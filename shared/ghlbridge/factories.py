@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.ghl.oauth import OAuthAPI
     from ghlbridge.http.caller import VerifiedCallers
     from ghlbridge.idempotency.guard import WriteGuard
+    from ghlbridge.secrets import AppSecrets, SecretsCache
     from ghlbridge.store import Store
+    from ghlbridge.tokens.crypto import TokenCipher
     from ghlbridge.tokens.parking import Parking
     from ghlbridge.tokens.provider import TokenProvider
     from ghlbridge.tokens.reauth import ReauthNotifier
@@ -24,13 +26,29 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
 
 
 @lru_cache(maxsize=1)
+def get_secrets_cache() -> SecretsCache:
+    """The app's secrets for the container, kept for `SECRETS_TTL_SECONDS` (`ghlbridge.secrets`)."""
+    from ghlbridge.secrets import SecretsCache
+
+    return SecretsCache(get_settings())
+
+
+def get_secrets() -> AppSecrets:
+    return get_secrets_cache().secrets()
+
+
+def get_cipher() -> TokenCipher:
+    """The token cipher of the current `tokenKeys` (rebuilt when the secrets reload)."""
+    return get_secrets_cache().cipher()
+
+
+@lru_cache(maxsize=1)
 def get_store() -> Store:
     settings = get_settings()
     if settings.token_store == "sqlite":  # noqa: S105
         from ghlbridge.store.sqlite import SQLiteStore
 
         return SQLiteStore(settings.sqlite_path, busy_timeout=settings.sqlite_busy_timeout_seconds)
-    from ghlbridge.secrets import get_secrets
     from ghlbridge.store.supabase import SupabaseStore
 
     key = get_secrets().supabase_service_role_key
@@ -50,7 +68,6 @@ def get_ghl_client() -> GHLClient:
 @lru_cache(maxsize=1)
 def get_oauth_api() -> OAuthAPI:
     from ghlbridge.ghl.oauth import OAuthAPI
-    from ghlbridge.secrets import get_secrets
 
     return OAuthAPI(
         get_ghl_client(),
@@ -79,7 +96,6 @@ def get_reauth_notifier() -> ReauthNotifier:
 
 @lru_cache(maxsize=1)
 def get_refresher() -> Refresher:
-    from ghlbridge.secrets import get_cipher
     from ghlbridge.tokens.refresh import Refresher
 
     settings = get_settings()
@@ -108,7 +124,7 @@ def get_verified_callers() -> VerifiedCallers:
     """The caller verifier (Supabase JWTs; its JWKS cache) and the tokens it verified lately."""
     from ghlbridge.http.caller import VerifiedCallers, build_verifier  # PyJWT: only functions with callers
 
-    return VerifiedCallers(build_verifier(get_settings()))
+    return VerifiedCallers(build_verifier(get_settings(), legacy_secret=lambda: get_secrets().supabase_jwt_secret))
 
 
 @lru_cache(maxsize=1)
@@ -143,10 +159,11 @@ def get_write_guard(name: str) -> WriteGuard:
     its config (the TTL is `IDEMPOTENCY_TTL_SECONDS`) and guarded function, over the store."""
     from ghlbridge.idempotency.guard import build_guard  # Powertools' idempotency: only functions that write
 
-    return build_guard(name, get_store, ttl_seconds=get_settings().idempotency_ttl_seconds)
+    return build_guard(name, get_store, get_cipher, ttl_seconds=get_settings().idempotency_ttl_seconds)
 
 
 _FACTORIES = (
+    get_secrets_cache,
     get_store,
     get_ghl_client,
     get_oauth_api,
@@ -166,7 +183,4 @@ def reset() -> None:
     """For tests: forget every cached object, settings and secrets included."""
     for factory in _FACTORIES:
         factory.cache_clear()
-    from ghlbridge.secrets import reset_secrets
-
     reset_settings()
-    reset_secrets()

@@ -1,5 +1,8 @@
 """The app's secrets, fetched by reference once per container and kept for `secrets_ttl_seconds`.
 
+`SecretsCache` holds them; the container's one is `factories.get_secrets_cache()`, read through
+`factories.get_secrets()` and `factories.get_cipher()`, and forgotten by `factories.reset()`.
+
 In AWS, `APP_SECRET_ID` names one Secrets Manager secret holding a JSON object (camelCase keys:
 `ghlClientSecret`, `supabaseServiceRoleKey`, `supabaseJwtSecret`, `stateSigningKey`, and
 `tokenKeys` = `{"current": kid, "keys": {kid: base64}}`). It is read through the AWS Parameters
@@ -20,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, field_va
 from pydantic.alias_generators import to_camel
 
 from ghlbridge.observability import logger
-from ghlbridge.settings import Settings, get_settings
+from ghlbridge.settings import Settings
 from ghlbridge.tokens.crypto import TokenCipher
 
 if TYPE_CHECKING:
@@ -71,70 +73,115 @@ class AppSecrets(BaseModel):
 
 @dataclass
 class _Loaded:
-    settings: Settings
     secrets: AppSecrets
     expires_at: float
     cipher: TokenCipher | None = None
 
 
-_lock = threading.Lock()
-_loaded: _Loaded | None = None
-_clock: Callable[[], float] = time.monotonic
-_api_client: SecretsManagerClient | None = None
+class SecretsCache:
+    """The secrets of one settings object, reloaded after `secrets_ttl_seconds` (on `clock`, monotonic
+    seconds). One fetch at a time, even when threads (the refresh job) ask at once."""
 
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.api_client: SecretsManagerClient | None = None  # boto3's, built only by the fallback
+        self._extension_client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._entry: _Loaded | None = None
 
-def get_secrets() -> AppSecrets:
-    return _current().secrets
+    def secrets(self) -> AppSecrets:
+        return self._current().secrets
 
+    def cipher(self) -> TokenCipher:
+        """The token cipher built from the current `tokenKeys` (rebuilt when the secrets reload)."""
+        entry = self._current()
+        if entry.cipher is None:
+            try:
+                entry.cipher = TokenCipher.from_json(entry.secrets.token_keys.get_secret_value())
+            except ValueError as exc:
+                raise SecretsUnavailableError(f"tokenKeys is unusable: {exc}") from None
+        return entry.cipher
 
-def get_cipher() -> TokenCipher:
-    """The token cipher built from the current `tokenKeys` (rebuilt when the secrets reload)."""
-    entry = _current()
-    if entry.cipher is None:
+    def _current(self) -> _Loaded:
+        with self._lock:
+            now, entry = self.clock(), self._entry
+            if entry is not None and now < entry.expires_at:
+                return entry
+            try:
+                secrets = self._load()
+            except SecretsUnavailableError as exc:
+                if entry is None:
+                    raise
+                logger.warning("secrets refresh failed; serving the cached copy", extra={"error": str(exc)})
+                entry.expires_at = now + RETRY_AFTER_FAILURE_SECONDS
+                return entry
+            self._entry = _Loaded(secrets, now + self.settings.secrets_ttl_seconds)
+            return self._entry
+
+    def _load(self) -> AppSecrets:
+        settings = self.settings
+        if settings.app_secret_id:
+            raw: dict[str, Any] = _parse_document(self._fetch_secret_string())
+        else:
+            raw = {name: getattr(settings, name) for name in AppSecrets.model_fields}
         try:
-            entry.cipher = TokenCipher.from_json(entry.secrets.token_keys.get_secret_value())
-        except ValueError as exc:
-            raise SecretsUnavailableError(f"tokenKeys is unusable: {exc}") from None
-    return entry.cipher
+            return AppSecrets.model_validate(raw)
+        except ValidationError as exc:  # its text would quote the input, i.e. the other secrets
+            problems = ", ".join(_problem(e["loc"], e["type"], e["input"]) for e in exc.errors())
+        raise SecretsUnavailableError(f"app secret is incomplete ({problems})")
 
-
-def reset_secrets(*, clock: Callable[[], float] | None = None) -> None:
-    """For tests: forget the cached secrets and API client; optionally install a monotonic clock."""
-    global _loaded, _clock, _api_client
-    with _lock:
-        _loaded, _api_client = None, None
-        _clock = clock or time.monotonic
-
-
-def _current() -> _Loaded:
-    global _loaded
-    settings = get_settings()
-    with _lock:  # one fetch per container even when threads (the refresh job) ask at once
-        now, entry = _clock(), _loaded
-        if entry is not None and entry.settings is settings and now < entry.expires_at:
-            return entry
+    def _fetch_secret_string(self) -> str:
+        token = self.settings.aws_session_token
+        if token is None:  # not in Lambda, so no extension either
+            return self._from_api()
         try:
-            secrets = _load(settings)
-        except SecretsUnavailableError as exc:
-            if entry is None or entry.settings is not settings:
-                raise
-            logger.warning("secrets refresh failed; serving the cached copy", extra={"error": str(exc)})
-            entry.expires_at = now + RETRY_AFTER_FAILURE_SECONDS
-            return entry
-        _loaded = _Loaded(settings, secrets, now + settings.secrets_ttl_seconds)
-        return _loaded
+            return self._from_extension(token)
+        except httpx.ConnectError:
+            logger.info("secrets extension not reachable; calling Secrets Manager directly")
+            return self._from_api()
 
+    def _from_extension(self, token: SecretStr) -> str:
+        """GET the secret from the Parameters and Secrets Lambda Extension (its GetSecretValue JSON)."""
+        settings = self.settings
+        url = f"http://localhost:{settings.parameters_secrets_extension_http_port}/secretsmanager/get"
+        if self._extension_client is None:
+            # trust_env=False: a proxy setting must never route this localhost call (or its token) elsewhere
+            self._extension_client = httpx.Client(timeout=EXTENSION_TIMEOUT, trust_env=False)
+        try:
+            response = self._extension_client.get(
+                url,
+                params={"secretId": settings.app_secret_id},
+                headers={"X-Aws-Parameters-Secrets-Token": token.get_secret_value()},
+            )
+        except httpx.ConnectError:
+            raise
+        except httpx.HTTPError as exc:
+            raise SecretsUnavailableError(f"secrets extension failed: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise SecretsUnavailableError(f"secrets extension answered HTTP {response.status_code}")
+        value = _parse_document(response.text).get("SecretString")
+        if not isinstance(value, str):
+            raise SecretsUnavailableError("secrets extension returned no SecretString")
+        return value
 
-def _load(settings: Settings) -> AppSecrets:
-    if settings.app_secret_id:
-        raw: dict[str, Any] = _parse_document(_fetch_secret_string(settings))
-    else:
-        raw = {name: getattr(settings, name) for name in AppSecrets.model_fields}
-    try:
-        return AppSecrets.model_validate(raw)
-    except ValidationError as exc:  # its text would quote the input, i.e. the other secrets
-        problems = ", ".join(_problem(e["loc"], e["type"], e["input"]) for e in exc.errors())
-    raise SecretsUnavailableError(f"app secret is incomplete ({problems})")
+    def _from_api(self) -> str:
+        """The fallback: boto3's GetSecretValue. boto3 is imported here and only here."""
+        import boto3  # lazy: +120 ms import, +200 ms client
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            if self.api_client is None:
+                self.api_client = boto3.client("secretsmanager")
+            value = self.api_client.get_secret_value(SecretId=self.settings.app_secret_id).get("SecretString")
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "unknown")
+            raise SecretsUnavailableError(f"GetSecretValue failed: {code}") from None
+        except BotoCoreError as exc:
+            raise SecretsUnavailableError(f"GetSecretValue failed: {type(exc).__name__}") from None
+        if not isinstance(value, str):
+            raise SecretsUnavailableError("the secret has no SecretString")
+        return value
 
 
 def _problem(loc: tuple[int | str, ...], kind: str, value: Any) -> str:
@@ -150,61 +197,3 @@ def _parse_document(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SecretsUnavailableError("app secret is not a JSON object")
     return data
-
-
-def _fetch_secret_string(settings: Settings) -> str:
-    token = settings.aws_session_token
-    if token is None:  # not in Lambda, so no extension either
-        return _from_api(settings.app_secret_id)
-    try:
-        return _from_extension(settings, token)
-    except httpx.ConnectError:
-        logger.info("secrets extension not reachable; calling Secrets Manager directly")
-        return _from_api(settings.app_secret_id)
-
-
-def _from_extension(settings: Settings, token: SecretStr) -> str:
-    """GET the secret from the Parameters and Secrets Lambda Extension (its GetSecretValue JSON)."""
-    url = f"http://localhost:{settings.parameters_secrets_extension_http_port}/secretsmanager/get"
-    try:
-        response = _extension_client().get(
-            url,
-            params={"secretId": settings.app_secret_id},
-            headers={"X-Aws-Parameters-Secrets-Token": token.get_secret_value()},
-        )
-    except httpx.ConnectError:
-        raise
-    except httpx.HTTPError as exc:
-        raise SecretsUnavailableError(f"secrets extension failed: {type(exc).__name__}") from None
-    if response.status_code != 200:
-        raise SecretsUnavailableError(f"secrets extension answered HTTP {response.status_code}")
-    value = _parse_document(response.text).get("SecretString")
-    if not isinstance(value, str):
-        raise SecretsUnavailableError("secrets extension returned no SecretString")
-    return value
-
-
-@lru_cache(maxsize=1)
-def _extension_client() -> httpx.Client:
-    # trust_env=False: a proxy setting must never route this localhost call (or its token) elsewhere
-    return httpx.Client(timeout=EXTENSION_TIMEOUT, trust_env=False)
-
-
-def _from_api(secret_id: str) -> str:
-    """The fallback: boto3's GetSecretValue. boto3 is imported here and only here."""
-    global _api_client
-    import boto3  # lazy: +120 ms import, +200 ms client
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        if _api_client is None:
-            _api_client = boto3.client("secretsmanager")
-        value = _api_client.get_secret_value(SecretId=secret_id).get("SecretString")
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "unknown")
-        raise SecretsUnavailableError(f"GetSecretValue failed: {code}") from None
-    except BotoCoreError as exc:
-        raise SecretsUnavailableError(f"GetSecretValue failed: {type(exc).__name__}") from None
-    if not isinstance(value, str):
-        raise SecretsUnavailableError("the secret has no SecretString")
-    return value

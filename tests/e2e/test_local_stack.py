@@ -22,7 +22,7 @@ def stored(stack: Stack) -> Any:
 
 
 def decrypted(stack: Stack) -> tuple[str, str]:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.refresh import aad
 
     inst = stored(stack)

@@ -25,7 +25,7 @@ def child_env(app_env: AppEnv, **extra: str) -> dict[str, str]:
 
 def test_refresh_prints_the_summary_of_the_scheduled_function(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     refresh_token = app_env.ghl.refresh_token_for("loc1")
     seed_installation(

@@ -115,7 +115,7 @@ def test_without_a_toolkit_origin_no_origin_is_allowed(app_env: AppEnv) -> None:
 
 def test_local_refresh_runs_the_scheduled_refresh(app_env: AppEnv, api: httpx.Client) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
     refresh_token = app_env.ghl.refresh_token_for("loc1")

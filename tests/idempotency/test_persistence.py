@@ -420,7 +420,7 @@ def test_the_store_is_built_on_first_use(store: Store) -> None:
 
 def test_get_record_of_a_missing_key_raises_not_found(store: Store) -> None:
     with pytest.raises(IdempotencyItemNotFoundError):
-        StorePersistenceLayer(store, unknown_outcome=dict)._get_record("no-such-key")
+        StorePersistenceLayer(store, unknown_outcome=dict, cipher=CIPHER)._get_record("no-such-key")
 
 
 def test_idempotent_function_over_the_store(store: Store) -> None:

@@ -142,7 +142,7 @@ def test_authorize_refuses_unauthenticated_callers_and_stores_nothing(app_env: A
 
 def test_callback_exchanges_the_code_stores_encrypted_tokens_and_grants_nothing_yet(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.refresh import aad
 
     state = state_from(authorize())
@@ -309,7 +309,7 @@ def test_a_failed_exchange_redirects_with_exchange_failed(app_env: AppEnv) -> No
 def test_the_state_is_bound_to_the_user_who_asked(app_env: AppEnv) -> None:
     """A state signed for one user cannot be consumed for another: the nonce is stored per user."""
     from ghlbridge import factories
-    from ghlbridge.secrets import get_secrets
+    from ghlbridge.factories import get_secrets
     from ghlbridge.tokens.install import sign_state
 
     good = state_from(authorize(USER))

@@ -31,7 +31,7 @@ def store(app_env: AppEnv) -> Any:
 
 
 def test_lists_connected_needs_reauth_and_agency_locations(store: Any) -> None:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.store import InstallationKind
 
     cipher = get_cipher()
@@ -99,7 +99,7 @@ def test_locations_needs_a_valid_jwt(store: Any) -> None:
 def test_the_callers_link_and_role_show_and_the_list_is_one_store_call(
     store: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.store import MemberRole
 
     for n in range(5):
@@ -126,7 +126,7 @@ def test_the_callers_link_and_role_show_and_the_list_is_one_store_call(
 
 
 def test_an_uninstalled_location_is_no_longer_listed(store: Any) -> None:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     seed_installation(store, get_cipher(), "locGONE", access="at-gone-0000", refresh="rt-gone-0000",
                       expires_in=timedelta(hours=20))  # fmt: skip

@@ -42,7 +42,7 @@ def test_install_responses_carry_no_secret(app_env: AppEnv) -> None:
 def test_refresh_errors_carry_no_secret(app_env: AppEnv, fault: str) -> None:
     from ghlbridge import factories
     from ghlbridge.errors import AppError
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(

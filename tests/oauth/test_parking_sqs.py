@@ -41,7 +41,7 @@ def test_a_pair_parked_in_sqs_is_restored_by_the_next_refresher(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.store import StoreUnavailableError
     from ghlbridge.tokens.parking import SQSParking
     from ghlbridge.tokens.provider import TokenProvider
@@ -100,7 +100,7 @@ def test_the_scheduled_run_restores_parked_pairs_first(
     app_env: AppEnv, queue_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.parking import ParkedPair
     from ghlbridge.tokens.refresh import aad, run_scheduled_refresh, utcnow
 

@@ -48,7 +48,7 @@ def delivered(queue_url: str) -> list[dict[str, Any]]:
 def seed_spent(app_env: AppEnv, installation_id: str, **kw: Any) -> str:
     """An installation whose refresh token GHL no longer accepts (rotated by a lost answer)."""
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.store import InstallationKind
 
     company = kw.get("kind") is InstallationKind.COMPANY
@@ -110,7 +110,7 @@ def test_no_event_when_the_mark_did_not_happen(app_env: AppEnv, routed: str) -> 
     """`mark_needs_reauth` returned False (another refresher or a rotation got there first)."""
     from ghlbridge import factories
     from ghlbridge.errors import ReauthorizationRequiredError
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.provider import TokenProvider
     from ghlbridge.tokens.refresh import Refresher
 

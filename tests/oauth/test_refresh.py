@@ -44,7 +44,7 @@ class CountingStore:
 @pytest.fixture
 def parts(app_env: AppEnv) -> Any:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     class Parts:
         store = factories.get_store()

@@ -108,7 +108,7 @@ class FailingOAuth:
 @pytest.fixture
 def seeded(app_env: AppEnv) -> Any:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
     refresh = app_env.ghl.refresh_token_for("loc1")
@@ -171,8 +171,8 @@ def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_
     """Against the GHL sandbox: one 401 invalid_client on /oauth/token, then GHL answers again."""
     from ghlbridge import factories
     from ghlbridge.errors import TokenRefreshError
+    from ghlbridge.factories import get_cipher
     from ghlbridge.http.resolver import describe
-    from ghlbridge.secrets import get_cipher
 
     store, cipher = factories.get_store(), get_cipher()
     refresh = app_env.ghl.refresh_token_for("loc1")
@@ -203,7 +203,7 @@ def test_invalid_client_releases_the_lease_and_the_next_request_goes_through_at_
 def test_a_5xx_keeps_the_lease_only_for_the_settle_time(app_env: AppEnv) -> None:
     from ghlbridge import factories
     from ghlbridge.errors import TokenRefreshError
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from ghlbridge.tokens.provider import TokenProvider
     from ghlbridge.tokens.refresh import Refresher
 

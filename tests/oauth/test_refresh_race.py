@@ -47,7 +47,7 @@ def run_race(env: dict[str, str], *, with_schedule: bool) -> tuple[list[str], li
 
 def seed_expired(app_env: AppEnv) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     refresh = app_env.ghl.refresh_token_for("loc1")
     seed_installation(
@@ -64,7 +64,7 @@ def seed_expired(app_env: AppEnv) -> None:
 
 def assert_one_refresh_everyone_served(app_env: AppEnv, tokens: list[str]) -> None:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     assert len(tokens) == PROCESSES * THREADS
     assert app_env.ghl.token_posts("refresh_token") == 1

@@ -1,4 +1,5 @@
-"""get_secrets/get_cipher: the extension first, boto3 only as a fallback, a TTL cache, no leaks."""
+"""The app's secrets (`factories.get_secrets`/`get_cipher` over `secrets.SecretsCache`): the extension first,
+boto3 only as a fallback, a TTL cache, no leaks."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import pytest
 import respx
 from moto import mock_aws
 
-from ghlbridge import secrets
-from ghlbridge.secrets import SecretsUnavailableError, get_cipher, get_secrets, reset_secrets
-from ghlbridge.settings import reset_settings
+from ghlbridge import factories, secrets
+from ghlbridge.factories import get_cipher, get_secrets, get_secrets_cache
+from ghlbridge.secrets import SecretsUnavailableError
 from ghlbridge.tokens.crypto import TokenCipher
 from tests import leak_guard
 from tests.security.conftest import CLIENT_SECRET, JWT_SECRET, KEY_1, KEY_2, STATE_KEY, TOKEN_KEYS
@@ -73,13 +74,14 @@ def aws_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRETS_TTL_SECONDS", "300")
     for name in ("GHL_CLIENT_SECRET", "STATE_SIGNING_KEY", "TOKEN_KEYS"):
         monkeypatch.delenv(name)  # in AWS they come only from the secret
-    reset_settings()
+    factories.reset()
 
 
 @pytest.fixture
 def clock() -> Clock:
+    """The container's secrets cache, on a clock the test moves (after `aws_mode` set the settings)."""
     c = Clock()
-    reset_secrets(clock=c)
+    get_secrets_cache().clock = c
     return c
 
 
@@ -88,7 +90,7 @@ def clock() -> Clock:
 
 def test_local_mode_reads_settings_fields(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPABASE_JWT_SECRET", JWT_SECRET)
-    reset_settings()
+    factories.reset()
     with respx.mock(assert_all_mocked=True) as router:  # no network at all
         loaded = get_secrets()
     assert not router.calls
@@ -103,7 +105,7 @@ def test_local_mode_reads_settings_fields(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_missing_required_secret_names_the_field_not_the_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GHL_CLIENT_SECRET")
-    reset_settings()
+    factories.reset()
     with pytest.raises(SecretsUnavailableError, match="ghl_client_secret: missing") as info:
         get_secrets()
     text = f"{info.value} {info.value!r}"
@@ -114,13 +116,13 @@ def test_missing_required_secret_names_the_field_not_the_values(monkeypatch: pyt
 
 def test_blank_optional_secret_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPABASE_JWT_SECRET", "")
-    reset_settings()
+    factories.reset()
     assert get_secrets().supabase_jwt_secret is None
 
 
 def test_unusable_token_keys_is_reported_without_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOKEN_KEYS", json.dumps({"current": "k1", "keys": {"k1": KEY_1[:-8] + "AAAA"}}))
-    reset_settings()
+    factories.reset()
     with pytest.raises(SecretsUnavailableError, match="tokenKeys") as info:
         get_cipher()
     assert KEY_1[:20] not in str(info.value)
@@ -145,13 +147,13 @@ def test_extension_path_sends_token_header_and_secret_id(clock: Clock) -> None:
     assert loaded.ghl_client_secret.get_secret_value() == CLIENT_SECRET
     assert loaded.supabase_service_role_key is not None
     assert isinstance(cipher, TokenCipher) and cipher.current_kid == "k2"
-    assert secrets._api_client is None  # no fallback happened
+    assert get_secrets_cache().api_client is None  # no fallback happened
 
 
 @pytest.mark.usefixtures("aws_mode")
 def test_extension_port_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2999")
-    reset_settings()
+    factories.reset()
     with respx.mock(assert_all_called=True) as router:
         router.get("http://localhost:2999/secretsmanager/get").mock(return_value=extension_answer(secret_document()))
         assert get_secrets().state_signing_key.get_secret_value() == STATE_KEY
@@ -178,12 +180,13 @@ def test_cached_within_ttl_then_refetched(clock: Clock) -> None:
 
 
 @pytest.mark.usefixtures("aws_mode")
-def test_new_settings_object_reloads(clock: Clock) -> None:
+def test_a_reset_reloads(clock: Clock) -> None:
     with respx.mock() as router:
         route = router.get(EXTENSION_URL).mock(return_value=extension_answer(secret_document()))
-        get_secrets()
-        reset_settings()
-        get_secrets()
+        first = get_secrets()
+        assert get_secrets() is first and route.call_count == 1
+        factories.reset()
+        assert get_secrets() is not first
     assert route.call_count == 2
 
 
@@ -220,7 +223,7 @@ def test_extension_errors_do_not_fall_back(answer: httpx.Response) -> None:
         router.get(EXTENSION_URL).mock(return_value=answer)
         with pytest.raises(SecretsUnavailableError):
             get_secrets()
-    assert secrets._api_client is None
+    assert get_secrets_cache().api_client is None
 
 
 @pytest.mark.usefixtures("aws_mode")
@@ -254,13 +257,13 @@ def test_connection_refused_falls_back_to_secrets_manager_api() -> None:
     assert route.call_count == 1
     assert loaded.ghl_client_secret.get_secret_value() == CLIENT_SECRET
     assert cipher.current_kid == "k2"
-    assert secrets._api_client is not None
+    assert get_secrets_cache().api_client is not None
 
 
 @pytest.mark.usefixtures("aws_mode")
 def test_without_session_token_goes_straight_to_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_SESSION_TOKEN")
-    reset_settings()
+    factories.reset()
     with mock_aws(), respx.mock(assert_all_mocked=True) as router:
         boto3.client("secretsmanager").create_secret(Name=SECRET_ID, SecretString=json.dumps(secret_document()))
         assert get_secrets().state_signing_key.get_secret_value() == STATE_KEY

@@ -28,7 +28,7 @@ def env(app_env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
     monkeypatch.setenv("GHL_WEBHOOK_ED25519_PUBLIC_KEY", public.decode())
     reset_settings()
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
 
     seed_installation(
         factories.get_store(),

@@ -31,8 +31,8 @@ def toolkit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toolkit
     no token here is refreshed, and respx (`assert_all_mocked`) would refuse the sandbox anyway.
     """
     from ghlbridge import factories
+    from ghlbridge.factories import get_cipher
     from ghlbridge.ghl.client import GHLClient
-    from ghlbridge.secrets import get_cipher
 
     env = app_environment(BASE_URL, tmp_path)
     for name, value in env.items():

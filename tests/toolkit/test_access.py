@@ -77,7 +77,7 @@ def test_a_member_of_another_location_cannot_reach_this_one(
     toolkit: Toolkit, ghl_api: respx.MockRouter, route: Any
 ) -> None:
     """The path names LOCATION; being a member of OTHER_LOCATION (installed too) gives nothing here."""
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from tests.seed import seed_installation
 
     seed_installation(

@@ -34,8 +34,8 @@ def records(toolkit: Toolkit) -> list[dict[str, Any]]:
 
 def answer_of(record: dict[str, Any]) -> Any:
     """The answer a record keeps, decrypted (it is sealed for its key with the token cipher)."""
+    from ghlbridge.factories import get_cipher
     from ghlbridge.idempotency.persistence import aad
-    from ghlbridge.secrets import get_cipher
 
     return json.loads(get_cipher().decrypt(record["response_data"], aad=aad(record["key"])))
 
@@ -174,7 +174,7 @@ def test_the_key_belongs_to_one_user(toolkit: Toolkit, ghl_api: respx.MockRouter
 
 
 def test_the_key_belongs_to_one_location(toolkit: Toolkit, ghl_api: respx.MockRouter) -> None:
-    from ghlbridge.secrets import get_cipher
+    from ghlbridge.factories import get_cipher
     from tests.seed import seed_installation
 
     seed_installation(

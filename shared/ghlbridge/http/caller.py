@@ -130,7 +130,7 @@ class HmacKeySource:
 
 class DevKeySource:
     """The local dev key: ES256 tokens with kid `local-dev` and issuer `local-dev`, minted by
-    `make dev`. Built only outside Lambda (see `_build_verifier`), so a deployed function never
+    `make dev`. Built only outside Lambda (see `build_verifier`), so a deployed function never
     accepts them, whatever its environment says."""
 
     KID = "local-dev"
@@ -222,12 +222,9 @@ class VerifiedCallers:
         return caller
 
 
-def build_verifier(settings: Settings) -> CallerVerifier:
-    """The verifier for these settings (see the module docstring for the key sources)."""
-    return _build_verifier(settings)
-
-
-def _build_verifier(settings: Settings) -> CallerVerifier:
+def build_verifier(settings: Settings, *, legacy_secret: Callable[[], SecretStr | None]) -> CallerVerifier:
+    """The verifier for these settings (see the module docstring for the key sources); `legacy_secret`
+    gives the HS256 secret, asked only when an HS256 token arrives."""
     issuer = f"{settings.supabase_url.rstrip('/')}/auth/v1"
     sources: list[KeySource] = []
     if settings.dev_jwt_public_key:  # first: the JWKS source would otherwise fetch for the dev kid
@@ -237,14 +234,8 @@ def _build_verifier(settings: Settings) -> CallerVerifier:
             sources.append(DevKeySource(settings.dev_jwt_public_key))
     if settings.supabase_url:  # without it there is no JWKS (and no issuer a token could match)
         sources.append(JwksKeySource(f"{issuer}/.well-known/jwks.json", settings.supabase_jwks_ttl_seconds))
-    sources.append(HmacKeySource(_legacy_secret))
+    sources.append(HmacKeySource(legacy_secret))
     return CallerVerifier(sources=tuple(sources), issuer=issuer, audience=settings.supabase_jwt_audience)
-
-
-def _legacy_secret() -> SecretStr | None:
-    from ghlbridge.secrets import get_secrets  # only HS256 tokens need the secrets
-
-    return get_secrets().supabase_jwt_secret
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenc
 
 if TYPE_CHECKING:
     from ghlbridge.store.base import IdempotencyStore
+    from ghlbridge.tokens.crypto import TokenCipher
 
 _ABANDONED = (
     "An earlier request with this Idempotency-Key did not finish, and its write may have reached GHL. "
@@ -43,7 +44,13 @@ def _perform(*, data: dict[str, Any], attempt: Callable[[], dict[str, Any]]) -> 
     return attempt()
 
 
-def build_guard(name: str, get_store: Callable[[], IdempotencyStore], *, ttl_seconds: int) -> WriteGuard:
+def build_guard(
+    name: str,
+    get_store: Callable[[], IdempotencyStore],
+    get_cipher: Callable[[], TokenCipher],
+    *,
+    ttl_seconds: int,
+) -> WriteGuard:
     """A fresh config and persistence layer for route `name` (Powertools configures a layer once)."""
     config = IdempotencyConfig(
         event_key_jmespath="scope",
@@ -51,7 +58,7 @@ def build_guard(name: str, get_store: Callable[[], IdempotencyStore], *, ttl_sec
         raise_on_no_idempotency_key=True,
         expires_after_seconds=ttl_seconds,
     )
-    persistence = StorePersistenceLayer(get_store, unknown_outcome=abandoned_outcome)
+    persistence = StorePersistenceLayer(get_store, unknown_outcome=abandoned_outcome, cipher=get_cipher)
     guarded = idempotent_function(
         _perform,
         data_keyword_argument="data",

@@ -18,7 +18,7 @@ Nothing is run twice, which is stricter than Powertools' own rules:
 
 The stored response is encrypted: Powertools' JSON of the answer (a note's body, a call summary,
 an appointment: a contact's data) is sealed with the token envelope (`TokenCipher`, AES-256-GCM;
-`secrets.get_cipher()` unless another cipher is given) under the AAD `idempotency:<key>`, so a
+the cipher it is given, `factories.get_cipher` in the app) under the AAD `idempotency:<key>`, so a
 ciphertext copied to another key does not open. Chosen over keeping less of the answer: a replay
 must answer the same body. A response that does not open (its key rotated away, tampered) is
 answered as `unknown_outcome()`, never by running again.
@@ -27,7 +27,9 @@ answered as `unknown_outcome()`, never by running again.
     from ghlbridge.idempotency.persistence import IdempotencyConfig, StorePersistenceLayer, idempotent
 
     persistence = StorePersistenceLayer(  # the store (and the cipher) are built on first use
-        factories.get_store, unknown_outcome=lambda: {"statusCode": 504, "body": '{"error": ...}'}
+        factories.get_store,
+        unknown_outcome=lambda: {"statusCode": 504, "body": '{"error": ...}'},
+        cipher=factories.get_cipher,
     )
     config = IdempotencyConfig(event_key_jmespath='...', expires_after_seconds=86400,
                                raise_on_no_idempotency_key=True)
@@ -163,7 +165,7 @@ class StorePersistenceLayer(BasePersistenceLayer):
 
     `unknown_outcome()` is the response (as the guarded function would return it) that a key answers
     when its earlier execution may have happened but left no answer (see the module docstring).
-    `cipher` seals the stored responses (default: `secrets.get_cipher()`, asked on every use);
+    `cipher` seals the stored responses (a cipher, or a function returning one, asked on every use);
     `sleep` and `clock` (epoch seconds) pace the completion retries.
     """
 
@@ -172,7 +174,7 @@ class StorePersistenceLayer(BasePersistenceLayer):
         store: IdempotencyStore | Callable[[], IdempotencyStore],
         *,
         unknown_outcome: Callable[[], dict[str, Any]],
-        cipher: TokenCipher | Callable[[], TokenCipher] | None = None,
+        cipher: TokenCipher | Callable[[], TokenCipher],
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -192,10 +194,6 @@ class StorePersistenceLayer(BasePersistenceLayer):
     @property
     def cipher(self) -> TokenCipher:
         cipher = self._cipher
-        if cipher is None:
-            from ghlbridge.secrets import get_cipher  # lazy: settings and secrets only when a record is sealed
-
-            return get_cipher()
         return cipher() if callable(cipher) else cipher
 
     # --- the response, sealed ------------------------------------------------------------------

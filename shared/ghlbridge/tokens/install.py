@@ -227,14 +227,13 @@ def _with_query(url: str, params: Mapping[str, str]) -> str:
 
 def start_install(caller: Caller, *, redirect_uri: str) -> str:
     from ghlbridge import factories
-    from ghlbridge.secrets import get_secrets
     from ghlbridge.settings import get_settings
 
     return authorize_url(
         caller,
         settings=get_settings(),
         store=factories.get_store(),
-        state_key=get_secrets().state_signing_key.get_secret_value().encode(),
+        state_key=factories.get_secrets().state_signing_key.get_secret_value().encode(),
         redirect_uri=redirect_uri,
         now=utcnow(),
     )
@@ -243,7 +242,6 @@ def start_install(caller: Caller, *, redirect_uri: str) -> str:
 def finish_install(query: Mapping[str, str], *, redirect_uri: str) -> str:
     """The URL of the toolkit to send the browser back to, `?ghl=installed&ticket=…` or `?ghl=error…`."""
     from ghlbridge import factories
-    from ghlbridge.secrets import get_cipher, get_secrets
     from ghlbridge.settings import get_settings
 
     toolkit_url = get_settings().toolkit_url
@@ -252,8 +250,8 @@ def finish_install(query: Mapping[str, str], *, redirect_uri: str) -> str:
             query,
             store=factories.get_store(),
             oauth=factories.get_oauth_api(),
-            cipher=get_cipher(),
-            state_key=get_secrets().state_signing_key.get_secret_value().encode(),
+            cipher=factories.get_cipher(),
+            state_key=factories.get_secrets().state_signing_key.get_secret_value().encode(),
             redirect_uri=redirect_uri,
             now=utcnow(),
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
 
-from ghlbridge import ghl
+from ghlbridge import factories, ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
 from ghlbridge.toolkit import cursor, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
@@ -72,15 +72,13 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
     (`tests/toolkit/test_opportunity_fields.py`, over the sandbox's 210 seeded opportunities).
     Validating 20 such items again and serializing the model was a third of the route's own time.
     """
-    from ghlbridge.secrets import get_secrets
-
     clients = open_location(ctx.caller, location_id)
     if query.assigned_to == "me":
         if clients.ghl_user_id is None:
             message = "assignedTo=me needs your membership to be linked to a GHL user"
             raise RequestInvalidError(message, details=[field_problem("query", "assignedTo", "not_linked", message)])
         query = replace(query, assigned_to=clients.ghl_user_id)
-    key = cursor.cursor_key(get_secrets().state_signing_key.get_secret_value().encode())
+    key = cursor.cursor_key(factories.get_secrets().state_signing_key.get_secret_value().encode())
     bound_to = cursor.binding(location_id, query.filters())
     position = cursor.decode(key, query.cursor, bound_to) if query.cursor else None
     page = clients.opportunities.search(

@@ -28,6 +28,7 @@ from ghlbridge.store import (
     Membership,
     Store,
 )
+from ghlbridge.store.base import MAX_LOCATION_NAME, location_name
 from ghlbridge.store.sqlite import SQLiteStore
 from ghlbridge.store.supabase import SupabaseStore
 from tests.postgrest_double import SERVICE_ROLE_KEY
@@ -709,6 +710,177 @@ def test_uninstalling_a_company_ends_the_memberships_nothing_else_serves(store: 
     assert [a.membership.location_id for a in store.list_locations(USER)] == ["elsewhere", "other", "own", "parked"]
     assert store.uninstall("comp2") is True
     assert [a.membership.location_id for a in store.list_locations(USER)] == ["elsewhere", "own", "parked"]
+
+
+# --- location names ------------------------------------------------------------------------------
+def names(store: Store, user_id: str = USER) -> dict[str, str | None]:
+    """location id → name, as `list_locations` shows them to the user."""
+    return {access.membership.location_id: access.name for access in store.list_locations(user_id)}
+
+
+def test_location_name_is_what_both_stores_keep() -> None:
+    assert location_name("  Main Street\n") == "Main Street"
+    assert location_name("é" * 201) == "é" * MAX_LOCATION_NAME == "é" * 200
+    for bad in ("", " \t\n", "Main\x00Street", "Main \ud800"):  # a NUL or a lone surrogate: no store takes it
+        with pytest.raises(ValueError):
+            location_name(bad)
+
+
+def test_a_location_name_is_stored_and_listed_to_every_member(store: Store) -> None:
+    store.save_installation(installation("loc1"))
+    store.save_installation(installation("loc2"))
+    for user in (USER, OTHER_USER):
+        store.add_member("loc1", user, OWNER if user == USER else MEMBER)
+    store.add_member("loc2", USER, OWNER)
+    assert names(store) == {"loc1": None, "loc2": None}  # the ones still to ask GHL for
+
+    assert store.set_location_name("loc1", "Main Street") is True
+
+    assert names(store) == {"loc1": "Main Street", "loc2": None}
+    assert names(store, OTHER_USER) == {"loc1": "Main Street"}  # the location's name, not the user's
+    listed = store.list_locations(USER)[0]
+    assert listed.installation == current(store, "loc1") and listed.membership == store.get_membership("loc1", USER)
+
+
+def test_a_name_for_a_location_the_store_does_not_know_is_not_stored(store: Store) -> None:
+    store.save_installation(company("comp1", ["locA"]))
+    store.save_installation(installation("gone"))
+    store.uninstall("gone")
+    for location_id in ("loc-unknown", "comp1", "gone"):
+        store.add_member(location_id, USER, OWNER)  # a membership alone is no installation
+
+    assert store.set_location_name("loc-unknown", "Nowhere") is False
+    assert store.set_location_name("comp1", "The agency") is False  # a company id names no location
+    assert store.set_location_name("gone", "Uninstalled") is False
+
+    assert names(store) == {"comp1": None, "gone": None, "loc-unknown": None}
+
+
+def test_a_name_is_replaced(store: Store) -> None:
+    store.save_installation(installation("loc1"))
+    store.add_member("loc1", USER, OWNER)
+    store.set_location_name("loc1", "Main Street")
+
+    assert store.set_location_name("loc1", "Main Street Dental") is True
+    assert names(store) == {"loc1": "Main Street Dental"}
+    assert store.set_location_name("loc1", "Main Street Dental") is True  # the same name again
+    assert names(store) == {"loc1": "Main Street Dental"}
+
+
+def test_a_name_is_trimmed_cut_to_200_characters_and_never_empty(store: Store) -> None:
+    store.save_installation(installation("loc1"))
+    store.add_member("loc1", USER, OWNER)
+
+    assert store.set_location_name("loc1", " \t Main  Street\n") is True
+    assert names(store) == {"loc1": "Main  Street"}  # the ends only
+    assert store.set_location_name("loc1", "Ü" * 250) is True
+    assert names(store) == {"loc1": "Ü" * 200}  # characters, not bytes
+    assert store.set_location_name("loc1", "x" * 199 + " " + "y" * 10) is True
+    assert names(store) == {"loc1": "x" * 199}  # no blank left at the cut
+    for bad in ("", "   \n", "Main\x00Street", "Main \ud800"):
+        with pytest.raises(ValueError):
+            store.set_location_name("loc1", bad)
+    with pytest.raises(ValueError):
+        store.set_location_name("loc-unknown", "")  # refused before the location is looked up
+    assert names(store) == {"loc1": "x" * 199}  # nothing written
+
+
+def test_a_reinstall_keeps_the_name(store: Store) -> None:
+    store.save_installation(installation("loc1"))
+    store.save_installation(company("comp1", ["locA", "locB"]))
+    for location_id in ("loc1", "locA"):
+        store.add_member(location_id, USER, OWNER)
+        assert store.set_location_name(location_id, f"{location_id} name")
+    store.mark_needs_reauth("loc1", 1, "invalid_grant")
+    store.mark_needs_reauth("comp1", 1, "invalid_grant")
+
+    store.save_installation(installation("loc1"))
+    store.save_installation(company("comp1", ["locA", "locB"]))
+
+    assert names(store) == {"loc1": "loc1 name", "locA": "locA name"}
+
+
+def test_the_approved_locations_of_a_company_install_get_names(store: Store) -> None:
+    store.save_installation(company("comp1", ["locA", "locB"]))
+    store.mark_needs_reauth("comp1", 1, "invalid_grant")  # parked, but installed: it still covers them
+    for location_id in ("locA", "locB", "locC"):
+        store.add_member(location_id, USER, OWNER)
+
+    assert store.set_location_name("locA", "Alpha") is True
+    assert store.set_location_name("locB", "Beta") is True
+    assert store.set_location_name("locC", "Gamma") is False  # not approved
+
+    assert names(store) == {"locA": "Alpha", "locB": "Beta", "locC": None}
+
+
+def test_one_location_has_one_name_whichever_installation_serves_it(store: Store) -> None:
+    store.save_installation(company("comp1", ["loc1"]))
+    store.save_installation(installation("loc1"))
+    store.add_member("loc1", USER, OWNER)
+    store.set_location_name("loc1", "Main Street")
+    assert [(a.installation.id if a.installation else None, a.name) for a in store.list_locations(USER)] == [
+        ("loc1", "Main Street")
+    ]
+
+    store.uninstall("loc1")  # the company still covers it: the name stays
+    store.add_member("loc1", USER, OWNER)
+
+    assert [(a.installation.id if a.installation else None, a.name) for a in store.list_locations(USER)] == [
+        ("comp1", "Main Street")
+    ]
+
+
+def test_uninstalling_deletes_the_names_nothing_else_covers(store: Store) -> None:
+    store.save_installation(company("comp1", ["only", "own", "parked", "other"]))
+    store.save_installation(installation("own"))
+    store.save_installation(company("comp2", ["other"]))
+    store.mark_needs_reauth("comp2", 1, "invalid_grant")  # parked, but installed: still covers "other"
+    store.save_installation(installation("loc1"))
+    store.save_installation(installation("parked"))
+    store.mark_needs_reauth("parked", 1, "invalid_grant")
+    for location_id in ("only", "own", "parked", "other", "loc1"):
+        assert store.set_location_name(location_id, f"{location_id} name")
+
+    assert store.uninstall("comp1") is True
+    assert store.uninstall("loc1") is True
+
+    # Asked as members again (the uninstalls ended the memberships): what the store still holds.
+    for location_id in ("only", "own", "parked", "other", "loc1"):
+        store.add_member(location_id, USER, OWNER)
+    assert names(store) == {"loc1": None, "only": None, "other": "other name", "own": "own name",
+                            "parked": "parked name"}  # fmt: skip
+    store.save_installation(installation("loc1"))  # a reinstall after an uninstall asks GHL again
+    assert names(store)["loc1"] is None
+
+
+def test_a_name_set_while_its_installation_is_uninstalled_is_not_left_behind(store: Store) -> None:
+    for round_ in range(16):  # a few rounds: the threads interleave differently
+        location_id = f"loc{round_}"
+        store.save_installation(installation(location_id))
+
+        def act(i: int, location_id: str = location_id) -> bool:
+            return store.set_location_name(location_id, "Main Street") if i == 0 else store.uninstall(location_id)
+
+        stored, uninstalled = race(2, act)
+
+        assert uninstalled is True
+
+        store.add_member(location_id, USER, OWNER)
+        assert names(store)[location_id] is None, (round_, stored)
+        assert store.set_location_name(location_id, "Main Street") is False
+
+
+def test_uninstalling_both_installations_of_a_location_at_once_deletes_its_name(store: Store) -> None:
+    for round_ in range(16):
+        location_id, company_id = f"loc{round_}", f"comp{round_}"
+        store.save_installation(installation(location_id))
+        store.save_installation(company(company_id, [location_id]))
+        assert store.set_location_name(location_id, "Main Street")
+
+        assert race(2, lambda i, ids=(location_id, company_id): store.uninstall(ids[i])) == [True, True]
+
+        store.add_member(location_id, USER, OWNER)
+        assert names(store)[location_id] is None, round_
 
 
 # --- member races --------------------------------------------------------------------------------

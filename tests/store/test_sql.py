@@ -14,14 +14,17 @@ from tests.pg import MIGRATIONS, SUPABASE_ROLES, scratch_database
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ["idempotency_records", "install_tickets", "installations", "members", "oauth_states", "webhook_receipts"]
+TABLES = [
+    "idempotency_records", "install_tickets", "installations", "locations", "members", "oauth_states",
+    "webhook_receipts",
+]  # fmt: skip
 FUNCTIONS = [
     "add_member", "claim_refresh_lease", "complete_refresh", "consume_oauth_state", "create_install_ticket",
     "create_oauth_state", "delete_idempotency_record", "get_idempotency_record", "get_installation",
     "get_membership", "get_token_source", "link_member", "list_expiring", "list_locations", "list_members",
     "mark_needs_reauth", "purge_idempotency_records", "purge_install_tickets", "purge_oauth_states",
     "purge_webhook_receipts", "put_idempotency_record", "put_member", "record_webhook", "redeem_install_ticket",
-    "release_lease", "remove_member", "restore_parked", "save_installation", "set_member_role",
+    "release_lease", "remove_member", "restore_parked", "save_installation", "set_location_name", "set_member_role",
     "settle_idempotency_record", "uninstall_installation", "update_idempotency_record",
 ]  # fmt: skip
 API_ROLES = ["anon", "authenticated"]
@@ -73,6 +76,7 @@ SERVICE_ROLE_PRIVILEGES = {
     "idempotency_records": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "install_tickets": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_install_tickets
     "installations": {"SELECT", "INSERT", "UPDATE"},
+    "locations": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # uninstall_installation
     "members": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # remove_member, uninstall_installation
     "oauth_states": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_oauth_states, create_oauth_state
     "webhook_receipts": {"SELECT", "INSERT", "UPDATE", "DELETE"},  # purge_webhook_receipts
@@ -169,3 +173,41 @@ def test_the_team_access_migration_upgrades_rows_written_before_it(pg_dsn: str) 
         assert members[0][3] == datetime(2026, 11, 28, 10, 0, 1, tzinfo=UTC)
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("update public.members set role = 'rep'")
+
+
+INSTALL_LOC1 = """select public.save_installation('{"id": "loc1", "kind": "location", "user_type": "Location"}')"""
+
+
+def test_the_locations_table_takes_only_a_trimmed_name_of_1_to_200_characters(pg_conn: Conn) -> None:
+    """What `location_name` makes of a name, the table insists on too (a caller that skips it)."""
+    pg_conn.execute(INSTALL_LOC1)
+    for bad in ("", " Main Street", "Main Street ", "x" * 201):
+        with pytest.raises(psycopg.errors.CheckViolation), pg_conn.transaction():
+            pg_conn.execute("set local role service_role")
+            pg_conn.execute("select public.set_location_name('loc1', %s)", [bad])
+    with pg_conn.transaction():
+        pg_conn.execute("set local role service_role")
+        assert pg_conn.execute("select public.set_location_name('loc1', %s)", ["é" * 200]).fetchone() == (True,)
+    assert pg_conn.execute("select name from public.locations").fetchall() == [("é" * 200,)]
+
+
+def test_the_location_names_migration_applies_over_rows_written_before_it(pg_dsn: str) -> None:
+    location_names = MIGRATIONS / "20261205000000_location_names.sql"
+    owner = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+    with scratch_database(pg_dsn) as dsn, psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(SUPABASE_ROLES)
+        for path in sorted(MIGRATIONS.glob("*.sql")):
+            if path.name < location_names.name:
+                conn.execute(path.read_bytes())
+        conn.execute(INSTALL_LOC1)
+        conn.execute("select public.add_member('loc1', %s, 'owner')", [owner])
+
+        conn.execute(location_names.read_bytes())
+
+        listed = conn.execute("select public.list_locations(%s)", [owner]).fetchone()
+        assert listed is not None and [(a["membership"]["location_id"], a["name"]) for a in listed[0]] == [
+            ("loc1", None)
+        ]
+        assert conn.execute("select public.set_location_name('loc1', 'Main Street')").fetchone() == (True,)
+        listed = conn.execute("select public.list_locations(%s)", [owner]).fetchone()
+        assert listed is not None and listed[0][0]["name"] == "Main Street"

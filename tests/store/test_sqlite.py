@@ -23,7 +23,8 @@ def test_opening_creates_the_schema_once_in_wal_mode(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {
-        "idempotency_records", "install_tickets", "installations", "members", "oauth_states", "webhook_receipts",
+        "idempotency_records", "install_tickets", "installations", "locations", "members", "oauth_states",
+        "webhook_receipts",
     }  # fmt: skip
 
 
@@ -71,6 +72,9 @@ def test_a_file_from_before_team_access_is_upgraded_in_place(tmp_path: Path) -> 
     assert store.link_member("loc1", owner, owner, "ghl-1").outcome == "ghl_user_taken"  # and the new index
     assert store.create_install_ticket("hash-1", owner, "loc1", datetime.now(UTC) + timedelta(minutes=5))
     assert store.redeem_install_ticket("hash-1", member) is None
+    assert [a.name for a in store.list_locations(owner)] == [None]  # the locations table is new
+    assert store.set_location_name("loc1", "Main Street") is True
+    assert [a.name for a in store.list_locations(owner)] == ["Main Street"]
 
 
 def test_a_write_locked_out_past_the_busy_timeout_is_unavailable(tmp_path: Path) -> None:

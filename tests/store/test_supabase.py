@@ -176,6 +176,7 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         ("release_lease", lambda: supabase_store.release_lease("loc1", "h")),
         ("mark_needs_reauth", lambda: supabase_store.mark_needs_reauth("loc1", 2, "invalid_grant")),
         ("restore_parked", lambda: supabase_store.restore_parked("loc1", 2, "a", None, when)),
+        ("set_location_name", lambda: supabase_store.set_location_name("loc1", "Main Street")),
         ("uninstall_installation", lambda: supabase_store.uninstall("loc1")),
         ("add_member", lambda: supabase_store.add_member("loc1", user, MemberRole.OWNER, added_by=user)),
         ("get_membership", lambda: supabase_store.get_membership("loc1", user)),
@@ -206,6 +207,29 @@ def test_each_operation_is_one_rpc(supabase_store: SupabaseStore, postgrest_doub
         postgrest_double.reset()
         call()
         assert postgrest_double.calls == [function]
+
+
+@pytest.mark.postgres
+def test_the_locations_of_a_user_and_their_names_are_one_rpc(
+    supabase_store: SupabaseStore, postgrest_double: PostgrestDouble
+) -> None:
+    user = "6f1c2a4e-9b7d-4c1e-8f3a-2d5e6b7c8d9e"
+    approved = [f"locA{n}" for n in range(10)]
+    supabase_store.save_installation(
+        Installation(id="comp1", kind=InstallationKind.COMPANY, user_type="Company", approved_locations=approved)
+    )
+    for n in range(10):
+        own = Installation(id=f"loc{n}", kind=InstallationKind.LOCATION, user_type="Location")
+        supabase_store.save_installation(own)
+    for location_id in (*approved, *(f"loc{n}" for n in range(10))):
+        supabase_store.add_member(location_id, user, MemberRole.MEMBER)
+        assert supabase_store.set_location_name(location_id, f"{location_id} name")
+    postgrest_double.reset()
+
+    listed = supabase_store.list_locations(user)
+
+    assert postgrest_double.calls == ["list_locations"]
+    assert len(listed) == 20 and all(a.name == f"{a.membership.location_id} name" for a in listed)
 
 
 @pytest.mark.postgres

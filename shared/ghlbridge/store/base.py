@@ -32,8 +32,24 @@ def required_user_id(user_id: str) -> str:
 MAX_LIVE_OAUTH_STATES = 20
 """A user's unused, unexpired OAuth states kept by `create_oauth_state` (the newest ones)."""
 
+MAX_LOCATION_NAME = 200
+"""The longest location name the store keeps (in characters, after trimming); a longer one is cut."""
+
 MAX_PURGE_BATCH = 10_000
 """The most rows one purge call may delete (the SQL functions clamp to it as well)."""
+
+
+def location_name(name: str) -> str:
+    """`name` as the store keeps it: trimmed, cut to `MAX_LOCATION_NAME` characters (and trimmed
+    again). ValueError when nothing is left, or for what no store can hold as text (a NUL, a lone
+    surrogate)."""
+    kept = name.strip()[:MAX_LOCATION_NAME].rstrip()
+    if not kept:
+        raise ValueError("a location name is not empty")
+    if "\x00" in kept:
+        raise ValueError("a location name holds no NUL character")
+    kept.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    return kept
 
 
 def purge_limit(limit: int) -> int:
@@ -136,12 +152,14 @@ class MemberChange(BaseModel):
 class LocationAccess(BaseModel):
     """One location a user is a member of, with the installation that serves it: the location's own
     (unless uninstalled), else the newest active Company installation that approved it; None when
-    neither exists."""
+    neither exists. `name`: the location's name as stored by `set_location_name`, None until then
+    (the locations still to name are those with a None `name`)."""
 
     model_config = ConfigDict(frozen=True)
 
     membership: Membership
     installation: Installation | None = None
+    name: str | None = None
 
 
 class IdempotencyStatus(StrEnum):
@@ -184,7 +202,8 @@ class InstallationStore(Protocol):
     def save_installation(self, inst: Installation) -> Installation:
         """Insert or replace an installation after an OAuth code exchange (a fresh install or a
         reinstall): tokens, scopes, status `active`, lease cleared, generation + 1, `installed_at`
-        now (the store's clock). Grants nothing to anybody (see `redeem_install_ticket`). Returns the row."""
+        now (the store's clock). Grants nothing to anybody (see `redeem_install_ticket`); the names
+        of its locations (`set_location_name`) stay. Returns the row."""
         ...
 
     def get_installation(self, installation_id: str) -> Installation | None: ...
@@ -260,7 +279,19 @@ class InstallationStore(Protocol):
         for a Location installation, the memberships of that location; for a Company installation,
         those of each approved location that no other installation still serves (its own active or
         needs_reauth Location installation, or another active Company installation approving it).
-        Pending install tickets of the installation are void from then on (see `redeem_install_ticket`)."""
+        Pending install tickets of the installation are void from then on (see `redeem_install_ticket`).
+        The name of each of its locations (the location itself, or each approved location) that no
+        installation covers any more (as `set_location_name` judges it) is deleted, also in the same
+        transaction: a reinstall asks GHL for it again."""
+        ...
+
+    # --- locations -----------------------------------------------------------------------------
+    def set_location_name(self, location_id: str, name: str) -> bool:
+        """Store (or replace) the name of the LOCATION `location_id`, as `location_name` keeps it
+        (ValueError when it leaves nothing). One location has one name, whichever installation
+        serves it; `list_locations` shows it. False, and nothing stored, when the store knows no
+        such location: no installation that is not uninstalled covers it (its own Location
+        installation, or a Company installation whose approved locations include it)."""
         ...
 
 
@@ -283,7 +314,7 @@ class AccessStore(Protocol):
 
     def list_locations(self, user_id: str) -> list[LocationAccess]:
         """Every location the user is a member of (ordered by location id), each with the
-        installation that serves it as `get_token_source` would pick it. One round trip."""
+        installation that serves it as `get_token_source` would pick it, and its name. One round trip."""
         ...
 
     def put_member(self, location_id: str, actor: str, user_id: str, role: MemberRole) -> MemberChange:

@@ -41,6 +41,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    location_name,
     purge_limit,
     required_user_id,
 )
@@ -128,10 +129,17 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
     updated_at             TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS idempotency_records_expires_at_idx ON idempotency_records (expires_at);
+CREATE TABLE IF NOT EXISTS locations (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200 AND name = trim(name)),
+    updated_at TEXT NOT NULL
+) STRICT;
 """
 
 # What 20261204000000_team_access.sql does to a file made before it. A file upgraded so lacks only
 # the CHECK on members.role (SQLite cannot add one to a table): the store writes MemberRole values only.
+# A table new since then (`locations`, 20261205000000_location_names.sql) needs no entry: `_SCHEMA`
+# creates it in a file that lacks it.
 _UPGRADES = {
     ("installations", "installed_at"): """
         ALTER TABLE installations ADD COLUMN installed_at TEXT;
@@ -154,6 +162,16 @@ _SOURCE_OF = """(
        OR (s.kind = 'company' AND s.status = 'active'
            AND EXISTS (SELECT 1 FROM json_each(s.approved_locations) WHERE value = {location}))
     ORDER BY s.kind = 'location' DESC, s.updated_at DESC, s.id LIMIT 1
+)"""
+
+# Whether an installation that is not uninstalled covers the location `{location}` (an SQL
+# expression): the store knows the location, and may keep its name.
+_KNOWN = """EXISTS (
+    SELECT 1 FROM installations AS k
+    WHERE k.status <> 'uninstalled'
+      AND ((k.kind = 'location' AND k.id = {location})
+           OR (k.kind = 'company'
+               AND EXISTS (SELECT 1 FROM json_each(k.approved_locations) WHERE value = {location})))
 )"""
 
 # One idempotency record, with the store's verdict on an in-flight one (`:now`: this machine's clock).
@@ -435,7 +453,8 @@ class SQLiteStore:
     # --- uninstall -----------------------------------------------------------------------------
     def uninstall(self, installation_id: str) -> bool:
         """The memberships it served end in the same transaction; for a company, those of approved
-        locations that `_SOURCE_OF` (read after the row is uninstalled) finds nothing else to serve."""
+        locations that `_SOURCE_OF` (read after the row is uninstalled) finds nothing else to serve.
+        So do the names of its locations that `_KNOWN` no longer finds covered."""
         now = _now()
         with self._immediate() as conn:
             gone = conn.execute(
@@ -461,7 +480,28 @@ class SQLiteStore:
                     """,  # noqa: S608 - _SOURCE_OF is a constant of this module
                     (gone["approved_locations"],),
                 )
+            locations = json.dumps([installation_id]) if gone["kind"] == "location" else gone["approved_locations"]
+            conn.execute(
+                f"""
+                DELETE FROM locations
+                WHERE id IN (SELECT value FROM json_each(?)) AND NOT {_KNOWN.format(location="locations.id")}
+                """,  # noqa: S608 - _KNOWN is a constant of this module
+                (locations,),
+            )
         return True
+
+    # --- locations -----------------------------------------------------------------------------
+    def set_location_name(self, location_id: str, name: str) -> bool:
+        rows = self._write(
+            f"""
+            INSERT INTO locations (id, name, updated_at)
+            SELECT :id, :name, :now WHERE {_KNOWN.format(location=":id")}
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+            RETURNING id
+            """,
+            {"id": location_id, "name": location_name(name), "now": _now()},
+        )
+        return bool(rows)
 
     # --- members -------------------------------------------------------------------------------
     def add_member(
@@ -501,14 +541,19 @@ class SQLiteStore:
         members = ", ".join(f"m.{column}" for column in _MEMBER_COLUMNS)
         rows = self._read(
             f"""
-            SELECT {members}, i.* FROM members AS m
+            SELECT {members}, l.name AS location_name, i.* FROM members AS m
+            LEFT JOIN locations AS l ON l.id = m.location_id
             LEFT JOIN installations AS i ON i.id = {_SOURCE_OF.format(location="m.location_id")}
             WHERE m.user_id = ? ORDER BY m.location_id
             """,  # noqa: S608 - constants of this module
             (uid,),
         )
         return [
-            LocationAccess(membership=_member(row), installation=_installation(row) if row["id"] else None)
+            LocationAccess(
+                membership=_member(row),
+                installation=_installation(row) if row["id"] else None,
+                name=row["location_name"],
+            )
             for row in rows
         ]
 

@@ -30,6 +30,7 @@ from ghlbridge.store.base import (
     Membership,
     StoreUnavailableError,
     canonical_user_id,
+    location_name,
     purge_limit,
     required_user_id,
 )
@@ -244,6 +245,10 @@ class SupabaseStore:
     # --- uninstall -----------------------------------------------------------------------------
     def uninstall(self, installation_id: str) -> bool:
         return self._bool("uninstall_installation", {"p_installation_id": installation_id})
+
+    # --- locations -----------------------------------------------------------------------------
+    def set_location_name(self, location_id: str, name: str) -> bool:
+        return self._bool("set_location_name", {"p_location_id": location_id, "p_name": location_name(name)})
 
     # --- members -------------------------------------------------------------------------------
     def add_member(

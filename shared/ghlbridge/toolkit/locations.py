@@ -58,7 +58,7 @@ def location(access: LocationAccess) -> Location | None:
     via = source.id if source.kind is InstallationKind.COMPANY else None
     return Location(
         id=member.location_id,
-        name=source.name if via is None else None,
+        name=access.name,
         role=member.role,
         ghl_user_id=member.ghl_user_id,
         status=_STATUS[source.status],

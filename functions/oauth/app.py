@@ -51,7 +51,8 @@ def authorize() -> dict[str, str]:
 )
 def my_locations() -> dict[str, Any]:
     caller = resolver.current_caller(app)
-    return locations.list_locations(factories.get_store(), caller.user_id).model_dump(by_alias=True, mode="json")
+    listing = locations.list_locations(factories.get_store(), caller.user_id, fetch_names=True)
+    return listing.model_dump(by_alias=True, mode="json")
 
 
 @app.post(

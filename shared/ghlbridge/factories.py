@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # each factory imports what it builds: a function pays only f
     from ghlbridge.tokens.reauth import ReauthNotifier
     from ghlbridge.tokens.refresh import Refresher
     from ghlbridge.toolkit.location_cache import LocationCache, MembershipCache
+    from ghlbridge.toolkit.models.research import LocationInfo
     from ghlbridge.toolkit.pipelines import Pipelines
 
 
@@ -153,6 +154,30 @@ def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
     return LocationCache(get_settings().users_cache_seconds)
 
 
+@lru_cache(maxsize=1)
+def get_custom_field_cache() -> LocationCache[dict[str, ghl.CustomFieldDefinition]]:
+    """Each location's contact custom-field definitions by id, for `CUSTOM_FIELDS_CACHE_SECONDS` (`toolkit.research`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().custom_fields_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_calendar_cache() -> LocationCache[dict[str, str | None]]:
+    """Each location's calendar names by id, for `CALENDARS_CACHE_SECONDS` (`toolkit.research`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().calendars_cache_seconds)
+
+
+@lru_cache(maxsize=1)
+def get_location_cache() -> LocationCache[LocationInfo]:
+    """Each location's name and time zone, for `LOCATION_CACHE_SECONDS` (`toolkit.research`)."""
+    from ghlbridge.toolkit.location_cache import LocationCache
+
+    return LocationCache(get_settings().location_cache_seconds)
+
+
 @lru_cache(maxsize=16)  # one per write route
 def get_write_guard(name: str) -> WriteGuard:
     """The Powertools idempotency of write route `name` (`idempotency.writes.IdempotentWrite`):
@@ -175,6 +200,9 @@ _FACTORIES = (
     get_membership_cache,
     get_pipeline_cache,
     get_users_cache,
+    get_custom_field_cache,
+    get_calendar_cache,
+    get_location_cache,
     get_write_guard,
 )
 

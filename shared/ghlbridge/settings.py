@@ -80,6 +80,10 @@ class Settings(BaseModel):
     pipelines_cache_seconds: int = Field(default=300, ge=0)  # per container and location; 0 turns it off
     membership_cache_seconds: int = Field(default=60, ge=0, le=60)  # a membership that holds, per container
     users_cache_seconds: int = Field(default=300, ge=0)  # a location's GHL users, per container
+    custom_fields_cache_seconds: int = Field(default=300, ge=0)  # a location's custom-field definitions
+    calendars_cache_seconds: int = Field(default=300, ge=0)  # a location's calendars (their names)
+    location_cache_seconds: int = Field(default=3600, ge=0)  # a location's name and time zone
+    ghl_fanout_limit: int = Field(default=8, ge=1, le=32)  # GHL calls one request makes at once (research)
     idempotency_ttl_seconds: int = Field(default=86400, ge=60)  # how long a write's answer is replayed
 
     # Token store: "supabase" (PostgREST) in AWS, "sqlite" for local runs

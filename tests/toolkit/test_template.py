@@ -1,4 +1,4 @@
-"""The toolkit's seven functions in template.yaml: code, handler, routes, settings, least privilege."""
+"""The toolkit's eight functions in template.yaml: code, handler, routes, settings, least privilege."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
         "functions/opportunities/",
         "opportunities.handler",
         "opportunities",
+    ),
+    "ResearchFunction": (
+        "functions/opportunities/",
+        "research.handler",
+        "research",
     ),
     "StageFunction": (
         "functions/opportunities/",

@@ -92,6 +92,9 @@ Cursor = Annotated[
     str | None,
     Query(max_length=CURSOR_MAX, description="`nextCursor` of the previous page, with the same filters"),
 ]
+ChannelFilter = Annotated[
+    Literal["email", "sms", "call"] | None, Query(description="Only this channel's messages (default: every channel)")
+]
 Day = Annotated[date, Query(description="A date, YYYY-MM-DD (inclusive)")]
 StartDay = Annotated[date, Query(description="The first day, YYYY-MM-DD, in `timezone`")]
 EndDay = Annotated[

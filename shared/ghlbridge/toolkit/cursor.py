@@ -8,7 +8,8 @@ derived from the app's state-signing secret for this purpose only (HMAC of a fix
 cursor can never pass for an OAuth state or the other way round.
 
 Format: `base64url(JSON payload) "." base64url(HMAC-SHA256(key, payload)[:16])`; the payload is
-`{"v": 1, "a": startAfter, "i": startAfterId, "b": binding}`.
+`{"v": 1, "a": startAfter, "i": startAfterId, "b": binding}` for opportunities, `{"v": 1, "ids": {...},
+"b": binding}` for the lists paged by GHL ids (a contact's messages).
 """
 
 from __future__ import annotations
@@ -61,6 +62,43 @@ def encode(key: bytes, position: OpportunityCursor, bound_to: str) -> str:
 
 def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
     """The position in `cursor`, or `CursorInvalidError` if it is not ours, altered, or bound elsewhere."""
+    payload = _opened(key, cursor)
+    after, after_id = payload.get("a"), payload.get("i")
+    valid = (
+        isinstance(after, int)
+        and not isinstance(after, bool)
+        and isinstance(after_id, str)
+        and _POSITION_ID.fullmatch(after_id)
+    )
+    if not valid:
+        raise CursorInvalidError(_NOT_OURS)
+    _check_binding(payload, bound_to)
+    from ghlbridge.ghl import OpportunityCursor  # the GHL models load with the first request, not at import
+
+    return OpportunityCursor(startAfter=after, startAfterId=after_id)
+
+
+def encode_ids(key: bytes, ids: Mapping[str, str], bound_to: str) -> str:
+    """A cursor holding GHL ids (a conversation and the last message seen, ...), bound like the others."""
+    payload = {"v": 1, "ids": dict(ids), "b": bound_to}
+    text = b64url(_COMPACT.encode(payload).encode())
+    return f"{text}.{_mac(key, text)}"
+
+
+def decode_ids(key: bytes, cursor: str, bound_to: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The ids `names` of an `encode_ids` cursor, or `CursorInvalidError` (not ours, altered, bound elsewhere)."""
+    payload = _opened(key, cursor)
+    ids = payload.get("ids")
+    if not isinstance(ids, dict) or set(ids) != set(names):
+        raise CursorInvalidError(_NOT_OURS)
+    if not all(isinstance(v, str) and _POSITION_ID.fullmatch(v) for v in ids.values()):
+        raise CursorInvalidError(_NOT_OURS)
+    _check_binding(payload, bound_to)
+    return ids
+
+
+def _opened(key: bytes, cursor: str) -> dict[str, object]:
+    """The payload of a cursor this API signed (version 1), else `CursorInvalidError`."""
     text, _, mac = cursor.partition(".")
     if not text or not hmac.compare_digest(mac.encode(), _mac(key, text).encode()):
         raise CursorInvalidError(_NOT_OURS)
@@ -68,23 +106,14 @@ def decode(key: bytes, cursor: str, bound_to: str) -> OpportunityCursor:
         payload = json.loads(unb64url(text))
     except ValueError:
         raise CursorInvalidError(_NOT_OURS) from None
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or payload.get("v") != 1:
         raise CursorInvalidError(_NOT_OURS)
-    after, after_id = payload.get("a"), payload.get("i")
-    valid = (
-        payload.get("v") == 1
-        and isinstance(after, int)
-        and not isinstance(after, bool)
-        and isinstance(after_id, str)
-        and _POSITION_ID.fullmatch(after_id)
-    )
-    if not valid:
-        raise CursorInvalidError(_NOT_OURS)
+    return payload
+
+
+def _check_binding(payload: Mapping[str, object], bound_to: str) -> None:
     if not hmac.compare_digest(str(payload.get("b")), bound_to):
         raise CursorInvalidError(_OTHER_FILTERS)
-    from ghlbridge.ghl import OpportunityCursor  # the GHL models load with the first request, not at import
-
-    return OpportunityCursor(startAfter=after, startAfterId=after_id)
 
 
 def _mac(key: bytes, text: str) -> str:

@@ -103,7 +103,7 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
 def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> OpportunityDetail:
     """The opportunity, its contact in full and the contact's latest notes (newest first)."""
     clients = open_location(ctx.caller, location_id)
-    found = _get_in_location(clients, opportunity_id)
+    found = get_in_location(clients, opportunity_id)
     contact: Contact | None = None
     notes: list[Note] = []
     if found.contactId:
@@ -119,7 +119,7 @@ def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> Opport
 def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, change: StageChange) -> Opportunity:
     """Move the opportunity to a stage of `change.pipeline_id` (default: its own pipeline)."""
     clients = open_location(ctx.caller, location_id)
-    found = _get_in_location(clients, opportunity_id)
+    found = get_in_location(clients, opportunity_id)
     pipeline_id = change.pipeline_id or found.pipelineId
     if not pipeline_id:
         raise RequestInvalidError(
@@ -186,7 +186,7 @@ def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None)
     }
 
 
-def _get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
+def get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
     found = clients.opportunities.get(opportunity_id)
     if found.locationId != clients.location_id:
         raise ResourceNotFoundError(NOT_FOUND_MESSAGE)  # the same answer as GHL's 400 and 403

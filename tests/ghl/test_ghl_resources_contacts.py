@@ -10,9 +10,8 @@ import pytest
 import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.contacts import ContactsAPI
+from ghlbridge.ghl.contacts import Contact, ContactsAPI, Note
 from ghlbridge.ghl.errors import GHLInvalidResponseError, GHLNotFoundError, GHLUnprocessableError
-from ghlbridge.ghl.resources_models import Contact, Note
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (

@@ -12,9 +12,8 @@ import pytest
 import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.conversations import ConversationsAPI
+from ghlbridge.ghl.conversations import ConversationsAPI, LoggedCall, SentMessage
 from ghlbridge.ghl.errors import GHLServerError, GHLTimeoutError
-from ghlbridge.ghl.resources_models import LoggedCall, SentMessage
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (

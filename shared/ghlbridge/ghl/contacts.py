@@ -18,20 +18,85 @@ Thin on purpose: no business rules, one method per GHL operation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field
 
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import (
-    Contact,
-    ContactEnvelope,
-    Note,
-    NoteEnvelope,
-    NotesEnvelope,
-    TagsEnvelope,
-    path_segment,
-    present,
-)
+
+# --- response models (apps/contacts.json) ---------------------------------------------------------
+
+
+class ContactCustomField(GHLModel):
+    """A custom field as a contact reads it back: `{id, value}`. The spec types `value` as a string,
+    but custom fields can be numeric or multi-option, so any JSON value is kept rather than a read
+    failing on one field."""
+
+    id: str
+    value: Any = None
+
+
+class Contact(GHLModel):
+    """`contact` of `GET /contacts/{contactId}`. `dndSettings`, attribution sources and the other
+    fields the toolkit does not read stay in `model_extra`."""
+
+    id: str
+    name: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    companyName: str | None = None
+    website: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    customFields: list[ContactCustomField] = Field(default_factory=list)
+    locationId: str | None = None
+    timezone: str | None = None
+    assignedTo: str | None = None
+    source: str | None = None
+    type: str | None = None
+    dnd: bool | None = None
+    address1: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    postalCode: str | None = None
+    dateAdded: str | None = None
+    dateUpdated: str | None = None
+
+
+class Note(GHLModel):
+    """A contact note (`GET /contacts/{contactId}/notes` items, `POST` answer's `note`)."""
+
+    id: str
+    body: str | None = None
+    title: str | None = None
+    userId: str | None = None
+    contactId: str | None = None
+    dateAdded: str | None = None
+    color: str | None = None
+    pinned: bool | None = None
+
+
+class ContactEnvelope(GHLModel):
+    contact: Contact
+
+
+class NotesEnvelope(GHLModel):
+    notes: list[Note]
+
+
+class NoteEnvelope(GHLModel):
+    note: Note
+
+
+class TagsEnvelope(GHLModel):
+    tags: list[str]
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class ContactsAPI(GHLResource):

@@ -29,24 +29,80 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
+
+from pydantic import Field
 
 from ghlbridge.ghl.client import VERSION_2021_04_15
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import GHLModel, parse_response, present
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import (
-    CallStatus,
-    ConversationSearchResult,
-    CreatedConversationEnvelope,
-    LoggedCall,
-    SentMessage,
-    present,
-)
 
+CallStatus = Literal["pending", "completed", "answered", "busy", "no-answer", "failed", "canceled", "voicemail"]
+"""`call.status` of `POST /conversations/messages/outbound`."""
 SEND_SUB_TYPE: Final[dict[str, Any]] = {}
 """`subType` of a send: required by the HEAD spec and typed `object` (see the module docstring)."""
 SEND_STATUS: Final = "pending"
 """`status` of a send: required by the HEAD spec (see the module docstring)."""
+
+
+# --- response models (apps/conversations.json) ----------------------------------------------------
+
+
+class SentMessage(GHLModel):
+    """`POST /conversations/messages` 200 (SendMessageResponseDto).
+
+    Keep `emailMessageId` to thread a later reply. The spec also marks `status` required; it is
+    optional here, because the email has left by the time the answer is read.
+    """
+
+    conversationId: str
+    messageId: str
+    emailMessageId: str | None = None
+    messageIds: list[str] = Field(default_factory=list)  # GMB only
+    msg: str | None = None
+    status: str | None = None
+
+
+class LoggedCall(GHLModel):
+    """`POST /conversations/messages/outbound` 200 (the call log message that was added)."""
+
+    conversationId: str
+    messageId: str
+    success: bool | None = None
+    message: str | None = None
+    contactId: str | None = None
+    dateAdded: str | None = None
+
+
+class ConversationSummary(GHLModel):
+    """An item of `GET /conversations/search` (the spec marks a dozen fields required; we need two)."""
+
+    id: str
+    contactId: str | None = None
+    locationId: str | None = None
+    type: str | None = None
+    lastMessageType: str | None = None
+
+
+class ConversationSearchResult(GHLModel):
+    conversations: list[ConversationSummary]
+    total: int | None = None
+
+
+class CreatedConversation(GHLModel):
+    """`conversation` of `POST /conversations/` 201."""
+
+    id: str
+    contactId: str | None = None
+    locationId: str | None = None
+
+
+class CreatedConversationEnvelope(GHLModel):
+    success: bool | None = None
+    conversation: CreatedConversation
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class ConversationsAPI(GHLResource):

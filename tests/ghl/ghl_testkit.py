@@ -111,9 +111,10 @@ def metric_values(name: str) -> list[float]:
     return list(entry["Value"]) if entry else []
 
 
-# --- resource clients (opportunities, contacts, conversations, calendars) ----------------------
-# Bodies shaped by apps/{opportunities,contacts,conversations,calendars}.json (their examples where
-# the spec has them); each test file validates the ones it uses with `assert_response_conforms`.
+# --- resource clients (opportunities, contacts, conversations, calendars, locations) -----------
+# Bodies shaped by apps/{opportunities,contacts,conversations,calendars,locations}.json (their
+# examples where the spec has them); each test file validates the ones it uses with
+# `assert_response_conforms`.
 
 LOCATION_ID = "ve9EPM428h8vShlRW1KT"
 CONTACT_ID = "byMEV0NQinDhq8ZfiOi2"
@@ -123,6 +124,7 @@ STAGE_ID = "e93ba61a-53b3-45e7-985a-c7732dbcdb69"
 USER_ID = "zT46WSCPbudrq4zhWMk6"
 CONVERSATION_ID = "ABC12h2F6uBrIkfXYazb"
 CALENDAR_ID = "ocQHyuzHvysMo5N5VsXc"
+COMPANY_ID = "5DP4iH6HLkQsiKESj6rh"
 
 NOT_FOUND_BODY = {"statusCode": 404, "message": "Not Found", "traceId": "trace-404"}
 """GHL's error shape (BadRequestDTO's fields). The opportunity and contact specs declare no 404 at all."""
@@ -381,6 +383,64 @@ def appointment_body(**overrides: Any) -> dict[str, Any]:
         "assignedUserId": USER_ID,
         "address": "https://meet.example.com/abc",
         "isRecurring": False,
+    }
+    return body | overrides
+
+
+def location_body(**overrides: Any) -> dict[str, Any]:
+    """The `location` of GET /locations/{locationId} (GetLocationByIdSchema, the spec's examples;
+    `business.name` differs from `name` so the two can be told apart)."""
+    body: dict[str, Any] = {
+        "id": LOCATION_ID,
+        "companyId": COMPANY_ID,
+        "name": "dentist",
+        "domain": "test.msgsndr.com",
+        "address": "ganthi nagar, gyanbabu chauk motihati",
+        "city": "motihari",
+        "state": "Loca",
+        "logoUrl": "https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg",
+        "country": "IN",
+        "postalCode": "567654",
+        "website": "https://gohighlevel.com/",
+        "timezone": "America/Chicago",
+        "firstName": "Dr. Rane",
+        "lastName": "deo",
+        "email": "rane@due.com",
+        "phone": "+919039160788",
+        "business": {
+            "name": "Rane Dental Clinic",
+            "address": "MIG 14, Delhi",
+            "city": "delhi",
+            "state": "delhi",
+            "country": "IN",
+            "postalCode": "567654",
+            "website": "https://gohighlevel.com/",
+            "timezone": "Asia/Kolkata",
+            "logoUrl": "https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg",
+        },
+        "social": {"facebookUrl": "https://www.facebook.com/", "googlePlacesId": "ChIJJGPdVbQTrjsRGUkefteUeFk"},
+        "settings": {"allowDuplicateContact": False, "allowDuplicateOpportunity": False},
+        "reseller": {},
+    }
+    return body | overrides
+
+
+def custom_field_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /locations/{locationId}/customFields (CustomFieldSchema, the spec's example)."""
+    body: dict[str, Any] = {
+        "id": "3sv6UEo51C9Bmpo1cKTq",
+        "name": "pincode",
+        "fieldKey": "contact.pincode",
+        "placeholder": "Pin code",
+        "dataType": "TEXT",
+        "position": 0,
+        "picklistOptions": [],
+        "picklistImageOptions": [],
+        "isAllowedCustomOption": False,
+        "isMultiFileAllowed": True,
+        "maxFileLimit": 4,
+        "locationId": LOCATION_ID,
+        "model": "contact",
     }
     return body | overrides
 

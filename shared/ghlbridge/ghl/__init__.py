@@ -1,5 +1,5 @@
 """The GHL API v2 boundary: client, retry policy, typed errors, response models, OAuth endpoints,
-and the resource clients (opportunities, contacts, conversations, calendars, users), which share
+and the resource clients (opportunities, contacts, conversations, calendars, users, locations), which share
 one small base that holds the client, the location's auth and their spec's `Version`
 (`ghlbridge.ghl.resource.GHLResource`).
 
@@ -123,6 +123,15 @@ if TYPE_CHECKING:
     from ghlbridge.ghl.errors import (
         GHLUnprocessableError as GHLUnprocessableError,
     )
+    from ghlbridge.ghl.locations import (
+        CustomFieldDefinition as CustomFieldDefinition,
+    )
+    from ghlbridge.ghl.locations import (
+        Location as Location,
+    )
+    from ghlbridge.ghl.locations import (
+        LocationsAPI as LocationsAPI,
+    )
     from ghlbridge.ghl.models import (
         LocationTokenResponse as LocationTokenResponse,
     )
@@ -184,6 +193,7 @@ _EXPORTS = {
     "ContactCustomField": "ghlbridge.ghl.contacts",
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
+    "CustomFieldDefinition": "ghlbridge.ghl.locations",
     "GHLBadRequestError": "ghlbridge.ghl.errors",
     "GHLLocationAccessError": "ghlbridge.ghl.errors",
     "GHLRecordNotFoundError": "ghlbridge.ghl.errors",
@@ -207,7 +217,9 @@ _EXPORTS = {
     "GHLTokenRejectedError": "ghlbridge.ghl.errors",
     "GHLUnauthorizedError": "ghlbridge.ghl.errors",
     "GHLUnprocessableError": "ghlbridge.ghl.errors",
+    "Location": "ghlbridge.ghl.locations",
     "LocationTokenResponse": "ghlbridge.ghl.models",
+    "LocationsAPI": "ghlbridge.ghl.locations",
     "LoggedCall": "ghlbridge.ghl.conversations",
     "Note": "ghlbridge.ghl.contacts",
     "OAuthAPI": "ghlbridge.ghl.oauth",

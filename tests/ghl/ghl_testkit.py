@@ -445,6 +445,45 @@ def custom_field_body(**overrides: Any) -> dict[str, Any]:
     return body | overrides
 
 
+def task_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /contacts/{contactId}/tasks (TaskSchema, the spec's example)."""
+    body: dict[str, Any] = {
+        "id": "lJpzYrWdpkC2hX6t2yue",
+        "title": "test",
+        "body": "testing",
+        "assignedTo": USER_ID,
+        "dueDate": "2021-07-08T02:30:00.000Z",
+        "completed": True,
+        "contactId": CONTACT_ID,
+    }
+    return body | overrides
+
+
+def contact_appointment_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /contacts/{contactId}/appointments (GetEventSchema, the spec's example:
+    times without an offset, status "booked")."""
+    body: dict[str, Any] = {
+        "id": "YS3jaqqeehkR2Is80miy",
+        "calendarId": CALENDAR_ID,
+        "status": "booked",
+        "title": "Test",
+        "assignedUserId": USER_ID,
+        "notes": "test",
+        "startTime": "2021-07-16 11:00:00",
+        "endTime": "2021-07-16 11:30:00",
+        "address": "Address",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "groupId": "YlWd2wuCAZQzh2cH1fVZ",
+        "appointmentStatus": "booked",
+        "users": [USER_ID, "YlWd2wuCAZQzh2cH1fVZ"],
+        "dateAdded": "2021-07-16 11:00:00",
+        "dateUpdated": "2021-07-16 11:30:00",
+        "assignedResources": ["YlWd2wuCAZQzh2cH1fVZ"],
+    }
+    return body | overrides
+
+
 def spec_response(method: str, path: str, status: int, body: Any) -> httpx.Response:
     """A mocked GHL answer whose body the spec allows for this operation and status (else the test fails)."""
     assert_response_conforms(method, path, status, body)

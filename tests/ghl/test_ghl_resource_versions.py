@@ -48,6 +48,8 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "notes": lambda api: api.notes(CONTACT_ID),
         "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
         "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),
+        "tasks": lambda api: api.tasks(CONTACT_ID),
+        "appointments": lambda api: api.appointments(CONTACT_ID),
     },
     "ConversationsAPI": {
         "send_email": lambda api: api.send_email(contact_id=CONTACT_ID, subject="Hello", html="<p>Hi</p>"),

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
         Contact as Contact,
     )
     from ghlbridge.ghl.contacts import (
+        ContactAppointment as ContactAppointment,
+    )
+    from ghlbridge.ghl.contacts import (
         ContactCustomField as ContactCustomField,
     )
     from ghlbridge.ghl.contacts import (
@@ -47,6 +50,9 @@ if TYPE_CHECKING:
     )
     from ghlbridge.ghl.contacts import (
         Note as Note,
+    )
+    from ghlbridge.ghl.contacts import (
+        Task as Task,
     )
     from ghlbridge.ghl.conversations import (
         ConversationsAPI as ConversationsAPI,
@@ -190,6 +196,7 @@ _EXPORTS = {
     "Calendar": "ghlbridge.ghl.calendars",
     "CalendarsAPI": "ghlbridge.ghl.calendars",
     "Contact": "ghlbridge.ghl.contacts",
+    "ContactAppointment": "ghlbridge.ghl.contacts",
     "ContactCustomField": "ghlbridge.ghl.contacts",
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
@@ -235,6 +242,7 @@ _EXPORTS = {
     "RateLimit": "ghlbridge.ghl.retry",
     "RetryPolicy": "ghlbridge.ghl.retry",
     "SentMessage": "ghlbridge.ghl.conversations",
+    "Task": "ghlbridge.ghl.contacts",
     "TokenResponse": "ghlbridge.ghl.models",
     "User": "ghlbridge.ghl.users",
     "UsersAPI": "ghlbridge.ghl.users",

@@ -125,6 +125,7 @@ USER_ID = "zT46WSCPbudrq4zhWMk6"
 CONVERSATION_ID = "ABC12h2F6uBrIkfXYazb"
 CALENDAR_ID = "ocQHyuzHvysMo5N5VsXc"
 COMPANY_ID = "5DP4iH6HLkQsiKESj6rh"
+EMAIL_MESSAGE_ID = "rnGyqh2F6uBrIkfhFo9A"
 
 NOT_FOUND_BODY = {"statusCode": 404, "message": "Not Found", "traceId": "trace-404"}
 """GHL's error shape (BadRequestDTO's fields). The opportunity and contact specs declare no 404 at all."""
@@ -480,6 +481,99 @@ def contact_appointment_body(**overrides: Any) -> dict[str, Any]:
         "dateAdded": "2021-07-16 11:00:00",
         "dateUpdated": "2021-07-16 11:30:00",
         "assignedResources": ["YlWd2wuCAZQzh2cH1fVZ"],
+    }
+    return body | overrides
+
+
+def message_body(**overrides: Any) -> dict[str, Any]:
+    """A message of GET /conversations/{conversationId}/messages (GetMessageResponseDto; the spec's
+    `messageType` example "SMS" is outside its own enum, so "TYPE_SMS")."""
+    body: dict[str, Any] = {
+        "id": "ve9EPM428h8vShlRW1KT",
+        "type": 2,
+        "messageType": "TYPE_SMS",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "conversationId": CONVERSATION_ID,
+        "dateAdded": "2024-03-27T18:13:49.000Z",
+        "body": "Hi there",
+        "direction": "inbound",
+        "status": "delivered",
+        "contentType": "text/plain",
+        "attachments": [],
+        "source": "app",
+        "userId": USER_ID,
+        "conversationProviderId": "ve9EPM428kjkvShlRW1KT",
+    }
+    return body | overrides
+
+
+def email_list_message_body(**overrides: Any) -> dict[str, Any]:
+    """An email as the message listing shows it: no `body`, the thread's email ids in `meta`."""
+    body = message_body(
+        id="eMaIlLiStInG00000001",
+        type=3,
+        messageType="TYPE_EMAIL",
+        direction="outbound",
+        contentType="text/html",
+        status="opened",
+        meta={"email": {"messageIds": [EMAIL_MESSAGE_ID, "ve9EPs1028kjkvShlRW1KT"]}},
+    )
+    del body["body"]
+    return body | overrides
+
+
+def call_message_body(**overrides: Any) -> dict[str, Any]:
+    """A call as the message listing shows it (type 1; `callDuration` typed string, example 120)."""
+    body = message_body(
+        id="cAlLlIsTiNg000000001",
+        type=1,
+        messageType="TYPE_CALL",
+        direction="outbound",
+        status="delivered",
+        meta={"callDuration": "120", "callStatus": "completed"},
+    )
+    del body["body"]
+    return body | overrides
+
+
+def messages_body(messages: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """GET /conversations/{conversationId}/messages as the SPEC shapes it: flat
+    (GetMessagesByConversationResponseDto; `live_messages_body` is what GHL sends)."""
+    found = [message_body(), email_list_message_body(), call_message_body()] if messages is None else messages
+    body: dict[str, Any] = {"lastMessageId": found[-1]["id"] if found else "p1mRSHeLDhAms5q0LMr4", "nextPage": True}
+    return body | {"messages": found} | overrides
+
+
+def live_messages_body(messages: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """The same page as the live API nests it: `{messages: {lastMessageId, nextPage, messages}}`
+    (GHL-NOTES §10.7, issue #54), with a `traceId` next to it."""
+    return {"messages": messages_body(messages, **overrides), "traceId": "trace-messages-1"}
+
+
+def email_message_body(**overrides: Any) -> dict[str, Any]:
+    """GET /conversations/messages/email/{id} 200 (GetEmailMessageResponseDto; every required field)."""
+    body: dict[str, Any] = {
+        "id": EMAIL_MESSAGE_ID,
+        "altId": "ve9EPM428h8vShlRW1KT",
+        "threadId": "ve9EPM428h8vShlRW1KT",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "conversationId": CONVERSATION_ID,
+        "dateAdded": "2024-03-27T18:13:49.000Z",
+        "subject": "Order confirm",
+        "body": "<p>Hi there</p>",
+        "direction": "outbound",
+        "status": "opened",
+        "contentType": "text/html",
+        "attachments": [],
+        "provider": "Leadconnector Gmail",
+        "from": "Rane Deo <rane@due.com>",
+        "to": ["rosan@deos.com"],
+        "cc": ["cc1@company.com"],
+        "bcc": [],
+        "source": "app",
+        "conversationProviderId": "cI08i1Bls3iTB9bKgF01",
     }
     return body | overrides
 

@@ -58,7 +58,19 @@ if TYPE_CHECKING:
         ConversationsAPI as ConversationsAPI,
     )
     from ghlbridge.ghl.conversations import (
+        EmailMessage as EmailMessage,
+    )
+    from ghlbridge.ghl.conversations import (
         LoggedCall as LoggedCall,
+    )
+    from ghlbridge.ghl.conversations import (
+        Message as Message,
+    )
+    from ghlbridge.ghl.conversations import (
+        MessageMeta as MessageMeta,
+    )
+    from ghlbridge.ghl.conversations import (
+        MessagePage as MessagePage,
     )
     from ghlbridge.ghl.conversations import (
         SentMessage as SentMessage,
@@ -201,6 +213,7 @@ _EXPORTS = {
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
     "CustomFieldDefinition": "ghlbridge.ghl.locations",
+    "EmailMessage": "ghlbridge.ghl.conversations",
     "GHLBadRequestError": "ghlbridge.ghl.errors",
     "GHLLocationAccessError": "ghlbridge.ghl.errors",
     "GHLRecordNotFoundError": "ghlbridge.ghl.errors",
@@ -228,6 +241,9 @@ _EXPORTS = {
     "LocationTokenResponse": "ghlbridge.ghl.models",
     "LocationsAPI": "ghlbridge.ghl.locations",
     "LoggedCall": "ghlbridge.ghl.conversations",
+    "Message": "ghlbridge.ghl.conversations",
+    "MessageMeta": "ghlbridge.ghl.conversations",
+    "MessagePage": "ghlbridge.ghl.conversations",
     "Note": "ghlbridge.ghl.contacts",
     "OAuthAPI": "ghlbridge.ghl.oauth",
     "OpportunitiesAPI": "ghlbridge.ghl.opportunities",

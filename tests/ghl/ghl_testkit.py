@@ -111,9 +111,10 @@ def metric_values(name: str) -> list[float]:
     return list(entry["Value"]) if entry else []
 
 
-# --- resource clients (opportunities, contacts, conversations, calendars) ----------------------
-# Bodies shaped by apps/{opportunities,contacts,conversations,calendars}.json (their examples where
-# the spec has them); each test file validates the ones it uses with `assert_response_conforms`.
+# --- resource clients (opportunities, contacts, conversations, calendars, locations) -----------
+# Bodies shaped by apps/{opportunities,contacts,conversations,calendars,locations}.json (their
+# examples where the spec has them); each test file validates the ones it uses with
+# `assert_response_conforms`.
 
 LOCATION_ID = "ve9EPM428h8vShlRW1KT"
 CONTACT_ID = "byMEV0NQinDhq8ZfiOi2"
@@ -123,6 +124,8 @@ STAGE_ID = "e93ba61a-53b3-45e7-985a-c7732dbcdb69"
 USER_ID = "zT46WSCPbudrq4zhWMk6"
 CONVERSATION_ID = "ABC12h2F6uBrIkfXYazb"
 CALENDAR_ID = "ocQHyuzHvysMo5N5VsXc"
+COMPANY_ID = "5DP4iH6HLkQsiKESj6rh"
+EMAIL_MESSAGE_ID = "rnGyqh2F6uBrIkfhFo9A"
 
 NOT_FOUND_BODY = {"statusCode": 404, "message": "Not Found", "traceId": "trace-404"}
 """GHL's error shape (BadRequestDTO's fields). The opportunity and contact specs declare no 404 at all."""
@@ -381,6 +384,196 @@ def appointment_body(**overrides: Any) -> dict[str, Any]:
         "assignedUserId": USER_ID,
         "address": "https://meet.example.com/abc",
         "isRecurring": False,
+    }
+    return body | overrides
+
+
+def location_body(**overrides: Any) -> dict[str, Any]:
+    """The `location` of GET /locations/{locationId} (GetLocationByIdSchema, the spec's examples;
+    `business.name` differs from `name` so the two can be told apart)."""
+    body: dict[str, Any] = {
+        "id": LOCATION_ID,
+        "companyId": COMPANY_ID,
+        "name": "dentist",
+        "domain": "test.msgsndr.com",
+        "address": "ganthi nagar, gyanbabu chauk motihati",
+        "city": "motihari",
+        "state": "Loca",
+        "logoUrl": "https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg",
+        "country": "IN",
+        "postalCode": "567654",
+        "website": "https://gohighlevel.com/",
+        "timezone": "America/Chicago",
+        "firstName": "Dr. Rane",
+        "lastName": "deo",
+        "email": "rane@due.com",
+        "phone": "+919039160788",
+        "business": {
+            "name": "Rane Dental Clinic",
+            "address": "MIG 14, Delhi",
+            "city": "delhi",
+            "state": "delhi",
+            "country": "IN",
+            "postalCode": "567654",
+            "website": "https://gohighlevel.com/",
+            "timezone": "Asia/Kolkata",
+            "logoUrl": "https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg",
+        },
+        "social": {"facebookUrl": "https://www.facebook.com/", "googlePlacesId": "ChIJJGPdVbQTrjsRGUkefteUeFk"},
+        "settings": {"allowDuplicateContact": False, "allowDuplicateOpportunity": False},
+        "reseller": {},
+    }
+    return body | overrides
+
+
+def custom_field_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /locations/{locationId}/customFields (CustomFieldSchema, the spec's example)."""
+    body: dict[str, Any] = {
+        "id": "3sv6UEo51C9Bmpo1cKTq",
+        "name": "pincode",
+        "fieldKey": "contact.pincode",
+        "placeholder": "Pin code",
+        "dataType": "TEXT",
+        "position": 0,
+        "picklistOptions": [],
+        "picklistImageOptions": [],
+        "isAllowedCustomOption": False,
+        "isMultiFileAllowed": True,
+        "maxFileLimit": 4,
+        "locationId": LOCATION_ID,
+        "model": "contact",
+    }
+    return body | overrides
+
+
+def task_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /contacts/{contactId}/tasks (TaskSchema, the spec's example)."""
+    body: dict[str, Any] = {
+        "id": "lJpzYrWdpkC2hX6t2yue",
+        "title": "test",
+        "body": "testing",
+        "assignedTo": USER_ID,
+        "dueDate": "2021-07-08T02:30:00.000Z",
+        "completed": True,
+        "contactId": CONTACT_ID,
+    }
+    return body | overrides
+
+
+def contact_appointment_body(**overrides: Any) -> dict[str, Any]:
+    """An item of GET /contacts/{contactId}/appointments (GetEventSchema, the spec's example:
+    times without an offset, status "booked")."""
+    body: dict[str, Any] = {
+        "id": "YS3jaqqeehkR2Is80miy",
+        "calendarId": CALENDAR_ID,
+        "status": "booked",
+        "title": "Test",
+        "assignedUserId": USER_ID,
+        "notes": "test",
+        "startTime": "2021-07-16 11:00:00",
+        "endTime": "2021-07-16 11:30:00",
+        "address": "Address",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "groupId": "YlWd2wuCAZQzh2cH1fVZ",
+        "appointmentStatus": "booked",
+        "users": [USER_ID, "YlWd2wuCAZQzh2cH1fVZ"],
+        "dateAdded": "2021-07-16 11:00:00",
+        "dateUpdated": "2021-07-16 11:30:00",
+        "assignedResources": ["YlWd2wuCAZQzh2cH1fVZ"],
+    }
+    return body | overrides
+
+
+def message_body(**overrides: Any) -> dict[str, Any]:
+    """A message of GET /conversations/{conversationId}/messages (GetMessageResponseDto; the spec's
+    `messageType` example "SMS" is outside its own enum, so "TYPE_SMS")."""
+    body: dict[str, Any] = {
+        "id": "ve9EPM428h8vShlRW1KT",
+        "type": 2,
+        "messageType": "TYPE_SMS",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "conversationId": CONVERSATION_ID,
+        "dateAdded": "2024-03-27T18:13:49.000Z",
+        "body": "Hi there",
+        "direction": "inbound",
+        "status": "delivered",
+        "contentType": "text/plain",
+        "attachments": [],
+        "source": "app",
+        "userId": USER_ID,
+        "conversationProviderId": "ve9EPM428kjkvShlRW1KT",
+    }
+    return body | overrides
+
+
+def email_list_message_body(**overrides: Any) -> dict[str, Any]:
+    """An email as the message listing shows it: no `body`, the thread's email ids in `meta`."""
+    body = message_body(
+        id="eMaIlLiStInG00000001",
+        type=3,
+        messageType="TYPE_EMAIL",
+        direction="outbound",
+        contentType="text/html",
+        status="opened",
+        meta={"email": {"messageIds": [EMAIL_MESSAGE_ID, "ve9EPs1028kjkvShlRW1KT"]}},
+    )
+    del body["body"]
+    return body | overrides
+
+
+def call_message_body(**overrides: Any) -> dict[str, Any]:
+    """A call as the message listing shows it (type 1; `callDuration` typed string, example 120)."""
+    body = message_body(
+        id="cAlLlIsTiNg000000001",
+        type=1,
+        messageType="TYPE_CALL",
+        direction="outbound",
+        status="delivered",
+        meta={"callDuration": "120", "callStatus": "completed"},
+    )
+    del body["body"]
+    return body | overrides
+
+
+def messages_body(messages: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """GET /conversations/{conversationId}/messages as the SPEC shapes it: flat
+    (GetMessagesByConversationResponseDto; `live_messages_body` is what GHL sends)."""
+    found = [message_body(), email_list_message_body(), call_message_body()] if messages is None else messages
+    body: dict[str, Any] = {"lastMessageId": found[-1]["id"] if found else "p1mRSHeLDhAms5q0LMr4", "nextPage": True}
+    return body | {"messages": found} | overrides
+
+
+def live_messages_body(messages: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """The same page as the live API nests it: `{messages: {lastMessageId, nextPage, messages}}`
+    (GHL-NOTES §10.7, issue #54), with a `traceId` next to it."""
+    return {"messages": messages_body(messages, **overrides), "traceId": "trace-messages-1"}
+
+
+def email_message_body(**overrides: Any) -> dict[str, Any]:
+    """GET /conversations/messages/email/{id} 200 (GetEmailMessageResponseDto; every required field)."""
+    body: dict[str, Any] = {
+        "id": EMAIL_MESSAGE_ID,
+        "altId": "ve9EPM428h8vShlRW1KT",
+        "threadId": "ve9EPM428h8vShlRW1KT",
+        "locationId": LOCATION_ID,
+        "contactId": CONTACT_ID,
+        "conversationId": CONVERSATION_ID,
+        "dateAdded": "2024-03-27T18:13:49.000Z",
+        "subject": "Order confirm",
+        "body": "<p>Hi there</p>",
+        "direction": "outbound",
+        "status": "opened",
+        "contentType": "text/html",
+        "attachments": [],
+        "provider": "Leadconnector Gmail",
+        "from": "Rane Deo <rane@due.com>",
+        "to": ["rosan@deos.com"],
+        "cc": ["cc1@company.com"],
+        "bcc": [],
+        "source": "app",
+        "conversationProviderId": "cI08i1Bls3iTB9bKgF01",
     }
     return body | overrides
 

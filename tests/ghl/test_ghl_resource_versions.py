@@ -2,7 +2,10 @@
 value GHL's spec (`tests/specs/ghl-openapi/apps/<module>.json`) allows on every operation it calls.
 
 The operations a client calls are found by calling every public method once (the table `CALLS`,
-which must name them all) against a transport that records the request and answers `{}`."""
+which must name them all) against a transport that records the request and answers `{}`.
+
+One operation declares no `Version` at all (`UNVERSIONED`): it must get the one Version every other
+operation of its file declares, since GHL refuses a call without the header."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from tests.ghl.ghl_testkit import (
     CALENDAR_ID,
     CONTACT_ID,
     CONVERSATION_ID,
+    EMAIL_MESSAGE_ID,
     LOCATION_ID,
     OPPORTUNITY_ID,
 )
@@ -48,6 +52,8 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "notes": lambda api: api.notes(CONTACT_ID),
         "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
         "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),
+        "tasks": lambda api: api.tasks(CONTACT_ID),
+        "appointments": lambda api: api.appointments(CONTACT_ID),
     },
     "ConversationsAPI": {
         "send_email": lambda api: api.send_email(contact_id=CONTACT_ID, subject="Hello", html="<p>Hi</p>"),
@@ -56,6 +62,8 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "log_outbound_call": lambda api: api.log_outbound_call(
             conversation_id=CONVERSATION_ID, conversation_provider_id="provider1", status="completed"
         ),
+        "messages": lambda api: api.messages(CONVERSATION_ID, last_message_id="m1", limit=5, types=["TYPE_EMAIL"]),
+        "email": lambda api: api.email(EMAIL_MESSAGE_ID),
     },
     "CalendarsAPI": {
         "list": lambda api: api.list(LOCATION_ID),
@@ -69,7 +77,15 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
     "UsersAPI": {
         "location_users": lambda api: api.location_users(company_id="c0MpAnY1d2e3f4g5h6i7", location_id=LOCATION_ID),
     },
+    "LocationsAPI": {
+        "get": lambda api: api.get(),
+        "custom_fields": lambda api: api.custom_fields(),
+    },
 }
+# Class name -> what its constructor takes after the client and the auth.
+LOCATION_BOUND: dict[str, tuple[str, ...]] = {"LocationsAPI": (LOCATION_ID,)}
+UNVERSIONED = {("get", "/conversations/messages/email/{id}")}
+"""Operations whose spec entry declares no parameter at all, not even `Version`."""
 
 
 def resource_classes() -> list[type[GHLResource]]:
@@ -92,12 +108,30 @@ def sent() -> Iterator[tuple[GHLClient, list[httpx.Request]]]:
         yield client, requests
 
 
+def declared_versions(operation: dict[str, Any]) -> list[list[str]]:
+    """The `Version` enums an operation declares (one, or none)."""
+    found = [p for p in operation.get("parameters", []) if p.get("in") == "header" and p.get("name") == "Version"]
+    return [p["schema"]["enum"] for p in found]
+
+
 def spec_versions(op: Operation) -> list[str]:
-    """The `Version` header values the operation allows."""
-    found = [p for p in op.operation.get("parameters", []) if p.get("in") == "header" and p.get("name") == "Version"]
-    assert len(found) == 1, f"{op.method.upper()} {op.template} declares no Version header"
-    enum: list[str] = found[0]["schema"]["enum"]
-    return enum
+    """The `Version` header values the operation allows; for an `UNVERSIONED` one, the single value
+    every other operation of its spec file allows."""
+    where = f"{op.method.upper()} {op.template}"
+    if (op.method, op.template) not in UNVERSIONED:
+        [enum] = declared_versions(op.operation) or [[]]
+        assert enum, f"{where} declares no Version header"
+        return enum
+    assert not declared_versions(op.operation), f"{where} now declares its Version: remove it from UNVERSIONED"
+    in_file = {
+        tuple(enum)
+        for item in op.document["paths"].values()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and method in ("get", "put", "post", "delete", "patch")
+        for enum in declared_versions(operation)
+    }
+    assert len(in_file) == 1, f"{where}: its spec file allows {sorted(in_file)}, not one Version"
+    return list(in_file.pop())
 
 
 def test_the_table_covers_every_resource_class_and_method() -> None:
@@ -119,7 +153,7 @@ def test_the_declared_version_is_the_specs_for_every_operation_called(
     cls: type[GHLResource], sent: tuple[GHLClient, list[httpx.Request]]
 ) -> None:
     client, requests = sent
-    api = cls(client, BearerAuth(ACCESS_TOKEN))
+    api = cls(client, BearerAuth(ACCESS_TOKEN), *LOCATION_BOUND.get(cls.__name__, ()))  # type: ignore[call-arg]
     spec_file = f"{cls.__module__.rsplit('.', 1)[1]}.json"  # opportunities.py follows apps/opportunities.json
     for name, call in CALLS[cls.__name__].items():
         before = len(requests)
@@ -133,6 +167,14 @@ def test_the_declared_version_is_the_specs_for_every_operation_called(
             assert spec_versions(op) == [cls.version], where
             assert request.headers["Version"] == cls.version, where
             assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}", where
+
+
+def test_the_unversioned_operations_are_in_the_specs() -> None:
+    """`UNVERSIONED` names real operations that declare no parameter (so it cannot excuse a typo)."""
+    for method, template in UNVERSIONED:
+        op = find_operation(method, template.replace("{id}", "x"))
+        assert (op.method, op.template) == (method, template)
+        assert op.operation.get("parameters") == []
 
 
 def test_a_resource_without_a_version_is_refused_when_defined() -> None:

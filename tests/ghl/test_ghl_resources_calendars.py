@@ -12,10 +12,9 @@ import httpx
 import pytest
 import respx
 
-from ghlbridge.ghl.calendars import CalendarsAPI
+from ghlbridge.ghl.calendars import Appointment, Calendar, CalendarsAPI
 from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.errors import GHLInvalidResponseError
-from ghlbridge.ghl.resources_models import Appointment, Calendar
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (

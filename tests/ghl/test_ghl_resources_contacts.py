@@ -3,16 +3,22 @@ field, spec-shaped answers parsed into models that keep unknown fields, and the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.contacts import ContactsAPI
-from ghlbridge.ghl.errors import GHLInvalidResponseError, GHLNotFoundError, GHLUnprocessableError
-from ghlbridge.ghl.resources_models import Contact, Note
+from ghlbridge.ghl.contacts import Contact, ContactAppointment, ContactsAPI, Note, Task
+from ghlbridge.ghl.errors import (
+    GHLInvalidResponseError,
+    GHLNotFoundError,
+    GHLRecordNotFoundError,
+    GHLUnprocessableError,
+)
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
@@ -24,16 +30,23 @@ from tests.ghl.ghl_testkit import (
     NOT_FOUND_BODY,
     USER_ID,
     FakeTokenProvider,
+    contact_appointment_body,
     contact_body,
     json_of,
     note_body,
     spec_response,
+    task_body,
 )
 from tests.ghl_spec import assert_request_conforms
 
 CONTACT_PATH = f"/contacts/{CONTACT_ID}"
 NOTES_PATH = f"{CONTACT_PATH}/notes"
 TAGS_PATH = f"{CONTACT_PATH}/tags"
+TASKS_PATH = f"{CONTACT_PATH}/tasks"
+APPOINTMENTS_PATH = f"{CONTACT_PATH}/appointments"
+CONTACT_NOT_FOUND = {"statusCode": 400, "message": "Contact not found", "traceId": "trace-400"}
+"""BadRequestDTO with the message GHL-NOTES §10.9 expects for an unknown contact id."""
+CHICAGO = ZoneInfo("America/Chicago")
 NOTE_422 = {
     "statusCode": 422,
     "message": ["body should not be empty", "body must be a string"],
@@ -195,6 +208,192 @@ def test_add_tags_refuses_a_string_or_nothing(
 ) -> None:
     with pytest.raises(error):
         api.add_tags(CONTACT_ID, tags)
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+
+def test_tasks(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    body = {"tasks": [task_body(), task_body(id="t2", title="Send proposal", completed=False, futureField=1)]}
+    del body["tasks"][1]["body"]
+    route = ghl_mock.get(TASKS_PATH).mock(return_value=spec_response("GET", TASKS_PATH, 200, body))
+
+    tasks = api.tasks(CONTACT_ID)
+
+    request = route.calls.last.request
+    assert_sent(request, "GET", TASKS_PATH)
+    assert request.content == b""
+    assert all(isinstance(task, Task) for task in tasks)
+    first, second = tasks
+    assert (first.id, first.title, first.body, first.assignedTo, first.completed, first.contactId) == (
+        "lJpzYrWdpkC2hX6t2yue",
+        "test",
+        "testing",
+        USER_ID,
+        True,
+        CONTACT_ID,
+    )
+    assert first.dueDate == datetime(2021, 7, 8, 2, 30, tzinfo=UTC)
+    assert first.dueDate is not None and first.dueDate.utcoffset() == timedelta(0)
+    assert (second.id, second.title, second.body, second.completed) == ("t2", "Send proposal", None, False)
+    assert (first.model_extra, second.model_extra) == ({}, {"futureField": 1})
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2021-07-08T02:30:00Z", datetime(2021, 7, 8, 2, 30, tzinfo=UTC)),
+        ("2021-07-08T09:30:00+07:00", datetime(2021, 7, 8, 9, 30, tzinfo=timezone(timedelta(hours=7)))),
+        ("2021-07-08T02:30:00", datetime(2021, 7, 8, 2, 30, tzinfo=UTC)),  # no offset: UTC, as every spec example
+        ("", None),
+        (None, None),
+    ],
+    ids=["Z", "offset-kept", "no-offset-is-utc", "empty", "null"],
+)
+def test_task_due_dates(ghl_mock: respx.MockRouter, api: ContactsAPI, due: str | None, expected: Any) -> None:
+    ghl_mock.get(TASKS_PATH).respond(200, json={"tasks": [task_body(dueDate=due)]})  # null is not spec, but seen
+
+    [task] = api.tasks(CONTACT_ID)
+
+    assert task.dueDate == expected
+    if expected is not None:
+        assert task.dueDate is not None and task.dueDate.utcoffset() == expected.utcoffset()
+
+
+def test_a_task_without_a_due_date(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    body = {"tasks": [{"id": "t3", "title": "Call back"}]}
+    ghl_mock.get(TASKS_PATH).mock(return_value=spec_response("GET", TASKS_PATH, 200, body))
+
+    [task] = api.tasks(CONTACT_ID)
+
+    assert (task.id, task.dueDate, task.completed, task.assignedTo) == ("t3", None, None, None)
+
+
+def test_an_unreadable_due_date_is_an_invalid_response(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    ghl_mock.get(TASKS_PATH).respond(200, json={"tasks": [task_body(dueDate="next tuesday")]})
+
+    with pytest.raises(GHLInvalidResponseError, match=r"tasks\.0\.dueDate") as caught:
+        api.tasks(CONTACT_ID)
+
+    assert "next tuesday" not in str(caught.value)  # values are never quoted back
+
+
+def test_no_tasks(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    ghl_mock.get(TASKS_PATH).mock(return_value=spec_response("GET", TASKS_PATH, 200, {"tasks": []}))
+
+    assert api.tasks(CONTACT_ID) == []
+
+
+# --- appointments -------------------------------------------------------------------------------
+
+
+def test_appointments(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    body = {"events": [contact_appointment_body()]}
+    route = ghl_mock.get(APPOINTMENTS_PATH).mock(return_value=spec_response("GET", APPOINTMENTS_PATH, 200, body))
+
+    appointments = api.appointments(CONTACT_ID)
+
+    request = route.calls.last.request
+    assert_sent(request, "GET", APPOINTMENTS_PATH)
+    assert request.content == b""
+    [appointment] = appointments
+    assert isinstance(appointment, ContactAppointment)
+    assert (appointment.id, appointment.calendarId, appointment.contactId, appointment.locationId) == (
+        "YS3jaqqeehkR2Is80miy",
+        "ocQHyuzHvysMo5N5VsXc",
+        CONTACT_ID,
+        LOCATION_ID,
+    )
+    assert (appointment.status, appointment.appointmentStatus) == ("booked", "booked")  # outside the calendars enum
+    assert (appointment.title, appointment.notes, appointment.address, appointment.assignedUserId) == (
+        "Test",
+        "test",
+        "Address",
+        USER_ID,
+    )
+    assert (appointment.startTime, appointment.endTime) == ("2021-07-16 11:00:00", "2021-07-16 11:30:00")  # as sent
+    assert (appointment.dateAdded, appointment.dateUpdated) == ("2021-07-16 11:00:00", "2021-07-16 11:30:00")
+    assert appointment.users == [USER_ID, "YlWd2wuCAZQzh2cH1fVZ"]
+    assert (appointment.groupId, appointment.assignedResources) == ("YlWd2wuCAZQzh2cH1fVZ", ["YlWd2wuCAZQzh2cH1fVZ"])
+    assert appointment.model_extra == {}
+
+
+def test_appointment_times_without_an_offset_are_read_in_the_callers_zone() -> None:
+    appointment = ContactAppointment.model_validate(contact_appointment_body())
+
+    start, end = appointment.starts_at(CHICAGO), appointment.ends_at(CHICAGO)
+
+    assert start == datetime(2021, 7, 16, 11, tzinfo=CHICAGO)
+    assert start is not None and start.utcoffset() == timedelta(hours=-5)  # CDT that day
+    assert end is not None and end - start == timedelta(minutes=30)
+    assert appointment.starts_at(UTC) == datetime(2021, 7, 16, 11, tzinfo=UTC)
+
+
+def test_appointment_times_with_an_offset_keep_it() -> None:
+    appointment = ContactAppointment.model_validate(
+        contact_appointment_body(startTime="2024-10-28T10:00:00-05:00", endTime="2024-10-28T15:30:00Z")
+    )
+
+    start, end = appointment.starts_at(ZoneInfo("Asia/Kolkata")), appointment.ends_at(ZoneInfo("Asia/Kolkata"))
+
+    assert start is not None and start.utcoffset() == timedelta(hours=-5)
+    assert end == datetime(2024, 10, 28, 15, 30, tzinfo=UTC) and end.utcoffset() == timedelta(0)
+
+
+def test_an_appointment_without_times() -> None:
+    appointment = ContactAppointment.model_validate({"id": "YS3jaqqeehkR2Is80miy", "status": "cancelled"})
+
+    assert (appointment.starts_at(CHICAGO), appointment.ends_at(CHICAGO)) == (None, None)
+    assert (appointment.startTime, appointment.users) == (None, [])
+
+
+def test_an_unreadable_appointment_time_is_refused_when_read() -> None:
+    appointment = ContactAppointment.model_validate(contact_appointment_body(startTime="16/07/2021 11am"))
+
+    assert appointment.startTime == "16/07/2021 11am"  # kept as sent
+    with pytest.raises(ValueError):
+        appointment.starts_at(CHICAGO)
+
+
+# --- an unknown contact -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "call"),
+    [(TASKS_PATH, ContactsAPI.tasks), (APPOINTMENTS_PATH, ContactsAPI.appointments)],
+    ids=["tasks", "appointments"],
+)
+def test_an_unknown_contact_is_not_found(
+    ghl_mock: respx.MockRouter, api: ContactsAPI, sleeps: list[float], path: str, call: Any
+) -> None:
+    route = ghl_mock.get(path).mock(return_value=spec_response("GET", path, 400, CONTACT_NOT_FOUND))
+
+    with pytest.raises(GHLRecordNotFoundError) as caught:
+        call(api, CONTACT_ID)
+
+    assert isinstance(caught.value, GHLNotFoundError)
+    assert route.call_count == 1 and sleeps == []  # a 400 is not retried
+    assert (caught.value.status, caught.value.path, caught.value.message, caught.value.trace_id) == (
+        400,
+        path,
+        "Contact not found",
+        "trace-400",
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "tail"),
+    [(ContactsAPI.tasks, b"/tasks"), (ContactsAPI.appointments, b"/appointments")],
+    ids=["tasks", "appointments"],
+)
+def test_a_contact_id_stays_one_path_segment(
+    ghl_mock: respx.MockRouter, api: ContactsAPI, call: Any, tail: bytes
+) -> None:
+    route = ghl_mock.route(method="GET", path__startswith="/contacts/").respond(200, json={"tasks": [], "events": []})
+
+    call(api, "../opportunities/x?y=1")
+
+    assert route.calls.last.request.url.raw_path == b"/contacts/%2E%2E%2Fopportunities%2Fx%3Fy%3D1" + tail
 
 
 # --- 401: refresh and replay once ---------------------------------------------------------------

@@ -12,8 +12,7 @@ import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
 from ghlbridge.ghl.errors import GHLNotFoundError, GHLUnauthorizedError, GHLUnprocessableError
-from ghlbridge.ghl.opportunities import OpportunitiesAPI
-from ghlbridge.ghl.resources_models import Opportunity, OpportunityCursor, OpportunityPage, Pipeline
+from ghlbridge.ghl.opportunities import OpportunitiesAPI, Opportunity, OpportunityCursor, OpportunityPage, Pipeline
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (

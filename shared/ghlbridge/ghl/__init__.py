@@ -1,5 +1,5 @@
 """The GHL API v2 boundary: client, retry policy, typed errors, response models, OAuth endpoints,
-and the resource clients (opportunities, contacts, conversations, calendars, users), which share
+and the resource clients (opportunities, contacts, conversations, calendars, users, locations), which share
 one small base that holds the client, the location's auth and their spec's `Version`
 (`ghlbridge.ghl.resource.GHLResource`).
 
@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ghlbridge.ghl.calendars import (
+        Appointment as Appointment,
+    )
+    from ghlbridge.ghl.calendars import (
+        Calendar as Calendar,
+    )
+    from ghlbridge.ghl.calendars import (
         CalendarsAPI as CalendarsAPI,
     )
     from ghlbridge.ghl.client import (
@@ -31,10 +37,43 @@ if TYPE_CHECKING:
         GHLClient as GHLClient,
     )
     from ghlbridge.ghl.contacts import (
+        Contact as Contact,
+    )
+    from ghlbridge.ghl.contacts import (
+        ContactAppointment as ContactAppointment,
+    )
+    from ghlbridge.ghl.contacts import (
+        ContactCustomField as ContactCustomField,
+    )
+    from ghlbridge.ghl.contacts import (
         ContactsAPI as ContactsAPI,
+    )
+    from ghlbridge.ghl.contacts import (
+        Note as Note,
+    )
+    from ghlbridge.ghl.contacts import (
+        Task as Task,
     )
     from ghlbridge.ghl.conversations import (
         ConversationsAPI as ConversationsAPI,
+    )
+    from ghlbridge.ghl.conversations import (
+        EmailMessage as EmailMessage,
+    )
+    from ghlbridge.ghl.conversations import (
+        LoggedCall as LoggedCall,
+    )
+    from ghlbridge.ghl.conversations import (
+        Message as Message,
+    )
+    from ghlbridge.ghl.conversations import (
+        MessageMeta as MessageMeta,
+    )
+    from ghlbridge.ghl.conversations import (
+        MessagePage as MessagePage,
+    )
+    from ghlbridge.ghl.conversations import (
+        SentMessage as SentMessage,
     )
     from ghlbridge.ghl.errors import (
         GHLBadRequestError as GHLBadRequestError,
@@ -102,6 +141,15 @@ if TYPE_CHECKING:
     from ghlbridge.ghl.errors import (
         GHLUnprocessableError as GHLUnprocessableError,
     )
+    from ghlbridge.ghl.locations import (
+        CustomFieldDefinition as CustomFieldDefinition,
+    )
+    from ghlbridge.ghl.locations import (
+        Location as Location,
+    )
+    from ghlbridge.ghl.locations import (
+        LocationsAPI as LocationsAPI,
+    )
     from ghlbridge.ghl.models import (
         LocationTokenResponse as LocationTokenResponse,
     )
@@ -114,53 +162,29 @@ if TYPE_CHECKING:
     from ghlbridge.ghl.opportunities import (
         OpportunitiesAPI as OpportunitiesAPI,
     )
-    from ghlbridge.ghl.resources_models import (
-        Appointment as Appointment,
-    )
-    from ghlbridge.ghl.resources_models import (
-        Calendar as Calendar,
-    )
-    from ghlbridge.ghl.resources_models import (
-        Contact as Contact,
-    )
-    from ghlbridge.ghl.resources_models import (
-        ContactCustomField as ContactCustomField,
-    )
-    from ghlbridge.ghl.resources_models import (
-        LoggedCall as LoggedCall,
-    )
-    from ghlbridge.ghl.resources_models import (
-        Note as Note,
-    )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         Opportunity as Opportunity,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         OpportunityContact as OpportunityContact,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         OpportunityCursor as OpportunityCursor,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         OpportunityCustomField as OpportunityCustomField,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         OpportunityPage as OpportunityPage,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         OpportunityPageMeta as OpportunityPageMeta,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         Pipeline as Pipeline,
     )
-    from ghlbridge.ghl.resources_models import (
+    from ghlbridge.ghl.opportunities import (
         PipelineStage as PipelineStage,
-    )
-    from ghlbridge.ghl.resources_models import (
-        SentMessage as SentMessage,
-    )
-    from ghlbridge.ghl.resources_models import (
-        User as User,
     )
     from ghlbridge.ghl.retry import (
         RateLimit as RateLimit,
@@ -172,18 +196,24 @@ if TYPE_CHECKING:
         retry_delay as retry_delay,
     )
     from ghlbridge.ghl.users import (
+        User as User,
+    )
+    from ghlbridge.ghl.users import (
         UsersAPI as UsersAPI,
     )
 
 _EXPORTS = {
-    "Appointment": "ghlbridge.ghl.resources_models",
+    "Appointment": "ghlbridge.ghl.calendars",
     "BearerAuth": "ghlbridge.ghl.client",
-    "Calendar": "ghlbridge.ghl.resources_models",
+    "Calendar": "ghlbridge.ghl.calendars",
     "CalendarsAPI": "ghlbridge.ghl.calendars",
-    "Contact": "ghlbridge.ghl.resources_models",
-    "ContactCustomField": "ghlbridge.ghl.resources_models",
+    "Contact": "ghlbridge.ghl.contacts",
+    "ContactAppointment": "ghlbridge.ghl.contacts",
+    "ContactCustomField": "ghlbridge.ghl.contacts",
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
+    "CustomFieldDefinition": "ghlbridge.ghl.locations",
+    "EmailMessage": "ghlbridge.ghl.conversations",
     "GHLBadRequestError": "ghlbridge.ghl.errors",
     "GHLLocationAccessError": "ghlbridge.ghl.errors",
     "GHLRecordNotFoundError": "ghlbridge.ghl.errors",
@@ -207,24 +237,30 @@ _EXPORTS = {
     "GHLTokenRejectedError": "ghlbridge.ghl.errors",
     "GHLUnauthorizedError": "ghlbridge.ghl.errors",
     "GHLUnprocessableError": "ghlbridge.ghl.errors",
+    "Location": "ghlbridge.ghl.locations",
     "LocationTokenResponse": "ghlbridge.ghl.models",
-    "LoggedCall": "ghlbridge.ghl.resources_models",
-    "Note": "ghlbridge.ghl.resources_models",
+    "LocationsAPI": "ghlbridge.ghl.locations",
+    "LoggedCall": "ghlbridge.ghl.conversations",
+    "Message": "ghlbridge.ghl.conversations",
+    "MessageMeta": "ghlbridge.ghl.conversations",
+    "MessagePage": "ghlbridge.ghl.conversations",
+    "Note": "ghlbridge.ghl.contacts",
     "OAuthAPI": "ghlbridge.ghl.oauth",
     "OpportunitiesAPI": "ghlbridge.ghl.opportunities",
-    "Opportunity": "ghlbridge.ghl.resources_models",
-    "OpportunityContact": "ghlbridge.ghl.resources_models",
-    "OpportunityCursor": "ghlbridge.ghl.resources_models",
-    "OpportunityCustomField": "ghlbridge.ghl.resources_models",
-    "OpportunityPage": "ghlbridge.ghl.resources_models",
-    "OpportunityPageMeta": "ghlbridge.ghl.resources_models",
-    "Pipeline": "ghlbridge.ghl.resources_models",
-    "PipelineStage": "ghlbridge.ghl.resources_models",
+    "Opportunity": "ghlbridge.ghl.opportunities",
+    "OpportunityContact": "ghlbridge.ghl.opportunities",
+    "OpportunityCursor": "ghlbridge.ghl.opportunities",
+    "OpportunityCustomField": "ghlbridge.ghl.opportunities",
+    "OpportunityPage": "ghlbridge.ghl.opportunities",
+    "OpportunityPageMeta": "ghlbridge.ghl.opportunities",
+    "Pipeline": "ghlbridge.ghl.opportunities",
+    "PipelineStage": "ghlbridge.ghl.opportunities",
     "RateLimit": "ghlbridge.ghl.retry",
     "RetryPolicy": "ghlbridge.ghl.retry",
-    "SentMessage": "ghlbridge.ghl.resources_models",
+    "SentMessage": "ghlbridge.ghl.conversations",
+    "Task": "ghlbridge.ghl.contacts",
     "TokenResponse": "ghlbridge.ghl.models",
-    "User": "ghlbridge.ghl.resources_models",
+    "User": "ghlbridge.ghl.users",
     "UsersAPI": "ghlbridge.ghl.users",
     "VERSION_2021_04_15": "ghlbridge.ghl.client",
     "VERSION_2021_07_28": "ghlbridge.ghl.client",

@@ -21,30 +21,78 @@ from __future__ import annotations
 import builtins
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from ghlbridge.ghl.client import VERSION_2021_04_15
-from ghlbridge.ghl.models import invalid_response, parse_response
+from ghlbridge.ghl.models import GHLModel, invalid_response, parse_response, path_segment, present
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import (
-    Appointment,
-    AppointmentStatus,
-    Calendar,
-    CalendarsEnvelope,
-    DaySlots,
-    MeetingLocationType,
-    path_segment,
-    present,
-)
+
+AppointmentStatus = Literal["new", "confirmed", "cancelled", "showed", "noshow", "invalid"]
+"""`appointmentStatus` a new appointment may be given."""
+MeetingLocationType = Literal["custom", "zoom", "gmeet", "phone", "address", "ms_teams", "google"]
+"""`meetingLocationType` of a new appointment (GHL defaults it to "custom" when `address` is given)."""
 
 MAX_FREE_SLOTS_RANGE: Final = timedelta(days=31)
 """The spec: "Date range cannot be more than 31 days"."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE_KEY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _JSON_OBJECT: Final = TypeAdapter(dict[str, Any])
+
+
+# --- response models (apps/calendars.json) --------------------------------------------------------
+
+
+class Calendar(GHLModel):
+    """An item of `GET /calendars/` (CalendarDTO). The spec declares no `timezone` on a calendar;
+    it is read when GHL sends one. There is no booking URL either: only `slug` and `widgetSlug`."""
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    slug: str | None = None
+    widgetSlug: str | None = None
+    widgetType: str | None = None
+    calendarType: str | None = None
+    isActive: bool | None = None
+    locationId: str | None = None
+    groupId: str | None = None
+    timezone: str | None = None
+    slotDuration: float | None = None
+    slotDurationUnit: str | None = None
+
+
+class CalendarsEnvelope(GHLModel):
+    calendars: list[Calendar]
+
+
+class DaySlots(GHLModel):
+    """The value under each `YYYY-MM-DD` key of the free-slots answer."""
+
+    slots: list[str]
+
+
+class Appointment(GHLModel):
+    """`POST /calendars/events/appointments` 200. The answer lacks `dateAdded` (issue #246)."""
+
+    id: str
+    calendarId: str | None = None
+    locationId: str | None = None
+    contactId: str | None = None
+    startTime: str | None = None
+    endTime: str | None = None
+    title: str | None = None
+    appointmentStatus: str | None = None
+    assignedUserId: str | None = None
+    address: str | None = None
+    meetingLocationType: str | None = None
+    isRecurring: bool | None = None
+    rrule: str | None = None
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class CalendarsAPI(GHLResource):

@@ -11,6 +11,17 @@ Spec facts this module relies on:
   (2026-05-01 sync) but not in older ones, so whether every account shows it is unverified.
 - Tags are added with `POST /contacts/{contactId}/tags`, which ADDS. `PUT /contacts/{contactId}`
   with `tags` would overwrite all of them (the spec says so), so this module never does that.
+- Tasks, `GET /contacts/{contactId}/tasks`: no paging parameters, `{tasks: [TaskSchema]}`. `dueDate`
+  is a plain string in the spec (no `format`); its examples are ISO 8601 in UTC
+  ("2021-07-08T02:30:00.000Z"), so it is read as an aware datetime (GHL-NOTES §10.5).
+- Appointments, `GET /contacts/{contactId}/appointments` (`contacts.readonly`): no paging,
+  `{events: [GetEventSchema]}`. Unlike the calendars API, its examples give times as
+  "2021-07-16 11:00:00": no offset, and no stated timezone. They are kept as GHL sends them
+  (`ContactAppointment.starts_at` reads them in a zone the caller picks). `status` and
+  `appointmentStatus` show "booked", outside the calendars enum: open strings (GHL-NOTES §10.6).
+- None of these routes lists a 404. An unknown contact is expected as a 400 "Contact not found"
+  (`GHLRecordNotFoundError`, a `GHLNotFoundError`), or a 403 for another location's contact
+  (GHL-NOTES §10.9); which one live GHL sends is not settled.
 
 Thin on purpose: no business rules, one method per GHL operation.
 """
@@ -18,20 +29,166 @@ Thin on purpose: no business rules, one method per GHL operation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from pydantic import Field, field_validator
 
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import (
-    Contact,
-    ContactEnvelope,
-    Note,
-    NoteEnvelope,
-    NotesEnvelope,
-    TagsEnvelope,
-    path_segment,
-    present,
-)
+
+# --- response models (apps/contacts.json) ---------------------------------------------------------
+
+
+class ContactCustomField(GHLModel):
+    """A custom field as a contact reads it back: `{id, value}`. The spec types `value` as a string,
+    but custom fields can be numeric or multi-option, so any JSON value is kept rather than a read
+    failing on one field."""
+
+    id: str
+    value: Any = None
+
+
+class Contact(GHLModel):
+    """`contact` of `GET /contacts/{contactId}`. `dndSettings`, attribution sources and the other
+    fields the toolkit does not read stay in `model_extra`."""
+
+    id: str
+    name: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    companyName: str | None = None
+    website: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    customFields: list[ContactCustomField] = Field(default_factory=list)
+    locationId: str | None = None
+    timezone: str | None = None
+    assignedTo: str | None = None
+    source: str | None = None
+    type: str | None = None
+    dnd: bool | None = None
+    address1: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    postalCode: str | None = None
+    dateAdded: str | None = None
+    dateUpdated: str | None = None
+
+
+class Note(GHLModel):
+    """A contact note (`GET /contacts/{contactId}/notes` items, `POST` answer's `note`)."""
+
+    id: str
+    body: str | None = None
+    title: str | None = None
+    userId: str | None = None
+    contactId: str | None = None
+    dateAdded: str | None = None
+    color: str | None = None
+    pinned: bool | None = None
+
+
+class Task(GHLModel):
+    """A contact task (`GET /contacts/{contactId}/tasks` items, `TaskSchema`).
+
+    `dueDate` is read as an aware datetime when GHL gives one: an ISO 8601 string with its offset
+    (or "Z") keeps it; one without an offset is taken as UTC, the zone of every spec example. Absent,
+    null or "" is None. Any other value makes the answer an invalid response.
+    """
+
+    id: str
+    title: str | None = None
+    body: str | None = None
+    assignedTo: str | None = None  # a user id
+    dueDate: datetime | None = None
+    completed: bool | None = None
+    contactId: str | None = None
+
+    @field_validator("dueDate", mode="before")
+    @classmethod
+    def _iso_due_date(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value)  # a ValueError becomes a ValidationError
+            return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
+        return value
+
+
+class ContactAppointment(GHLModel):
+    """An item of `GET /contacts/{contactId}/appointments` (`GetEventSchema`).
+
+    Times (`startTime`, `endTime`, `dateAdded`, `dateUpdated`) are GHL's strings, unchanged: the
+    spec's examples are "2021-07-16 11:00:00", without an offset, and it does not say in which zone.
+    `starts_at(zone)` / `ends_at(zone)` read the start and end as aware datetimes. `status` and
+    `appointmentStatus` are open strings ("booked" is not in the calendars enum).
+    """
+
+    id: str
+    calendarId: str | None = None
+    contactId: str | None = None
+    locationId: str | None = None
+    title: str | None = None
+    status: str | None = None
+    appointmentStatus: str | None = None
+    assignedUserId: str | None = None
+    notes: str | None = None
+    address: str | None = None
+    groupId: str | None = None
+    startTime: str | None = None
+    endTime: str | None = None
+    dateAdded: str | None = None
+    dateUpdated: str | None = None
+    users: list[str] = Field(default_factory=list)
+    assignedResources: list[str] = Field(default_factory=list)
+
+    def starts_at(self, zone: tzinfo) -> datetime | None:
+        """`startTime` as an aware datetime: its own offset if it has one, else wall-clock time in
+        `zone` (which zone GHL means is not documented: the location's timezone is the likeliest).
+        None when GHL gave no start; ValueError when the value is not an ISO 8601 date and time."""
+        return _wall_clock(self.startTime, zone)
+
+    def ends_at(self, zone: tzinfo) -> datetime | None:
+        """`endTime`, read as `starts_at` reads `startTime`."""
+        return _wall_clock(self.endTime, zone)
+
+
+def _wall_clock(value: str | None, zone: tzinfo) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)  # "2021-07-16 11:00:00" and "2021-07-16T11:00:00-05:00" alike
+    return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=zone)
+
+
+class ContactEnvelope(GHLModel):
+    contact: Contact
+
+
+class NotesEnvelope(GHLModel):
+    notes: list[Note]
+
+
+class NoteEnvelope(GHLModel):
+    note: Note
+
+
+class TagsEnvelope(GHLModel):
+    tags: list[str]
+
+
+class TasksEnvelope(GHLModel):
+    tasks: list[Task]
+
+
+class EventsEnvelope(GHLModel):
+    events: list[ContactAppointment]
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class ContactsAPI(GHLResource):
@@ -48,6 +205,17 @@ class ContactsAPI(GHLResource):
         """`GET /contacts/{contactId}/notes`: every note of the contact, in GHL's order."""
         response = self._request("GET", f"/contacts/{path_segment(contact_id)}/notes")
         return parse_response(response, NotesEnvelope).notes
+
+    def tasks(self, contact_id: str) -> list[Task]:
+        """`GET /contacts/{contactId}/tasks`: every task of the contact, in GHL's order (no paging)."""
+        response = self._request("GET", f"/contacts/{path_segment(contact_id)}/tasks")
+        return parse_response(response, TasksEnvelope).tasks
+
+    def appointments(self, contact_id: str) -> list[ContactAppointment]:
+        """`GET /contacts/{contactId}/appointments`: the contact's appointments (`events`), in GHL's
+        order (no paging). Times are GHL's strings: see `ContactAppointment`."""
+        response = self._request("GET", f"/contacts/{path_segment(contact_id)}/appointments")
+        return parse_response(response, EventsEnvelope).events
 
     def create_note(self, contact_id: str, *, body: str, user_id: str | None = None, title: str | None = None) -> Note:
         """`POST /contacts/{contactId}/notes`. `user_id` is the GHL user shown as the author.

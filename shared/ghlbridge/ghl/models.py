@@ -1,23 +1,34 @@
-"""Pydantic models of GHL responses, shaped by the official spec (`apps/oauth.json`).
+"""Pydantic models of GHL responses: `GHLModel`, the base of every one of them, the OAuth token
+responses (`apps/oauth.json`), and what every resource module shares to build requests and read
+answers (`path_segment`, `present`, `parse_response`). Each resource's own models live in its
+resource module (`ghlbridge.ghl.opportunities`, `.contacts`, ...), so a function imports only the
+models of the resources it calls.
 
 Why they look like this:
 
 - They KEEP unknown fields (`extra="allow"`, read them with `model_extra`): GHL adds fields
   without notice, and what we don't model yet must still reach whoever stores the response.
-- Attributes carry GHL's own field names (`userType`, `locationId`, `expires_in`...), mixed case
-  and all, so a field can be looked up in the spec without a translation table.
+- Attributes carry GHL's own field names (`userType`, `locationId`, `pipelineStageId`,
+  `expires_in`...), mixed case and all, so a field can be looked up in the spec without a
+  translation table.
 - Tokens are `SecretStr`, and `repr()` lists unknown fields by name only, so printing or logging
   a model never shows a credential. Call `.get_secret_value()` only where the token is used.
-- Only what this project cannot work without is required. The spec marks `userId` required, but
+- Only what this project cannot work without is required (usually just `id`). The specs'
+  `required` lists are unreliable (the HEAD spec marks generator artifacts required, and issue #246
+  shows answers without documented fields), and a write that already took effect must not look like
+  a failure because a field we never read was missing. The token spec marks `userId` required, but
   a code is single-use: rejecting a token response over a field we never read would lose the
   installation, so such fields are optional here.
+- Ids are strings. Timestamps stay GHL's ISO strings unless a model says otherwise: the specs type
+  them as plain strings, and most of this layer does no arithmetic on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -40,6 +51,24 @@ class GHLModel(BaseModel):
         yield from ((name, value) for name, value in super().__repr_args__() if name not in extra)
         if extra:
             yield "extra_fields", sorted(extra)
+
+
+def path_segment(value: str) -> str:
+    """A GHL id as exactly one URL path segment.
+
+    Ids come from callers, so they must not be able to reach another endpoint: `/`, `?`, `#`, `%`
+    are percent-encoded, and so are dots (httpx would resolve a `..` segment). An empty id would
+    turn `GET /contacts/{id}` into the (deprecated) contact listing, so it is refused.
+    """
+    if not value:
+        raise ValueError("a GHL id must not be empty")
+    return quote(value, safe="").replace(".", "%2E")
+
+
+def present[V](fields: Mapping[str, V | None]) -> dict[str, V]:
+    """The fields that were given, for a query or a body: None means "not given", never "send null"
+    (no request field of these specs is nullable, and an absent field is left as it is)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 class _AccessToken(GHLModel):

@@ -12,32 +12,164 @@ Spec quirks this module follows on purpose:
   (a stage move is `{"pipelineStageId": ...}` alone). Its `status` enum also lists "all", copied
   from the search filter; `update()` does not offer it.
 
+Spec artifacts the models deliberately do not follow (rules of every model: `ghlbridge.ghl.models`):
+
+- Pipeline `stages`, opportunity `notes`/`tasks`/`calendarEvents`/`followers`: the spec says
+  "array of arrays" (`items: {type: array}`), a generator artifact. Stages are objects
+  `{id, name, position, ...}` (`PipelineStage`); the other lists stay untyped (`list[Any]`).
+- Opportunity `indexVersion`: typed string, example the number 1, so both are accepted.
+- Custom fields are written as `{id|key, field_value}` but read back as `{id, fieldValue}` here
+  (`{id, value}` on contacts; GHL-NOTES gotcha 12).
+
 Thin on purpose: no business rules; one method per GHL operation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import (
-    Opportunity,
-    OpportunityCursor,
-    OpportunityEnvelope,
-    OpportunityPage,
-    OpportunitySearchStatus,
-    OpportunityStatus,
-    Pipeline,
-    PipelinesEnvelope,
-    path_segment,
-    present,
-)
+
+OpportunityStatus = Literal["open", "won", "lost", "abandoned"]
+"""A status an opportunity can be set to (`PUT /opportunities/{id}`)."""
+OpportunitySearchStatus = Literal["open", "won", "lost", "abandoned", "all"]
+"""`status` filter of `GET /opportunities/search`. The update body's enum lists "all" too, which
+can only be a copy of this filter's enum: "all" is not a state, so `update()` does not offer it."""
 
 MAX_SEARCH_LIMIT = 100
 """The spec: "will allow maximum up to 100 and default will be 20"."""
+
+
+# --- response models (apps/opportunities.json) -----------------------------------------------
+
+
+class OpportunityContact(GHLModel):
+    """The contact summary embedded in an opportunity."""
+
+    id: str | None = None
+    name: str | None = None
+    companyName: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class OpportunityCustomField(GHLModel):
+    """A custom field as an opportunity reads it back: `{id, fieldValue}` (string, object or array)."""
+
+    id: str
+    fieldValue: Any = None
+
+
+class Opportunity(GHLModel):
+    """One opportunity (the search items and the `opportunity` of get/update share this shape).
+
+    `notes` are NOT filled by `GET /opportunities/{id}` although the spec lists them (issue #305).
+    """
+
+    id: str
+    name: str | None = None
+    monetaryValue: float | None = None
+    pipelineId: str | None = None
+    pipelineStageId: str | None = None
+    assignedTo: str | None = None
+    status: str | None = None  # open/won/lost/abandoned; a str, so a new GHL status cannot break a read
+    source: str | None = None
+    contactId: str | None = None
+    locationId: str | None = None
+    contact: OpportunityContact | None = None
+    lostReasonId: str | None = None
+    customFields: list[OpportunityCustomField] = Field(default_factory=list)
+    lastStatusChangeAt: str | None = None
+    lastStageChangeAt: str | None = None
+    lastActionDate: str | None = None
+    createdAt: str | None = None
+    updatedAt: str | None = None
+    indexVersion: int | str | None = None
+    notes: list[Any] = Field(default_factory=list)
+    tasks: list[Any] = Field(default_factory=list)
+    calendarEvents: list[Any] = Field(default_factory=list)
+    followers: list[Any] = Field(default_factory=list)
+    externalObjectId: str | None = None
+
+
+class OpportunityCursor(GHLModel):
+    """Where the next search page starts: `startAfter` (epoch ms) and `startAfterId`, passed back as
+    the query parameters of the same names."""
+
+    startAfter: int
+    startAfterId: str
+
+
+class OpportunityPageMeta(GHLModel):
+    """`meta` of `GET /opportunities/search`: a count and GHL's cursor for the next page."""
+
+    total: int | None = None
+    startAfter: int | None = None  # epoch ms; a number here, a string in the query
+    startAfterId: str | None = None
+    nextPageUrl: str | None = None
+    currentPage: int | None = None
+    nextPage: int | None = None
+    prevPage: int | None = None
+
+
+class OpportunityPage(GHLModel):
+    """One page of `GET /opportunities/search`."""
+
+    opportunities: list[Opportunity]
+    meta: OpportunityPageMeta = Field(default_factory=OpportunityPageMeta)
+    aggregations: dict[str, Any] | None = None
+
+    @property
+    def next_cursor(self) -> OpportunityCursor | None:
+        """The cursor of the next page, or None on the last one.
+
+        The spec does not say what ends the list. We stop when `meta.nextPage` is null or absent
+        (GHL-NOTES §2), when either cursor half is missing, and on an empty page, so a cursor that
+        does not move cannot loop forever.
+        """
+        meta = self.meta
+        if meta.nextPage is None or meta.startAfter is None or not meta.startAfterId or not self.opportunities:
+            return None
+        return OpportunityCursor(startAfter=meta.startAfter, startAfterId=meta.startAfterId)
+
+
+class PipelineStage(GHLModel):
+    """A pipeline stage (the spec leaves its shape out: "array of arrays")."""
+
+    id: str
+    name: str | None = None
+    position: int | None = None
+
+
+class Pipeline(GHLModel):
+    """An item of `GET /opportunities/pipelines`; `stages` in GHL's order (`position` says it too)."""
+
+    id: str
+    name: str | None = None
+    stages: list[PipelineStage] = Field(default_factory=list)
+    locationId: str | None = None
+    showInFunnel: bool | None = None
+    showInPieChart: bool | None = None
+    colorRenderMode: str | None = None
+
+
+class OpportunityEnvelope(GHLModel):
+    """`{opportunity: {...}}`: the body of `GET` and `PUT /opportunities/{id}`."""
+
+    opportunity: Opportunity
+
+
+class PipelinesEnvelope(GHLModel):
+    pipelines: list[Pipeline]
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class OpportunitiesAPI(GHLResource):

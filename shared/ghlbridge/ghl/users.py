@@ -13,14 +13,49 @@ from __future__ import annotations
 
 from typing import Final
 
+from pydantic import Field
+
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import parse_response
+from ghlbridge.ghl.models import GHLModel, parse_response
 from ghlbridge.ghl.resource import GHLResource
-from ghlbridge.ghl.resources_models import User, UserSearchPage
 
 PAGE_SIZE: Final = 100
 MAX_PAGES: Final = 20
 """A bound on one listing (2,000 users): the iterator never runs away on a `count` that lies."""
+
+
+# --- response models (apps/users.json) ------------------------------------------------------------
+
+
+class UserRoles(GHLModel):
+    """`roles` of a user: ONE object despite the plural (GHL-NOTES §10.1)."""
+
+    type: str | None = None  # e.g. "account", "agency"
+    role: str | None = None  # e.g. "admin", "user"
+    locationIds: list[str] = Field(default_factory=list)
+
+
+class User(GHLModel):
+    """A user of the company (`UserSchema`)."""
+
+    id: str
+    name: str | None = None
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    roles: UserRoles | None = None
+    deleted: bool | None = None
+
+
+class UserSearchPage(GHLModel):
+    """`GET /users/search` (`SearchUserSuccessfulResponseDto`): one page and the total."""
+
+    users: list[User] = Field(default_factory=list)
+    count: int | None = None
+
+
+# --- the resource ---------------------------------------------------------------------------------
 
 
 class UsersAPI(GHLResource):

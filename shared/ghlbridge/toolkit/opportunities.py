@@ -31,7 +31,7 @@ from ghlbridge.toolkit.models.opportunities import (
 )
 
 if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
-    from ghlbridge.ghl.resources_models import OpportunitySearchStatus
+    from ghlbridge.ghl.opportunities import OpportunitySearchStatus
 
 NOTES_IN_DETAIL: Final = 10
 

@@ -58,9 +58,7 @@ def list_messages(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> MessagePage:
-    return research.messages(
-        request_context(app), locationId, contactId, channel=channel, limit=limit, after=cursor
-    )
+    return research.messages(request_context(app), locationId, contactId, channel=channel, limit=limit, after=cursor)
 
 
 @app.get(

@@ -156,7 +156,8 @@ def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
 
 @lru_cache(maxsize=1)
 def get_custom_field_cache() -> LocationCache[dict[str, ghl.CustomFieldDefinition]]:
-    """Each location's contact custom-field definitions by id, for `CUSTOM_FIELDS_CACHE_SECONDS` (`toolkit.research`)."""
+    """Each location's contact custom-field definitions by id, for `CUSTOM_FIELDS_CACHE_SECONDS`
+    (`toolkit.research`)."""
     from ghlbridge.toolkit.location_cache import LocationCache
 
     return LocationCache(get_settings().custom_fields_cache_seconds)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         CalendarsAPI,
         ContactsAPI,
         ConversationsAPI,
+        LocationsAPI,
         OpportunitiesAPI,
         UsersAPI,
     )
@@ -47,6 +48,7 @@ class LocationClients:
     conversations: ConversationsAPI
     calendars: CalendarsAPI
     users: UsersAPI
+    locations: LocationsAPI
 
     @property
     def ghl_user_id(self) -> str | None:
@@ -73,7 +75,7 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
     member = membership(caller, location_id)
     # Imported here, not at module import: the resource models and the token machinery load with
     # the first request that needs GHL, not with every cold start (validation errors never do).
-    from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, OpportunitiesAPI, UsersAPI
+    from ghlbridge.ghl import CalendarsAPI, ContactsAPI, ConversationsAPI, LocationsAPI, OpportunitiesAPI, UsersAPI
     from ghlbridge.tokens.provider import GHLAuth
 
     auth = GHLAuth(factories.get_token_provider(), location_id)
@@ -86,4 +88,5 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
         conversations=ConversationsAPI(client, auth),
         calendars=CalendarsAPI(client, auth),
         users=UsersAPI(client, auth),
+        locations=LocationsAPI(client, auth, location_id),
     )

@@ -13,6 +13,7 @@ location, so one research brief must not take it all at once (`GHL_FANOUT_LIMIT`
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
@@ -28,7 +29,7 @@ class Fanout:
 
     def submit[**P, T](self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         ctx = contextvars.copy_context()
-        return self._pool.submit(ctx.run, fn, *args, **kwargs)
+        return self._pool.submit(ctx.run, functools.partial(fn, *args, **kwargs))
 
     def __enter__(self) -> Self:
         return self

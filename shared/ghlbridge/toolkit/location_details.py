@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ghlbridge.ghl import LocationsAPI
     from ghlbridge.toolkit.access import LocationClients
 
+
 def location_info(clients: LocationClients) -> LocationInfo:
     """The location's name and time zone, from the container's cache or from GHL."""
     location_id = clients.location_id

@@ -62,6 +62,7 @@ from ghlbridge.toolkit.opportunities import get_in_location, opportunity_fields
 from ghlbridge.toolkit.text import cut, html_to_text, tidy
 
 if TYPE_CHECKING:
+    from ghlbridge.ghl.conversations import MessageTypeFilter
     from ghlbridge.toolkit.context import RequestContext
 
 NOTES_IN_CONTEXT: Final = 10
@@ -72,7 +73,7 @@ RECENT_APPOINTMENTS: Final = 10
 PREVIEW_CHARS: Final = 500
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
-_CHANNEL_TYPES: Final[dict[str, tuple[str, ...]]] = {
+_CHANNEL_TYPES: Final[dict[str, tuple[MessageTypeFilter, ...]]] = {
     "email": ("TYPE_EMAIL",),
     "sms": ("TYPE_SMS",),
     "call": ("TYPE_CALL",),
@@ -141,7 +142,9 @@ def _opportunity(
     return ResearchOpportunity.model_validate({**fields, "assignedToName": user_names.get(found.assignedTo or "")})
 
 
-def _contact_section(contact: Future[ghl.Contact], fields: Future[dict[str, ghl.CustomFieldDefinition]]) -> ContactSection:
+def _contact_section(
+    contact: Future[ghl.Contact], fields: Future[dict[str, ghl.CustomFieldDefinition]]
+) -> ContactSection:
     found, error = _outcome(contact)
     if error is not None or found is None:
         return ContactSection(error=error)
@@ -229,20 +232,21 @@ def history(
 ) -> tuple[list[Message], dict[str, str] | None]:
     """The contact's latest `limit` messages after `after` (`{"c": conversation, "m": last message}`),
     e-mails with their text, and the position of the next page (None: no more)."""
-    conversation_id = after["c"] if after else clients.conversations.search_conversation(clients.location_id, contact_id)
+    conversations = clients.conversations
+    conversation_id = after["c"] if after else conversations.search_conversation(clients.location_id, contact_id)
     if conversation_id is None:
         return [], None  # no conversation yet: nothing was ever said
-    page = clients.conversations.messages(
+    page = conversations.messages(
         conversation_id,
         last_message_id=after["m"] if after else None,
         limit=limit,
         types=_CHANNEL_TYPES[channel] if channel else None,
     )
     found = [m for m in page.messages if channel is None or _channel(m) == channel][:limit]
-    bodies = {m.id: run.submit(clients.conversations.email, m.id) for m in found if _channel(m) == "email"}
+    bodies = {m.id: run.submit(conversations.email, m.id) for m in found if _channel(m) == "email"}
     items = [message(m, bodies.get(m.id)) for m in found]
-    more = page.next_page and page.last_message_id
-    return items, {"c": conversation_id, "m": page.last_message_id} if more else None
+    last = page.next_cursor  # None unless GHL says there is a next page
+    return items, {"c": conversation_id, "m": last} if last else None
 
 
 def appointments(ctx: RequestContext, location_id: str, contact_id: str) -> ContactAppointmentPage:
@@ -438,7 +442,7 @@ def _seconds(value: float | str | None) -> int | None:
         return None
 
 
-def _outcome[T](future: Future[T]) -> tuple[T | None, SectionError | None]:
+def _outcome[T](future: Future[T]) -> tuple[T, None] | tuple[None, SectionError]:
     """A section's value, or the error its own route would have answered (logged, never raised)."""
     try:
         return future.result(), None

@@ -42,6 +42,7 @@ class CustomFieldDefinition(Output):
 
 class CustomFieldDefinitionPage(Output):
     items: list[CustomFieldDefinition]
+    next_cursor: str | None = Field(default=None, description="Always null: every field fits in one page")
 
 
 class NamedCustomField(Output):
@@ -88,7 +89,9 @@ class Message(Output):
     direction: Literal["inbound", "outbound"] | None = None
     date: str | None = None
     subject: str | None = Field(default=None, description="E-mails only")
-    preview: str | None = Field(default=None, description="Plain text, at most 500 characters (e-mails reduced to text)")
+    preview: str | None = Field(
+        default=None, description="Plain text, at most 500 characters (e-mails reduced to text)"
+    )
     status: str | None = None
     user_id: str | None = Field(default=None, description="The GHL user who sent it (outbound)")
     call_duration: int | None = Field(default=None, description="Calls only, in seconds")
@@ -116,6 +119,7 @@ class ContactAppointment(Output):
 
 class ContactAppointmentPage(Output):
     items: list[ContactAppointment] = Field(description="By start time, latest first")
+    next_cursor: str | None = Field(default=None, description="Always null: GHL lists them all at once")
 
 
 class Task(Output):
@@ -131,6 +135,7 @@ class Task(Output):
 
 class TaskPage(Output):
     items: list[Task] = Field(description="Open ones first, each group by due date")
+    next_cursor: str | None = Field(default=None, description="Always null: GHL lists them all at once")
 
 
 class LocationInfo(Output):

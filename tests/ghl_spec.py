@@ -28,7 +28,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 SPEC_DIR = Path(__file__).parent / "specs" / "ghl-openapi"
-SPEC_FILES = ("oauth", "opportunities", "contacts", "conversations", "calendars", "users")
+SPEC_FILES = ("oauth", "opportunities", "contacts", "conversations", "calendars", "users", "locations")
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

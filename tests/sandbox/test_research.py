@@ -13,9 +13,12 @@ from ghlsandbox import (
     DEMO_USER_IDS,
     DEV_USER_ID,
     DISCOVERY_CALENDAR_ID,
+    LONG_CONVERSATION_ID,
     OTHER_LOCATION_ID,
     PRODUCT_DEMO_CALENDAR_ID,
     RESEARCH_OPPORTUNITY_ID,
+    Sandbox,
+    SandboxConfig,
 )
 
 from tests.sandbox.kit import Ghl, conversation_of, demo_contacts, free_slot, research_contact, whole_history
@@ -193,3 +196,17 @@ def test_unknown_and_foreign_contacts(sbx: Ghl) -> None:
 
         assert (unknown.status_code, unknown.json()["message"]) == (400, "Contact not found")
         assert (other.status_code, other.json()["message"]) == (403, NO_ACCESS)
+
+
+def test_the_research_data_is_the_same_for_the_same_seed_and_day(sbx: Ghl) -> None:
+    again = Sandbox(SandboxConfig(), clock=sbx.clock).state.data
+    other_seed = Sandbox(SandboxConfig(seed=7), clock=sbx.clock).state.data
+    data = sbx.sandbox.state.data
+
+    for name in ("custom_fields", "messages", "tasks", "appointments"):
+        assert list(getattr(again, name)) == list(getattr(data, name)), name
+        assert set(getattr(other_seed, name)).isdisjoint(getattr(data, name)), name
+    assert [m.body for m in again.messages.values()] == [m.body for m in data.messages.values()]
+    for seeded in (data, other_seed):
+        assert seeded.opportunities[RESEARCH_OPPORTUNITY_ID].status == "open"
+        assert len(seeded.history(LONG_CONVERSATION_ID)) > 60

@@ -18,7 +18,7 @@ from types import FrameType
 from urllib.parse import urlencode
 
 from ghlsandbox.config import SandboxConfig
-from ghlsandbox.data import DEMO_CALL_PROVIDER_ID, DEMO_LOCATION_ID, OTHER_LOCATION_ID
+from ghlsandbox.data import DEMO_CALL_PROVIDER_ID, DEMO_LOCATION_ID, OTHER_LOCATION_ID, RESEARCH_OPPORTUNITY_ID
 from ghlsandbox.server import Sandbox
 
 
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  client_id          {client.client_id}\n"
         f"  demo location      {DEMO_LOCATION_ID}   other location {OTHER_LOCATION_ID}\n"
         f"  call provider      {DEMO_CALL_PROVIDER_ID}\n"
+        f"  research deal      {RESEARCH_OPPORTUNITY_ID}\n"
         f"  install page       {sandbox.url}/v2/oauth/chooselocation?{install}\n"
         f"  ids and counts     {sandbox.url}/_sandbox/state\n"
         "Ctrl-C to stop.",

@@ -29,10 +29,13 @@ DEMO_CLIENT_SECRET = "sbx-demo-client-secret"  # noqa: S105  (a published sandbo
 
 ALL_SCOPES = (
     "opportunities.readonly opportunities.write contacts.readonly contacts.write "
-    "conversations.readonly conversations.write conversations/message.write "
+    "conversations.readonly conversations.write conversations/message.readonly conversations/message.write "
     "calendars.readonly calendars/events.readonly calendars/events.write users.readonly "
+    "locations.readonly locations/customFields.readonly "
     "oauth.readonly oauth.write"
 )
+"""Every scope a sandbox route checks (the demo app's default); an install grants the scopes its
+link asks for, whichever they are."""
 
 type UserType = Literal["Location", "Company"]
 

@@ -23,14 +23,63 @@ class Company:
 
 @dataclass
 class Location:
+    """A sub-account. `email` is also the default sender of e-mails sent without `emailFrom`."""
+
     id: str
     company_id: str
     name: str
-    timezone: str
+    timezone: str  # IANA
+    business_name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = "US"
+    website: str = ""
+    owner_first_name: str = ""
+    owner_last_name: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def sender(self) -> str:
+        """The `from` of e-mails sent on the location's behalf: `Name <address>`."""
+        return f"{self.business_name or self.name} <{self.email}>"
+
+    def api(self) -> dict[str, Any]:
+        """`GET /locations/{locationId}` → `location` (GetLocationByIdSchema)."""
+        address = {
+            "address": self.address,
+            "city": self.city,
+            "state": self.state,
+            "country": self.country,
+            "postalCode": self.postal_code,
+            "website": self.website,
+            "timezone": self.timezone,
+        }
+        return {
+            "id": self.id,
+            "companyId": self.company_id,
+            "name": self.name,
+            "domain": "",
+            **address,
+            "firstName": self.owner_first_name,
+            "lastName": self.owner_last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "business": {"name": self.business_name or self.name, **address},
+            "social": {},
+            "settings": {
+                "allowDuplicateContact": False,
+                "allowDuplicateOpportunity": False,
+                "allowFacebookNameMerge": False,
+                "disableContactTimezone": False,
+            },
+        }
 
 
 USER_PERMISSIONS: dict[str, bool] = {
@@ -107,13 +156,40 @@ class User:
 
 @dataclass
 class CustomField:
-    """A custom field definition; values are written by `id` or `key` (GHL-NOTES §9.12)."""
+    """A custom field definition; values are written by `id` or `key` (GHL-NOTES §9.12) and read
+    back by `id` only, so a client maps ids to keys with `GET /locations/{id}/customFields`.
+
+    `key` is the spec's `fieldKey` (`contact.<key>` / `opportunity.<key>`). `data_type` is one of
+    the `dataType` values of `apps/custom-fields.json` (TEXT, LARGE_TEXT, NUMERICAL, MONETORY (sic),
+    SINGLE_OPTIONS, MULTIPLE_OPTIONS, CHECKBOX, RADIO, DATE, ...); the option types list their
+    choices in `picklist_options`.
+    """
 
     id: str
     key: str
     name: str
     model: str  # "contact" or "opportunity"
     location_id: str
+    data_type: str = "TEXT"
+    placeholder: str = ""
+    position: int = 0
+    picklist_options: list[str] = field(default_factory=list)
+
+    def api(self) -> dict[str, Any]:
+        """One of `GET /locations/{locationId}/customFields` → `customFields` (CustomFieldSchema)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "fieldKey": self.key,
+            "placeholder": self.placeholder,
+            "dataType": self.data_type,
+            "position": self.position,
+            "picklistOptions": list(self.picklist_options),
+            "picklistImageOptions": [],
+            "isAllowedCustomOption": False,
+            "locationId": self.location_id,
+            "model": self.model,
+        }
 
 
 @dataclass
@@ -301,8 +377,75 @@ class Note:
 
 
 @dataclass
+class Task:
+    """A contact's task (`apps/contacts.json` TaskSchema). `due_date` is a moment (rendered in UTC,
+    `…T15:00:00.000Z`); `completed` flips with the task's status."""
+
+    id: str
+    contact_id: str
+    location_id: str
+    title: str
+    body: str
+    assigned_to: str  # a user of the location; "" when unassigned
+    due_date: datetime
+    completed: bool
+    date_added: datetime
+    date_updated: datetime
+
+    def api(self) -> dict[str, Any]:
+        """One of `GET /contacts/{contactId}/tasks` → `tasks` (TaskSchema)."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "dueDate": iso_z(self.due_date),
+            "completed": self.completed,
+            "contactId": self.contact_id,
+        }
+        if self.assigned_to:
+            body["assignedTo"] = self.assigned_to
+        return body
+
+
+MESSAGE_TYPE_NUMBERS = {"TYPE_CALL": 1, "TYPE_SMS": 2, "TYPE_EMAIL": 3}
+"""GetMessageResponseDto `type`: 1 = call, 3 = email (the spec's field descriptions), 2 = SMS (the
+`messageTypeId` of an SMS webhook, GHL-NOTES §10.7)."""
+
+
+_CALL_MESSAGE_STATUSES = {"completed": "connected", "answered": "connected", "voicemail": "delivered"}
+
+
+def call_message_status(call_status: str) -> str:
+    """A call's message `status` from its `callStatus` (pending, completed, answered, busy,
+    no-answer, failed, canceled, voicemail). The spec does not relate the two; the sandbox's
+    mapping: answered calls are `connected`, a voicemail `delivered`, a pending call `pending`,
+    any other `failed`."""
+    if call_status == "pending":
+        return "pending"
+    return _CALL_MESSAGE_STATUSES.get(call_status, "failed")
+
+
+@dataclass
+class EmailDetails:
+    """What an e-mail message carries besides its HTML body (`Message.body`)."""
+
+    subject: str
+    sender: str  # `Name <address>`
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    reply_to_email_id: str = ""  # the email message id this one answers
+
+
+@dataclass
 class Message:
-    """One message of a conversation: seeded history, or a send recorded through the API."""
+    """One message of a conversation: seeded history, or a send recorded through the API. The one
+    store behind the history (`GET /conversations/{id}/messages`), the e-mail route, the outbox's
+    ids and each conversation's `lastMessage*`.
+
+    An e-mail has two ids, as on GHL: `id` (the conversation message) and `email_message_id` (the
+    e-mail itself: `meta.email.messageIds`, `GET /conversations/messages/email/{id}`).
+    """
 
     id: str
     conversation_id: str
@@ -310,11 +453,84 @@ class Message:
     location_id: str
     message_type: str  # lastMessageType vocabulary: TYPE_EMAIL, TYPE_SMS, TYPE_CALL
     direction: str  # inbound / outbound
-    body: str
+    body: str  # text (SMS, call summary) or HTML (e-mail)
     date_added: datetime
     email_message_id: str = ""
     thread_id: str = ""
     user_id: str = ""  # the location user who sent it (an Email's `emailFrom`); "" when not said
+    status: str = "delivered"  # GetMessageResponseDto `status`
+    source: str = ""  # app, api, workflow, ... ("" for inbound messages)
+    email: EmailDetails | None = None
+    call_status: str = ""  # completed, no-answer, voicemail, ... (calls)
+    call_duration: int | None = None  # seconds (calls)
+    conversation_provider_id: str = ""
+    alt_id: str = ""
+
+    def api(self) -> dict[str, Any]:
+        """One of the history's `messages` (GetMessageResponseDto). E-mails come without `body`, as
+        on GHL: read them with `GET /conversations/messages/email/{id}`."""
+        is_email = self.message_type == "TYPE_EMAIL"
+        body: dict[str, Any] = {
+            "id": self.id,
+            "type": MESSAGE_TYPE_NUMBERS[self.message_type],
+            "messageType": self.message_type,
+            "locationId": self.location_id,
+            "contactId": self.contact_id,
+            "conversationId": self.conversation_id,
+            "dateAdded": iso_z(self.date_added),
+            "direction": self.direction,
+            "status": self.status,
+            "contentType": "text/html" if is_email else "text/plain",
+            "attachments": [],
+        }
+        if not is_email and self.body:
+            body["body"] = self.body
+        meta: dict[str, Any] = {}
+        if is_email:
+            meta["email"] = {"messageIds": [self.email_message_id]}
+        if self.call_status:
+            meta["callStatus"] = self.call_status
+        if self.call_duration is not None:
+            meta["callDuration"] = str(self.call_duration)  # a string in the spec (MessageMeta)
+        if meta:
+            body["meta"] = meta
+        for name, value in (
+            ("source", self.source),
+            ("userId", self.user_id),
+            ("conversationProviderId", self.conversation_provider_id),
+            ("altId", self.alt_id),
+        ):
+            if value:
+                body[name] = value
+        return body
+
+    def api_email(self) -> dict[str, Any]:
+        """`GET /conversations/messages/email/{id}` (GetEmailMessageResponseDto)."""
+        assert self.email is not None, "only e-mails have e-mail details"
+        body: dict[str, Any] = {
+            "id": self.email_message_id,
+            "threadId": self.thread_id or self.email_message_id,
+            "locationId": self.location_id,
+            "contactId": self.contact_id,
+            "conversationId": self.conversation_id,
+            "dateAdded": iso_z(self.date_added),
+            "subject": self.email.subject,
+            "body": self.body,
+            "direction": self.direction,
+            "status": self.status,
+            "contentType": "text/html",
+            "attachments": [],
+            "provider": "mailgun",
+            "from": self.email.sender,
+            "to": list(self.email.to),
+            "cc": list(self.email.cc),
+            "bcc": list(self.email.bcc),
+        }
+        if self.email.reply_to_email_id:
+            body["replyToMessageId"] = self.email.reply_to_email_id
+        if self.source:
+            body["source"] = self.source
+        return body
 
 
 @dataclass
@@ -492,6 +708,7 @@ class Appointment:
     address: str = ""
     meeting_location_type: str = "default"
     description: str = ""
+    date_added: datetime | None = None  # when it was booked (None: not recorded)
 
     @property
     def blocks(self) -> bool:
@@ -513,6 +730,41 @@ class Appointment:
             "appointmentStatus": self.status,
             "assignedUserId": self.assigned_user_id,
             "isRecurring": False,
+        }
+        if self.address:
+            body["address"] = self.address
+        return body
+
+    def api_event(self) -> dict[str, Any]:
+        """One of `GET /contacts/{contactId}/appointments` → `events` (GetEventSchema).
+
+        Times as the spec's examples show them (`"2021-07-16 11:00:00"`): the wall-clock time in
+        the location's time zone, without an offset (the spec does not name the zone; the sandbox
+        uses the location's, so a client needs `GET /locations/{id}` → `timezone` to read them).
+        `appointmentStatus` is the calendars API's value (new, confirmed, cancelled, showed, noshow,
+        invalid); `status` is `booked` for an appointment that holds its slot, else the same value.
+        """
+        zone = ZoneInfo(self.zone)
+
+        def wall_clock(moment: datetime) -> str:
+            return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+        added = wall_clock(self.date_added or self.start)
+        body: dict[str, Any] = {
+            "id": self.id,
+            "calendarId": self.calendar_id,
+            "status": "booked" if self.blocks else self.status,
+            "title": self.title,
+            "assignedUserId": self.assigned_user_id,
+            "notes": self.description,
+            "startTime": wall_clock(self.start),
+            "endTime": wall_clock(self.end),
+            "locationId": self.location_id,
+            "contactId": self.contact_id,
+            "appointmentStatus": self.status,
+            "users": [self.assigned_user_id],
+            "dateAdded": added,
+            "dateUpdated": added,
         }
         if self.address:
             body["address"] = self.address

@@ -22,7 +22,7 @@ from ghlsandbox.tokens import Grant, TokenStore
 from ghlsandbox.validation import Field
 
 VERSION_2021_07_28 = "2021-07-28"
-"""OAuth (locationToken), Opportunities, Contacts, Users."""
+"""OAuth (locationToken), Opportunities, Contacts, Users, Locations."""
 VERSION_2021_04_15 = "2021-04-15"
 """Conversations, Calendars."""
 PUBLISHED_VERSIONS = ("2021-04-15", "2021-07-28", "2023-02-21")
@@ -173,12 +173,20 @@ class Call:
     base_url: str
 
     def location(self, location_id: str) -> Location:
-        """The location a request names, if this token may use it.
+        """The location a request names, if this token may use it: a Location token its own
+        location, a Company token (on the routes that take one) the locations its install approved.
 
         403 "The token does not have access to this location." for a location the token is not
         for, whether the id exists or not (GHL does not reveal which ids exist).
         """
-        if self.grant is None or self.grant.location_id != location_id:
+        grant = self.grant
+        if grant is None:
+            raise ApiError(403, LOCATION_ACCESS_MESSAGE)
+        if grant.location_id is not None:
+            allowed = grant.location_id == location_id
+        else:
+            allowed = location_id in grant.approved_locations
+        if not allowed:
             raise ApiError(403, LOCATION_ACCESS_MESSAGE)
         location = self.data.locations.get(location_id)
         if location is None:  # a token for a location the data no longer has (after a reset)

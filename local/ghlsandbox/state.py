@@ -11,6 +11,7 @@ import random
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ghlsandbox import ids
@@ -27,6 +28,7 @@ from ghlsandbox.records import (
     Opportunity,
     OutboxEntry,
     Pipeline,
+    Task,
     User,
 )
 from ghlsandbox.tokens import TokenStore
@@ -45,6 +47,7 @@ class Data:
     contacts: dict[str, Contact] = field(default_factory=dict)
     opportunities: dict[str, Opportunity] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
+    tasks: dict[str, Task] = field(default_factory=dict)
     conversations: dict[str, Conversation] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     calendars: dict[str, Calendar] = field(default_factory=dict)
@@ -70,22 +73,50 @@ class Data:
         found = [note for note in self.notes.values() if note.contact_id == contact_id]
         return sorted(found, key=lambda note: (note.date_added, note.id), reverse=True)
 
+    def tasks_of(self, contact_id: str) -> list[Task]:
+        """A contact's tasks, by due date (then id)."""
+        found = [task for task in self.tasks.values() if task.contact_id == contact_id]
+        return sorted(found, key=lambda task: (task.due_date, task.id))
+
+    def appointments_of(self, contact_id: str) -> list[Appointment]:
+        """A contact's appointments in every calendar and status, by start time (then id)."""
+        found = [appointment for appointment in self.appointments.values() if appointment.contact_id == contact_id]
+        return sorted(found, key=lambda appointment: (appointment.start, appointment.id))
+
+    def history(self, conversation_id: str) -> list[Message]:
+        """A conversation's messages, newest first; the id breaks ties, so a cursor is exact."""
+        found = [message for message in self.messages.values() if message.conversation_id == conversation_id]
+        return sorted(found, key=message_order, reverse=True)
+
+    def email(self, email_message_id: str) -> Message | None:
+        """The e-mail message with this e-mail id (`meta.email.messageIds`), if any."""
+        return next(
+            (message for message in self.messages.values() if message.email_message_id == email_message_id),
+            None,
+        )
+
     def conversation_of(self, contact_id: str) -> Conversation | None:
         """GHL keeps one conversation per contact."""
         return next((conv for conv in self.conversations.values() if conv.contact_id == contact_id), None)
 
-    def custom_field(self, ref: str, *, model: str, location_id: str) -> CustomField | None:
-        """A custom field definition by id or key, in a location, for contacts or opportunities."""
+    def custom_field(self, ref: str, *, model: str | None, location_id: str) -> CustomField | None:
+        """A custom field definition by id or key, in a location, for contacts or opportunities
+        (`model`), or for either (None)."""
         return next(
             (
                 definition
                 for definition in self.custom_fields.values()
-                if definition.model == model
+                if model in (None, definition.model)
                 and definition.location_id == location_id
                 and ref in (definition.id, definition.key)
             ),
             None,
         )
+
+
+def message_order(message: Message) -> tuple[datetime, str]:
+    """Messages sort by when they were added, then by id."""
+    return message.date_added, message.id
 
 
 _SNAPSHOT_FIELDS = (
@@ -97,6 +128,7 @@ _SNAPSHOT_FIELDS = (
     "contacts",
     "opportunities",
     "notes",
+    "tasks",
     "conversations",
     "messages",
     "calendars",
@@ -173,6 +205,7 @@ class SandboxState:
                     "contacts": len(data.contacts),
                     "opportunities": len(data.opportunities),
                     "notes": len(data.notes),
+                    "tasks": len(data.tasks),
                     "conversations": len(data.conversations),
                     "messages": len(data.messages),
                     "calendars": len(data.calendars),

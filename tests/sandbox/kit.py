@@ -14,11 +14,12 @@ from ghlsandbox import (
     DEMO_CLIENT_SECRET,
     DEMO_COMPANY_ID,
     DEMO_LOCATION_ID,
+    RESEARCH_OPPORTUNITY_ID,
     VERSION_2021_04_15,
     VERSION_2021_07_28,
     Sandbox,
 )
-from ghlsandbox.records import Contact
+from ghlsandbox.records import Contact, Conversation
 
 from tests import leak_guard
 
@@ -121,3 +122,32 @@ def free_slot(sbx: Ghl, calendar_id: str, *, days_ahead: int = 7) -> str:
     assert response.status_code == 200, response.text
     days = {key: value for key, value in response.json().items() if key != "traceId"}
     return str(days[min(days)]["slots"][0])
+
+
+def research_contact(sbx: Ghl) -> Contact:
+    """The contact of `RESEARCH_OPPORTUNITY_ID`."""
+    data = sbx.sandbox.state.data
+    return data.contacts[data.opportunities[RESEARCH_OPPORTUNITY_ID].contact_id]
+
+
+def conversation_of(sbx: Ghl, contact: Contact) -> Conversation:
+    conversation = sbx.sandbox.state.data.conversation_of(contact.id)
+    assert conversation is not None
+    return conversation
+
+
+def history(sbx: Ghl, conversation_id: str, **params: Any) -> dict[str, Any]:
+    """One page of `GET /conversations/{id}/messages`: the inner `{lastMessageId, nextPage, messages}`."""
+    response = sbx.get(f"/conversations/{conversation_id}/messages", params=params)
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()["messages"]
+    return page
+
+
+def whole_history(sbx: Ghl, conversation_id: str, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page, following `lastMessageId` while `nextPage` is true."""
+    pages = [history(sbx, conversation_id, **params)]
+    while pages[-1]["nextPage"]:
+        assert len(pages) < 50, "the history does not end"
+        pages.append(history(sbx, conversation_id, **params, lastMessageId=pages[-1]["lastMessageId"]))
+    return [page["messages"] for page in pages]

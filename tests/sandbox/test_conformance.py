@@ -1,6 +1,6 @@
 """Every route's success answer validates against the official spec (tests/specs/sbx-openapi).
 
-Three answers differ from the spec on purpose, because live GHL differs from it and the sandbox
+Four answers differ from the spec on purpose, because live GHL differs from it and the sandbox
 follows GHL there. Each deviation is spelled out here and checked on its own:
 
 - `POST /oauth/locationToken` answers 201 (measured on GHL, GHL-NOTES §1.4); the spec only
@@ -9,6 +9,10 @@ follows GHL there. Each deviation is spelled out here and checked on its own:
   `any[]`); GHL, and the sandbox, send stage objects `{id, name, position, …}`.
 - `GET /calendars/{id}/free-slots`: GHL adds a `traceId` key next to the dates (GHL-NOTES §5),
   which the spec's `additionalProperties` schema cannot describe.
+- `GET /conversations/{conversationId}/messages`: GHL nests the page one level deeper than the
+  spec's `GetMessagesByConversationResponseDto`: `{"messages": {"lastMessageId", "nextPage",
+  "messages": [...]}}` (GHL-NOTES §10.7, issue #54). The inner object is validated against the
+  spec's schema.
 """
 
 from __future__ import annotations
@@ -27,12 +31,20 @@ from ghlsandbox import (
     DEMO_LOCATION_ID,
     DEMO_USER_IDS,
     DISCOVERY_CALENDAR_ID,
+    OTHER_LOCATION_ID,
     SALES_PIPELINE_ID,
 )
 
 from tests import leak_guard
 from tests.ghl_spec import assert_response_conforms
-from tests.sandbox.kit import Ghl, contact_without_conversation, demo_contacts, free_slot
+from tests.sandbox.kit import (
+    Ghl,
+    contact_without_conversation,
+    conversation_of,
+    demo_contacts,
+    free_slot,
+    research_contact,
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,22 @@ def _book(sbx: Ghl) -> httpx.Response:
 def _search_users_as_company(sbx: Ghl) -> httpx.Response:
     company = sbx.install(user_type="Company")["access_token"]
     return sbx.get("/users/search", params={"companyId": DEMO_COMPANY_ID, "limit": "3"}, token=company)
+
+
+def _location_as_company(sbx: Ghl) -> httpx.Response:
+    company = sbx.install(user_type="Company")["access_token"]
+    return sbx.get(f"/locations/{OTHER_LOCATION_ID}", token=company)
+
+
+def _research_history(sbx: Ghl) -> httpx.Response:
+    return sbx.get(f"/conversations/{conversation_of(sbx, research_contact(sbx)).id}/messages")
+
+
+def _an_email(sbx: Ghl) -> httpx.Response:
+    conversation = conversation_of(sbx, research_contact(sbx))
+    messages = sbx.get(f"/conversations/{conversation.id}/messages", params={"type": "TYPE_EMAIL"}).json()
+    email_id = messages["messages"]["messages"][0]["meta"]["email"]["messageIds"][0]
+    return sbx.get(f"/conversations/messages/email/{email_id}")
 
 
 CASES = [
@@ -203,6 +231,29 @@ CASES = [
     Case("GET", "/users/search (Company token)", 200, _search_users_as_company),
     Case("GET", "/users/", 200, lambda sbx: sbx.get("/users/", params={"locationId": DEMO_LOCATION_ID})),
     Case("GET", "/users/{userId}", 200, lambda sbx: sbx.get(f"/users/{DEMO_USER_IDS[0]}")),
+    Case("GET", "/locations/{locationId}", 200, lambda sbx: sbx.get(f"/locations/{DEMO_LOCATION_ID}")),
+    Case("GET", "/locations/{locationId} (Company token)", 200, _location_as_company),
+    Case(
+        "GET",
+        "/locations/{locationId}/customFields",
+        200,
+        lambda sbx: sbx.get(f"/locations/{DEMO_LOCATION_ID}/customFields", params={"model": "all"}),
+    ),
+    Case(
+        "GET",
+        "/locations/{locationId}/customFields/{id}",
+        200,
+        lambda sbx: sbx.get(f"/locations/{DEMO_LOCATION_ID}/customFields/contact.products_of_interest"),
+    ),
+    Case("GET", "/contacts/{contactId}/tasks", 200, lambda sbx: sbx.get(f"/contacts/{research_contact(sbx).id}/tasks")),
+    Case(
+        "GET",
+        "/contacts/{contactId}/appointments",
+        200,
+        lambda sbx: sbx.get(f"/contacts/{research_contact(sbx).id}/appointments"),
+    ),
+    Case("GET", "/conversations/{conversationId}/messages", 200, _research_history),
+    Case("GET", "/conversations/messages/email/{id}", 200, _an_email),
 ]
 
 
@@ -225,9 +276,15 @@ def test_success_answer_conforms_to_the_spec(sbx: Ghl, case: Case) -> None:
         assert body.pop("traceId") == response.headers["traceId"]
         assert body, "the next week of weekdays has free slots"
         assert_response_conforms("GET", path, 200, body)
+    elif case.template == "/conversations/{conversationId}/messages":
+        assert list(body) == ["messages"], "live GHL's nested shape"
+        _check_history(body["messages"])
+        assert_response_conforms("GET", path, 200, body["messages"])
     else:
         if path.startswith("/users/"):
             _check_users(body)
+        if case.method == "GET":
+            _check_research_bodies(case.template.split(" (")[0], body)
         assert_response_conforms(case.method, path, case.status, body)
 
 
@@ -253,6 +310,41 @@ def _check_users(body: dict[str, Any]) -> None:
         assert user["roles"]["role"] in ("admin", "user") and user["roles"]["locationIds"]
     if "count" in body:
         assert body["count"] >= len(users)
+
+
+def _check_history(page: dict[str, Any]) -> None:
+    """A history page is not vacuous: calls, SMS and e-mails, e-mails without a body."""
+    messages = page["messages"]
+    assert messages and page["lastMessageId"] == messages[-1]["id"]
+    assert {message["messageType"] for message in messages} == {"TYPE_CALL", "TYPE_SMS", "TYPE_EMAIL"}
+    for message in messages:
+        assert message["type"] == {"TYPE_CALL": 1, "TYPE_SMS": 2, "TYPE_EMAIL": 3}[message["messageType"]]
+        if message["messageType"] == "TYPE_EMAIL":
+            assert "body" not in message and message["meta"]["email"]["messageIds"]
+        elif message["messageType"] == "TYPE_SMS":
+            assert message["body"]
+        else:
+            assert message["meta"]["callStatus"]
+
+
+def _check_research_bodies(template: str, body: dict[str, Any]) -> None:
+    """The research routes' answers carry what a brief needs (their schemas require almost
+    nothing, so conformance alone would pass an empty object)."""
+    match template:
+        case "/locations/{locationId}":
+            location = body["location"]
+            assert location["name"] and location["timezone"] == location["business"]["timezone"]
+            assert location["timezone"] in ("America/Chicago", "America/New_York")
+        case "/locations/{locationId}/customFields":
+            assert {field["model"] for field in body["customFields"]} == {"contact", "opportunity"}
+        case "/locations/{locationId}/customFields/{id}":
+            assert body["customField"]["picklistOptions"] and body["customField"]["dataType"] == "MULTIPLE_OPTIONS"
+        case "/contacts/{contactId}/tasks":
+            assert {task["completed"] for task in body["tasks"]} == {True, False}
+        case "/contacts/{contactId}/appointments":
+            assert len(body["events"]) >= 2 and all(event["startTime"] for event in body["events"])
+        case "/conversations/messages/email/{id}":
+            assert body["subject"] and body["body"].startswith("<p>") and body["to"]
 
 
 def test_error_answers_conform_to_the_common_error_schemas(sbx: Ghl) -> None:

@@ -5,21 +5,32 @@ A refused request changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from ghlsandbox import (
+    ALL_SCOPES,
     DEMO_CALL_PROVIDER_ID,
     DEMO_LOCATION_ID,
     DISCOVERY_CALENDAR_ID,
+    LONG_CONVERSATION_ID,
     OTHER_CALENDAR_ID,
     OTHER_LOCATION_ID,
     SALES_PIPELINE_ID,
+    FaultRule,
 )
 from ghlsandbox.routing import Call, Reply, Route
 
-from tests.sandbox.kit import Ghl, contact_without_conversation, demo_contacts, version_for
+from tests.sandbox.kit import (
+    Ghl,
+    contact_without_conversation,
+    conversation_of,
+    demo_contacts,
+    research_contact,
+    version_for,
+)
 
 AUTH_CLASS = (
     "This authClass type is not allowed to access this scope. "
@@ -121,6 +132,9 @@ def _other_location_records(sbx: Ghl) -> dict[str, str]:
         "contact": next(c.id for c in data.contacts.values() if c.location_id == OTHER_LOCATION_ID),
         "opportunity": next(o.id for o in data.opportunities.values() if o.location_id == OTHER_LOCATION_ID),
         "conversation": next(c.id for c in data.conversations.values() if c.location_id == OTHER_LOCATION_ID),
+        "email": next(
+            m.email_message_id for m in data.messages.values() if m.location_id == OTHER_LOCATION_ID and m.email
+        ),
     }
 
 
@@ -159,6 +173,13 @@ def test_another_locations_record_is_a_403(sbx: Ghl) -> None:
             },
         ),
         sbx.get(f"/calendars/{OTHER_CALENDAR_ID}/free-slots", params={"startDate": 0, "endDate": 86_400_000}),
+        sbx.get(f"/locations/{OTHER_LOCATION_ID}"),
+        sbx.get(f"/locations/{OTHER_LOCATION_ID}/customFields", params={"model": "all"}),
+        sbx.get(f"/locations/{OTHER_LOCATION_ID}/customFields/contact.industry"),
+        sbx.get(f"/contacts/{other['contact']}/tasks"),
+        sbx.get(f"/contacts/{other['contact']}/appointments"),
+        sbx.get(f"/conversations/{other['conversation']}/messages"),
+        sbx.get(f"/conversations/messages/email/{other['email']}"),
     ]
 
     assert [response.status_code for response in calls] == [403] * len(calls)
@@ -176,6 +197,130 @@ def test_unknown_ids_are_a_400_not_found(sbx: Ghl) -> None:
     assert (contact.status_code, contact.json()["message"]) == (400, "Contact not found")
     assert (opportunity.status_code, opportunity.json()["message"]) == (400, "Opportunity not found")
     assert (calendar.status_code, calendar.json()["message"]) == (400, "Calendar not found")
+    for path, message in (
+        (f"/contacts/{unknown}/tasks", "Contact not found"),
+        (f"/contacts/{unknown}/appointments", "Contact not found"),
+        (f"/conversations/{unknown}/messages", "Conversation not found"),
+        (f"/conversations/messages/email/{unknown}", "Email not found"),
+        (f"/locations/{DEMO_LOCATION_ID}/customFields/{unknown}", "Custom field not found"),
+    ):
+        response = sbx.get(path)
+        assert (response.status_code, response.json()["message"]) == (400, message), path
+
+
+# --- the research context's read routes ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRoute:
+    name: str
+    version: str
+    scope: str
+    company: bool  # the spec lets an Agency (Company) token call it too
+    path: Callable[[Ghl], str]
+
+
+def _an_email_id(sbx: Ghl) -> str:
+    conversation = conversation_of(sbx, research_contact(sbx))
+    return next(m.email_message_id for m in sbx.sandbox.state.data.history(conversation.id) if m.email)
+
+
+READ_ROUTES = [
+    ReadRoute("location", "2021-07-28", "locations.readonly", True, lambda sbx: f"/locations/{DEMO_LOCATION_ID}"),
+    ReadRoute(
+        "custom fields",
+        "2021-07-28",
+        "locations/customFields.readonly",
+        False,
+        lambda sbx: f"/locations/{DEMO_LOCATION_ID}/customFields",
+    ),
+    ReadRoute(
+        "custom field",
+        "2021-07-28",
+        "locations/customFields.readonly",
+        False,
+        lambda sbx: f"/locations/{DEMO_LOCATION_ID}/customFields/contact.industry",
+    ),
+    ReadRoute(
+        "tasks", "2021-07-28", "contacts.readonly", False, lambda sbx: f"/contacts/{research_contact(sbx).id}/tasks"
+    ),
+    ReadRoute(
+        "appointments",
+        "2021-07-28",
+        "contacts.readonly",
+        False,
+        lambda sbx: f"/contacts/{research_contact(sbx).id}/appointments",
+    ),
+    ReadRoute(
+        "history",
+        "2021-04-15",
+        "conversations/message.readonly",
+        False,
+        lambda sbx: f"/conversations/{LONG_CONVERSATION_ID}/messages",
+    ),
+    ReadRoute(
+        "email",
+        "2021-04-15",
+        "conversations/message.readonly",
+        False,
+        lambda sbx: f"/conversations/messages/email/{_an_email_id(sbx)}",
+    ),
+]
+
+
+@pytest.mark.parametrize("route", READ_ROUTES, ids=[route.name for route in READ_ROUTES])
+def test_research_routes_take_their_groups_version_only(sbx: Ghl, route: ReadRoute) -> None:
+    path = route.path(sbx)
+    other = "2021-04-15" if route.version == "2021-07-28" else "2021-07-28"
+
+    missing = sbx.http.get(path, headers={"Authorization": f"Bearer {sbx.token}"})
+    wrong = sbx.get(path, headers={"Version": other})
+    right = sbx.get(path, headers={"Version": route.version})
+
+    assert version_for(path) == route.version
+    assert (missing.status_code, missing.json()["message"]) == (401, "version header was not found.")
+    assert wrong.status_code == 400 and wrong.json()["message"].startswith("Invalid API version segment")
+    assert right.status_code == 200
+
+
+@pytest.mark.parametrize("route", READ_ROUTES, ids=[route.name for route in READ_ROUTES])
+def test_research_routes_need_their_scope(sbx: Ghl, route: ReadRoute) -> None:
+    others = " ".join(scope for scope in ALL_SCOPES.split() if scope != route.scope)
+    without = sbx.install(scope=others)["access_token"]
+    only = sbx.install(scope=route.scope)["access_token"]
+    path = route.path(sbx)
+
+    refused = sbx.get(path, token=without)
+    allowed = sbx.get(path, token=only)
+
+    assert route.scope in ALL_SCOPES.split(), "the demo app can be granted it at install"
+    assert (refused.status_code, refused.json()["message"]) == (401, "The token is not authorized for this scope.")
+    assert allowed.status_code == 200
+
+
+@pytest.mark.parametrize("route", READ_ROUTES, ids=[route.name for route in READ_ROUTES])
+def test_research_routes_take_the_specs_token_class(sbx: Ghl, route: ReadRoute) -> None:
+    company = sbx.install(user_type="Company")["access_token"]
+
+    response = sbx.get(route.path(sbx), token=company)
+
+    if route.company:
+        assert response.status_code == 200
+    else:
+        assert (response.status_code, response.json()["message"]) == (401, AUTH_CLASS)
+
+
+def test_research_routes_are_faulted_counted_and_logged_like_the_others(sbx: Ghl) -> None:
+    path = f"/conversations/{LONG_CONVERSATION_ID}/messages"
+    sbx.sandbox.add_fault(FaultRule("GET /conversations/*/messages", "status", value=503, count=1))
+
+    faulted = sbx.get(path)
+    answered = sbx.get(path)
+
+    assert faulted.status_code == 503 and answered.status_code == 200
+    assert answered.headers["X-RateLimit-Remaining"] == "99", "the faulted call never reached the limiter"
+    logged = [(r.status, r.version) for r in sbx.sandbox.state.requests if r.path == path]
+    assert logged == [(503, "2021-04-15"), (200, "2021-04-15")]
 
 
 # --- malformed requests ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ghlsandbox import oauth
-from ghlsandbox.resources import calendars, contacts, conversations, opportunities, users
+from ghlsandbox.resources import calendars, contacts, conversations, locations, opportunities, users
 from ghlsandbox.routing import Route
 
 ROUTES: tuple[Route, ...] = (
@@ -13,5 +13,6 @@ ROUTES: tuple[Route, ...] = (
     *conversations.ROUTES,
     *calendars.ROUTES,
     *users.ROUTES,
+    *locations.ROUTES,
 )
 """Every route, literal paths before `{param}` ones of the same method (the first match wins)."""

@@ -116,6 +116,7 @@ def book(call: Call) -> Reply:
         address=body.get("address", ""),
         meeting_location_type=body.get("meetingLocationType", "default"),
         description=body.get("description", ""),
+        date_added=now,
     )
     call.data.appointments[appointment.id] = appointment
     return Reply(200, appointment.api())

@@ -1,5 +1,14 @@
 """Contacts (`apps/contacts.json`, Version 2021-07-28, Sub-Account token): get a contact, list
-and add its notes, add tags.
+and add its notes, add tags, list its tasks and its appointments.
+
+Tasks (`GET /contacts/{contactId}/tasks`, no paging, GHL-NOTES §10.5) come by due date, then id;
+`dueDate` is UTC with milliseconds (`2026-12-10T15:00:00.000Z`). Tasks are records of their own
+(`Data.tasks`), ready for the write routes.
+
+Appointments (`GET /contacts/{contactId}/appointments`, no paging, GHL-NOTES §10.6) are the
+contact's bookings in every calendar and status (cancelled ones too), by start time: the same
+records `POST /calendars/events/appointments` books and free slots avoid. Their shape and time
+format are described at `Appointment.api_event`.
 
 Tags are stored as GHL stores them: trimmed and lower-cased, without duplicates. Adding tags
 never removes one (only `PUT /contacts/{id}` overwrites tags, GHL-NOTES §3).
@@ -29,6 +38,16 @@ def get(call: Call) -> Reply:
 def list_notes(call: Call) -> Reply:
     contact = _contact(call)
     return Reply(200, {"notes": [note.api() for note in call.data.notes_of(contact.id)]})
+
+
+def list_tasks(call: Call) -> Reply:
+    contact = _contact(call)
+    return Reply(200, {"tasks": [task.api() for task in call.data.tasks_of(contact.id)]})
+
+
+def list_appointments(call: Call) -> Reply:
+    contact = _contact(call)
+    return Reply(200, {"events": [event.api_event() for event in call.data.appointments_of(contact.id)]})
 
 
 def add_note(call: Call) -> Reply:
@@ -69,6 +88,15 @@ def add_tags(call: Call) -> Reply:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/contacts/{contactId}", get, VERSION_2021_07_28, "Location", "contacts.readonly"),
     Route("GET", "/contacts/{contactId}/notes", list_notes, VERSION_2021_07_28, "Location", "contacts.readonly"),
+    Route("GET", "/contacts/{contactId}/tasks", list_tasks, VERSION_2021_07_28, "Location", "contacts.readonly"),
+    Route(
+        "GET",
+        "/contacts/{contactId}/appointments",
+        list_appointments,
+        VERSION_2021_07_28,
+        "Location",
+        "contacts.readonly",
+    ),
     Route(
         "POST",
         "/contacts/{contactId}/notes",

@@ -9,6 +9,22 @@ and `status` required on `POST /conversations/messages`; they look like generato
 are not required here. An Email needs `html` (a community report says `message` alone is not
 enough); an SMS needs `message`.
 
+History (`GET /conversations/{conversationId}/messages`, `conversations/message.readonly`): every
+message of the conversation, newest first (the id breaks ties), seeded or sent through this API
+(one store, `Data.messages`). It answers in the nested shape live GHL sends (GHL-NOTES §10.7,
+issue #54), not the spec's flat one: `{"messages": {"lastMessageId", "nextPage", "messages": [...]}}`.
+`limit` defaults to 20 and may be at most 100 (the spec states no maximum; more is a 422, as on
+`/conversations/search`). `lastMessageId` (a message of this conversation, else 400 "Message not
+found") starts the page after that message, so following `lastMessageId` while `nextPage` is true
+returns each message once. `type` is a comma-separated list of the spec's `TYPE_*` filter values
+(another value is a 422); the cursor works the same with or without it. An empty page answers
+`nextPage: false` and `lastMessageId` = the cursor sent (or "" without one). E-mails come without
+`body`; `meta.email.messageIds` holds the e-mail id for `GET /conversations/messages/email/{id}`,
+which answers the e-mail with its subject, HTML body, from, to, cc and bcc. An unknown e-mail id is
+a 400 "Email not found" (a conversation message id is not an e-mail id). That route's spec lists
+neither a Version nor a scope; the sandbox asks for this group's `2021-04-15` and
+`conversations/message.readonly`, as for the history.
+
 Message authors: an Email's `emailFrom` ("Email address to send from"), when given, must be the
 e-mail (case-insensitive) of a user of the contact's location, else 400 "emailFrom is not a user
 of this location"; the message is then that user's (`Message.user_id`, and `userId` next to
@@ -23,13 +39,38 @@ import re
 from typing import Any
 
 from ghlsandbox.clock import parse_iso, utc
-from ghlsandbox.records import Contact, Conversation, Message, OutboxEntry
+from ghlsandbox.records import Contact, Conversation, EmailDetails, Message, OutboxEntry, call_message_status
 from ghlsandbox.routing import VERSION_2021_04_15, ApiError, Call, Reply, Route, bad_request, unprocessable
+from ghlsandbox.state import message_order
 from ghlsandbox.validation import Field
 
 MESSAGE_TYPES = ("SMS", "RCS", "Email", "WhatsApp", "IG", "FB", "Custom", "Live_Chat", "TIKTOK")
 CALL_STATUSES = ("pending", "completed", "answered", "busy", "no-answer", "failed", "canceled", "voicemail")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HISTORY_TYPES = (
+    "TYPE_CALL",
+    "TYPE_SMS",
+    "TYPE_RCS",
+    "TYPE_EMAIL",
+    "TYPE_FACEBOOK",
+    "TYPE_GMB",
+    "TYPE_INSTAGRAM",
+    "TYPE_WHATSAPP",
+    "TYPE_ACTIVITY_APPOINTMENT",
+    "TYPE_ACTIVITY_CONTACT",
+    "TYPE_ACTIVITY_INVOICE",
+    "TYPE_ACTIVITY_PAYMENT",
+    "TYPE_ACTIVITY_OPPORTUNITY",
+    "TYPE_LIVE_CHAT",
+    "TYPE_INTERNAL_COMMENTS",
+    "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
+    "TYPE_TIKTOK",
+    "TYPE_ACTIVITY_WHATSAPP",
+    "TYPE_FORM_SUBMISSION",
+)
+"""The `type` filter values of `GET /conversations/{conversationId}/messages` (its spec enum)."""
+DEFAULT_HISTORY_LIMIT = 20
+MAX_HISTORY_LIMIT = 100
 
 
 def search(call: Call) -> Reply:
@@ -60,6 +101,48 @@ def search(call: Call) -> Reply:
         200,
         {"conversations": [conv.api_search(contact) for conv, contact in found[:limit]], "total": len(found)},
     )
+
+
+def history(call: Call) -> Reply:
+    """`GET /conversations/{conversationId}/messages`, in live GHL's nested shape (see above)."""
+    found = call.data.conversations.get(call.path_params["conversationId"])
+    conversation = call.owned(found, found.location_id if found else None, "Conversation")
+    wanted = _history_types(call.query.get("type"))
+    messages = call.data.history(conversation.id)
+    cursor = call.query.get("lastMessageId")
+    if cursor is not None:
+        last = call.data.messages.get(cursor)
+        if last is None or last.conversation_id != conversation.id:
+            raise bad_request("Message not found")
+        messages = [message for message in messages if message_order(message) < message_order(last)]
+    if wanted:
+        messages = [message for message in messages if message.message_type in wanted]
+    limit = int(call.query.get("limit", DEFAULT_HISTORY_LIMIT))
+    page = messages[:limit]
+    return Reply(
+        200,
+        {
+            "messages": {
+                "lastMessageId": page[-1].id if page else (cursor or ""),
+                "nextPage": len(messages) > limit,
+                "messages": [message.api() for message in page],
+            }
+        },
+    )
+
+
+def _history_types(text: str | None) -> set[str]:
+    wanted = {part.strip() for part in (text or "").split(",") if part.strip()}
+    if not wanted <= set(HISTORY_TYPES):
+        raise unprocessable([f"each value in type must be one of the following values: {', '.join(HISTORY_TYPES)}"])
+    return wanted
+
+
+def get_email(call: Call) -> Reply:
+    """`GET /conversations/messages/email/{id}`: an e-mail by its e-mail message id."""
+    found = call.data.email(call.path_params["id"])
+    message = call.owned(found, found.location_id if found else None, "Email")
+    return Reply(200, message.api_email())
 
 
 def create(call: Call) -> Reply:
@@ -96,10 +179,12 @@ def send_message(call: Call) -> Reply:
     contact = _contact(call, body["contactId"])
     kind = body["type"]
     user_id = ""
+    email = None
     if kind == "Email":
         fields, thread_id = _email_fields(call, contact)
         message_type, text = "TYPE_EMAIL", body.get("html") or body.get("message", "")
         user_id = fields.get("userId", "")
+        email = _email_details(call, contact, fields)
     elif kind == "SMS":
         if not body.get("message"):
             raise unprocessable(["message should not be empty"])
@@ -123,6 +208,9 @@ def send_message(call: Call) -> Reply:
         date_added=now,
         email_message_id=call.data.new_id() if kind == "Email" else "",
         user_id=user_id,
+        status="pending",  # as the answer says; nothing is delivered
+        source="api",
+        email=email,
     )
     message.thread_id = thread_id or message.email_message_id
     call.data.messages[message.id] = message
@@ -206,6 +294,21 @@ def _email_fields(call: Call, contact: Contact) -> tuple[dict[str, Any], str]:
     return fields, thread_id
 
 
+def _email_details(call: Call, contact: Contact, fields: dict[str, Any]) -> EmailDetails:
+    """The e-mail's headers: from its author (`emailFrom`) or else the location's sender."""
+    author = call.data.users.get(fields.get("userId", ""))
+    sender = f"{author.name} <{author.email}>" if author else call.data.locations[contact.location_id].sender
+    reply_to = call.data.messages.get(fields.get("replyMessageId", ""))
+    return EmailDetails(
+        subject=fields.get("subject", ""),
+        sender=sender,
+        to=[fields["emailTo"]],
+        cc=list(fields.get("emailCc", [])),
+        bcc=list(fields.get("emailBcc", [])),
+        reply_to_email_id=reply_to.email_message_id if reply_to else "",
+    )
+
+
 def add_outbound_call(call: Call) -> Reply:
     """`POST /conversations/messages/outbound` (type Call): a call log from the app's Call provider."""
     body = call.body
@@ -239,8 +342,13 @@ def add_outbound_call(call: Call) -> Reply:
         location_id=conversation.location_id,
         message_type="TYPE_CALL",
         direction="outbound",
-        body=f"Call to {details.get('to') or contact.phone} ({details.get('status', 'completed')})",
+        body=f"Call to {details.get('to') or contact.phone} ({details.get('status') or 'completed'})",
         date_added=moment,
+        status=call_message_status(details.get("status") or "completed"),
+        source="api",
+        call_status=details.get("status") or "completed",
+        conversation_provider_id=body["conversationProviderId"],
+        alt_id=body.get("altId") or "",
     )
     call.data.messages[message.id] = message
     conversation.record(message)
@@ -350,6 +458,27 @@ _SEND_BODY = (
 ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/conversations/search", search, VERSION_2021_04_15, "Location", "conversations.readonly", _SEARCH_QUERY
+    ),
+    Route(
+        "GET",
+        "/conversations/messages/email/{id}",
+        get_email,
+        VERSION_2021_04_15,
+        "Location",
+        "conversations/message.readonly",
+    ),
+    Route(
+        "GET",
+        "/conversations/{conversationId}/messages",
+        history,
+        VERSION_2021_04_15,
+        "Location",
+        "conversations/message.readonly",
+        (
+            Field("lastMessageId"),
+            Field("limit", "integer", minimum=1, maximum=MAX_HISTORY_LIMIT),
+            Field("type"),
+        ),
     ),
     Route(
         "POST",

@@ -161,11 +161,17 @@ class DevStack:
         return [item for item in answer.json()["items"] if item["status"] == "connected"]
 
     def ensure_demo_install(self, token: str) -> str:
-        """Install the sandbox's demo location for the dev user unless it is already connected."""
+        """Install the sandbox's demo location for the dev user unless it is already connected with
+        every scope the app asks for (a `.dev/` from an older version is installed again, as a
+        real installation would be reinstalled to grant a new scope)."""
         from ghlsandbox import DEMO_LOCATION_ID
 
-        if any(item["id"] == DEMO_LOCATION_ID for item in self.connected_locations(token)):
-            return DEMO_LOCATION_ID
+        from ghlbridge.settings import DEFAULT_SCOPES
+
+        wanted = set(self._environ.get("GHL_SCOPES", DEFAULT_SCOPES).split())
+        for item in self.connected_locations(token):
+            if item["id"] == DEMO_LOCATION_ID and wanted <= set(item["scopes"]):
+                return DEMO_LOCATION_ID
         return self.install(token, approve=True)
 
     def install(self, token: str, *, approve: bool) -> str:

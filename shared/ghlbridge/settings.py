@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 DEFAULT_SCOPES = (
     "opportunities.readonly opportunities.write contacts.readonly contacts.write "
-    "conversations.readonly conversations.write conversations/message.write "
-    "calendars.readonly calendars/events.write oauth.readonly oauth.write users.readonly"
+    "conversations.readonly conversations.write conversations/message.readonly conversations/message.write "
+    "calendars.readonly calendars/events.write oauth.readonly oauth.write users.readonly "
+    "locations.readonly locations/customFields.readonly"
 )
 
 # GHL's published webhook keys (../shared/GHL-NOTES.md §7.2). Configurable: GHL rotates them.

@@ -243,7 +243,7 @@ def history(
         types=_CHANNEL_TYPES[channel] if channel else None,
     )
     found = [m for m in page.messages if channel is None or _channel(m) == channel][:limit]
-    bodies = {m.id: run.submit(conversations.email, m.id) for m in found if _channel(m) == "email"}
+    bodies = {m.id: run.submit(conversations.email, _email_id(m)) for m in found if _channel(m) == "email"}
     items = [message(m, bodies.get(m.id)) for m in found]
     last = page.next_cursor  # None unless GHL says there is a next page
     return items, {"c": conversation_id, "m": last} if last else None
@@ -432,6 +432,13 @@ def ordered_tasks(items: list[ghl.Task]) -> list[ghl.Task]:
 def _channel(item: ghl.Message) -> MessageChannel:
     by_type = _CHANNEL_OF_TYPE.get(item.messageType or "")
     return by_type or _CHANNEL_OF_NUMBER.get(item.type if isinstance(item.type, int) else -1, "other")  # type: ignore[return-value]
+
+
+def _email_id(item: ghl.Message) -> str:
+    """The id `GET /conversations/messages/email/{id}` takes: the e-mail's own (`meta.email.messageIds`),
+    which is not the conversation message's id."""
+    ids = item.meta.email.messageIds if item.meta and item.meta.email else []
+    return ids[0] if ids else item.id
 
 
 def _seconds(value: float | str | None) -> int | None:

@@ -80,3 +80,37 @@ def test_the_cursor_is_url_safe_and_short() -> None:
 
     assert set(issued) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
     assert len(issued) < 200
+
+
+# --- cursors of GHL ids (a contact's messages) ---------------------------------------------------
+
+IDS = {"c": "gJcwQNA8F0BN26Ws96ue", "m": "De5V1USyHs5SrAdgudq2"}
+MESSAGES = cursor.binding("loc1", {"contact": "c1", "channel": None})
+
+
+def test_an_ids_cursor_round_trips() -> None:
+    assert cursor.decode_ids(KEY, cursor.encode_ids(KEY, IDS, MESSAGES), MESSAGES, ("c", "m")) == IDS
+
+
+def test_an_ids_cursor_for_another_channel_or_contact_is_refused() -> None:
+    issued = cursor.encode_ids(KEY, IDS, MESSAGES)
+    for other in ({"contact": "c1", "channel": "sms"}, {"contact": "c2", "channel": None}):
+        with pytest.raises(CursorInvalidError, match="other filters"):
+            cursor.decode_ids(KEY, issued, cursor.binding("loc1", other), ("c", "m"))
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [{"c": "gJcwQNA8F0BN26Ws96ue"}, {"c": "a", "m": "b", "x": "c"}, {"c": "a/../b", "m": "b"}, {"c": 1, "m": "b"}],
+)
+def test_an_ids_cursor_with_other_ids_is_not_ours(ids: dict[str, object]) -> None:
+    signed = cursor.encode_ids(KEY, ids, MESSAGES)  # type: ignore[arg-type]  # signed by us, but not a position
+    with pytest.raises(CursorInvalidError, match="not issued by this API"):
+        cursor.decode_ids(KEY, signed, MESSAGES, ("c", "m"))
+
+
+def test_an_opportunity_cursor_is_not_an_ids_cursor_and_back() -> None:
+    with pytest.raises(CursorInvalidError):
+        cursor.decode_ids(KEY, cursor.encode(KEY, POSITION, BOUND), BOUND, ("c", "m"))
+    with pytest.raises(CursorInvalidError):
+        cursor.decode(KEY, cursor.encode_ids(KEY, IDS, BOUND), BOUND)

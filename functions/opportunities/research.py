@@ -95,7 +95,7 @@ def list_tasks(locationId: LocationId, contactId: ContactId) -> TaskPage:
     responses=responses(200, CustomFieldDefinitionPage, *READ_ERRORS),
 )
 def list_custom_fields(locationId: LocationId) -> CustomFieldDefinitionPage:
-    return research.custom_fields(request_context(app), locationId)
+    return research.field_definitions(request_context(app), locationId)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -29,7 +29,7 @@ from ghlbridge import error_table, factories, ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, ResourceNotFoundError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
-from ghlbridge.toolkit import cursor, pipelines, team
+from ghlbridge.toolkit import cursor, custom_fields, pipelines, team
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.fanout import Fanout
 from ghlbridge.toolkit.location_details import location_info
@@ -40,7 +40,6 @@ from ghlbridge.toolkit.models.research import (
     ContactAppointment,
     ContactAppointmentPage,
     ContactSection,
-    CustomFieldDefinition,
     CustomFieldDefinitionPage,
     LocationInfo,
     LocationSection,
@@ -48,7 +47,6 @@ from ghlbridge.toolkit.models.research import (
     MessageChannel,
     MessagePage,
     MessagesSection,
-    NamedCustomField,
     NotesSection,
     ResearchContact,
     ResearchContext,
@@ -92,7 +90,7 @@ def context(ctx: RequestContext, location_id: str, opportunity_id: str) -> Resea
         found = run.submit(get_in_location, clients, opportunity_id)
         names = run.submit(pipelines.load, clients)
         users = run.submit(team.location_users, clients)
-        fields = run.submit(custom_field_definitions, clients)
+        fields = run.submit(custom_fields.definitions, clients)
         calendars = run.submit(calendar_names, clients)
         location = run.submit(location_info, clients)
         opportunity = found.result()  # only this one decides the whole answer (404: another location's)
@@ -274,23 +272,15 @@ def tasks(ctx: RequestContext, location_id: str, contact_id: str) -> TaskPage:
         return TaskPage(items=[task(t, user_names) for t in ordered_tasks(found.result())])
 
 
-def custom_fields(ctx: RequestContext, location_id: str) -> CustomFieldDefinitionPage:
+def field_definitions(ctx: RequestContext, location_id: str) -> CustomFieldDefinitionPage:
     """`GET /locations/{locationId}/custom-fields`: the contact fields' definitions (cached)."""
     clients = open_location(ctx.caller, location_id)
-    return CustomFieldDefinitionPage(items=[definition(d) for d in custom_field_definitions(clients).values()])
+    return CustomFieldDefinitionPage(
+        items=[custom_fields.definition(d) for d in custom_fields.definitions(clients).values()]
+    )
 
 
 # --- what the location knows, cached per container ---------------------------------------------------
-
-
-def custom_field_definitions(clients: LocationClients) -> dict[str, ghl.CustomFieldDefinition]:
-    """The location's contact custom fields by id (`CUSTOM_FIELDS_CACHE_SECONDS`)."""
-    location_id = clients.location_id
-
-    def fetch() -> dict[str, ghl.CustomFieldDefinition]:
-        return {d.id: d for d in clients.locations.custom_fields("contact")}
-
-    return factories.get_custom_field_cache().get(location_id, fetch)[0]
 
 
 def calendar_names(clients: LocationClients) -> dict[str, str | None]:
@@ -315,18 +305,6 @@ def contact_in_location(clients: LocationClients, contact_id: str) -> ghl.Contac
 
 
 def research_contact(item: ghl.Contact, definitions: dict[str, ghl.CustomFieldDefinition]) -> ResearchContact:
-    named = []
-    for value in item.customFields:
-        known = definitions.get(value.id)
-        named.append(
-            NamedCustomField(
-                id=value.id,
-                key=known.fieldKey if known else None,
-                name=known.name if known else None,
-                type=known.dataType if known else None,
-                value=value.value,
-            )
-        )
     return ResearchContact(
         id=item.id,
         name=item.name,
@@ -338,7 +316,7 @@ def research_contact(item: ghl.Contact, definitions: dict[str, ghl.CustomFieldDe
         website=item.website,
         timezone=item.timezone,
         tags=item.tags,
-        custom_fields=named,
+        custom_fields=custom_fields.named(item, definitions),
         address1=item.address1,
         city=item.city,
         state=item.state,
@@ -348,18 +326,6 @@ def research_contact(item: ghl.Contact, definitions: dict[str, ghl.CustomFieldDe
         assigned_to=item.assignedTo,
         dnd=item.dnd,
         date_added=item.dateAdded,
-    )
-
-
-def definition(item: ghl.CustomFieldDefinition) -> CustomFieldDefinition:
-    return CustomFieldDefinition(
-        id=item.id,
-        key=item.fieldKey,
-        name=item.name,
-        type=item.dataType,
-        options=[str(o) for o in item.picklistOptions],
-        placeholder=item.placeholder,
-        model=item.model,
     )
 
 

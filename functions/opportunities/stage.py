@@ -1,4 +1,5 @@
-"""Move an opportunity to another pipeline stage (the toolkit's drag and drop)."""
+"""Move an opportunity along: another pipeline stage (the toolkit's drag and drop), won, lost,
+abandoned or open again, and its monetary value."""
 
 from typing import Annotated, Any
 
@@ -11,8 +12,9 @@ from ghlbridge.http.document import BEARER, responses
 from ghlbridge.http.params import LocationId, OpportunityId
 from ghlbridge.http.toolkit_resolver import UPDATE_ERRORS, make_toolkit_resolver, request_context
 from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.toolkit import opportunities
+from ghlbridge.toolkit import opportunities, writeback
 from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange
+from ghlbridge.toolkit.models.writeback import StatusChange, ValueChange
 
 app = make_toolkit_resolver()
 
@@ -33,6 +35,35 @@ def change_stage(
     locationId: LocationId, opportunityId: OpportunityId, change: Annotated[StageChange, Body()]
 ) -> Opportunity:
     return opportunities.change_stage(request_context(app), locationId, opportunityId, change)
+
+
+@app.put(
+    "/locations/<locationId>/opportunities/<opportunityId>/status",
+    operation_id="changeStatus",
+    summary="Mark the opportunity won, lost (with a lost reason), abandoned, or open again",
+    description="Answers the opportunity as GHL then holds it. Setting a status twice is harmless: no Idempotency-Key.",
+    tags=["opportunities"],
+    security=BEARER,
+    responses=responses(200, Opportunity, *UPDATE_ERRORS),
+)
+def change_status(
+    locationId: LocationId, opportunityId: OpportunityId, change: Annotated[StatusChange, Body()]
+) -> Opportunity:
+    return writeback.change_status(request_context(app), locationId, opportunityId, change)
+
+
+@app.put(
+    "/locations/<locationId>/opportunities/<opportunityId>/value",
+    operation_id="changeValue",
+    summary="Set the opportunity's monetary value",
+    tags=["opportunities"],
+    security=BEARER,
+    responses=responses(200, Opportunity, *UPDATE_ERRORS),
+)
+def change_value(
+    locationId: LocationId, opportunityId: OpportunityId, change: Annotated[ValueChange, Body()]
+) -> Opportunity:
+    return writeback.change_value(request_context(app), locationId, opportunityId, change)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,4 +1,5 @@
-"""Calendars for the toolkit API: booking links, free slots, and booking an appointment."""
+"""Calendars for the toolkit API: booking links, free slots, booking an appointment, and
+rescheduling, confirming or cancelling one."""
 
 from typing import Annotated, Any
 
@@ -9,18 +10,25 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ghlbridge import deadline
 from ghlbridge.http.document import BEARER, responses
-from ghlbridge.http.params import CalendarId, EndDay, IdempotencyKey, LocationId, StartDay, TimeZone
+from ghlbridge.http.params import AppointmentId, CalendarId, EndDay, IdempotencyKey, LocationId, StartDay, TimeZone
 from ghlbridge.http.toolkit_resolver import (
     READ_ERRORS,
     REPLAY_HEADERS,
     SEND_ERRORS,
+    UPDATE_ERRORS,
     make_toolkit_resolver,
     request_context,
     respond,
 )
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import calendars
-from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, CalendarPage, FreeSlots
+from ghlbridge.toolkit.models.calendars import (
+    Appointment,
+    AppointmentCreate,
+    AppointmentUpdate,
+    CalendarPage,
+    FreeSlots,
+)
 
 app = make_toolkit_resolver()
 
@@ -70,6 +78,25 @@ def book_appointment(
     locationId: LocationId, appointment: Annotated[AppointmentCreate, Body()], idempotencyKey: IdempotencyKey
 ) -> Response[dict[str, Any]]:
     return respond(calendars.book(request_context(app, idempotencyKey), locationId, appointment))
+
+
+@app.put(
+    "/locations/<locationId>/appointments/<appointmentId>",
+    operation_id="updateAppointment",
+    summary="Reschedule, confirm or cancel an appointment",
+    description=(
+        "A new `startTime` must be one of the calendar's free slots (409 `slot_unavailable` otherwise, nothing "
+        "sent); the appointment keeps its length unless `endTime` is given. `status: cancelled` keeps it in GHL, "
+        "cancelled, and frees its slot. 404 for another location's appointment. No Idempotency-Key: a PUT of values."
+    ),
+    tags=["calendars"],
+    security=BEARER,
+    responses=responses(200, Appointment, *UPDATE_ERRORS, "slot_unavailable"),
+)
+def update_appointment(
+    locationId: LocationId, appointmentId: AppointmentId, change: Annotated[AppointmentUpdate, Body()]
+) -> Appointment:
+    return calendars.update_appointment(request_context(app), locationId, appointmentId, change)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -156,3 +156,10 @@ class GhlUserTakenError(AppError):
 
     status = 409
     code = "ghl_user_taken"
+
+
+class SlotUnavailableError(AppError):
+    """The appointment's new slot is not among the calendar's free slots (checked before sending)."""
+
+    status = 409
+    code = "slot_unavailable"

@@ -1,4 +1,4 @@
-"""The toolkit's eight functions in template.yaml: code, handler, routes, settings, least privilege."""
+"""The toolkit's nine functions in template.yaml: code, handler, routes, settings, least privilege."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
         "functions/opportunities/",
         "stage.handler",
         "stage",
+    ),
+    "WriteBackFunction": (
+        "functions/outreach/",
+        "writeback.handler",
+        "writeback",
     ),
     "NotesFunction": (
         "functions/outreach/",

@@ -139,10 +139,9 @@ ERROR_CODES: Final[dict[str, ErrorCode]] = {
     "ghl_user_taken": ErrorCode(409, "another member of the location is linked to that GHL user"),
     "slot_unavailable": ErrorCode(
         409,
-        "the appointment's slot is no longer available (GHL: someone booked it); `details` has GHL's status, "
-        "messages and traceId",
+        "the appointment's slot is not free: not among the calendar's free slots (no `details`), or GHL refused "
+        "it (someone booked it first; `details` has GHL's status, messages and traceId)",
         GhlRejection,
-        details_always=True,
     ),
     "payload_too_large": ErrorCode(413, "the request body is too large"),
     "unsupported_media_type": ErrorCode(415, "the request body is not application/json"),

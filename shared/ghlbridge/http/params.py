@@ -53,6 +53,8 @@ LocationId = Annotated[str, _ghl_id_path("location (sub-account)")]
 OpportunityId = Annotated[str, _ghl_id_path("opportunity")]
 ContactId = Annotated[str, _ghl_id_path("contact")]
 CalendarId = Annotated[str, _ghl_id_path("calendar")]
+TaskId = Annotated[str, _ghl_id_path("task")]
+AppointmentId = Annotated[str, _ghl_id_path("appointment (calendar event)")]
 MemberUserId = Annotated[
     str,
     Path(

@@ -1,5 +1,11 @@
-"""Calendars: the location's calendars with a booking link, free slots, and booking an appointment
-(an idempotent write: one Idempotency-Key, at most one appointment).
+"""Calendars: the location's calendars with a booking link, free slots, booking an appointment
+(an idempotent write: one Idempotency-Key, at most one appointment), and rescheduling, confirming
+or cancelling one (a PUT of values: no key).
+
+Rescheduling checks the new start against the calendar's free slots of that day first (409
+`slot_unavailable`, nothing sent), keeps the appointment's length unless `endTime` says otherwise,
+and GHL checks again when it moves it. Cancelling keeps the appointment in GHL with its status
+(`cancelled`) and frees its slot.
 
 Booking links: GHL's calendar has no booking URL, only slugs; the widely used form is
 `{BOOKING_URL_BASE}/{calendarId}` (GHL-NOTES §5, not in the official docs), hence the setting.
@@ -18,14 +24,28 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from ghlbridge import ghl
-from ghlbridge.errors import RequestInvalidError, field_problem
+from ghlbridge.errors import (
+    NOT_FOUND_MESSAGE,
+    RequestInvalidError,
+    ResourceNotFoundError,
+    SlotUnavailableError,
+    field_problem,
+)
 from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.settings import get_settings
-from ghlbridge.toolkit.access import open_location
+from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
-from ghlbridge.toolkit.models.calendars import Appointment, AppointmentCreate, Calendar, CalendarPage, FreeSlots
+from ghlbridge.toolkit.models.calendars import (
+    Appointment,
+    AppointmentCreate,
+    AppointmentUpdate,
+    Calendar,
+    CalendarPage,
+    FreeSlots,
+)
 
 MAX_DAYS_APART: Final = 31
+_DEFAULT_LENGTH: Final = timedelta(minutes=30)
 _MS: Final = timedelta(milliseconds=1)
 _BOOK = IdempotentWrite("appointments.book")
 
@@ -79,6 +99,47 @@ def book(ctx: RequestContext, location_id: str, appointment: AppointmentCreate) 
 
     request = {"body": appointment.model_dump(mode="json", by_alias=True)}
     return _BOOK.run(ctx, location_id=location_id, request=request, send=send)
+
+
+def update_appointment(
+    ctx: RequestContext, location_id: str, appointment_id: str, change: AppointmentUpdate
+) -> Appointment:
+    """`PUT /locations/{locationId}/appointments/{appointmentId}`."""
+    clients = open_location(ctx.caller, location_id)
+    current = clients.calendars.get_appointment(appointment_id)
+    if current.locationId is not None and current.locationId != location_id:
+        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)  # another location's: as GHL's 400 and 403 are answered
+    start, end = change.start_time, change.end_time
+    if start is not None:
+        was_start, was_end = _instant(current.startTime), _instant(current.endTime)
+        if end is None:
+            end = start + (was_end - was_start if was_start and was_end else _DEFAULT_LENGTH)
+        if was_start is None or start != was_start:
+            _check_free(clients, current.calendarId or "", start)
+    updated = clients.calendars.update_appointment(
+        appointment_id, start_time=start, end_time=end, appointment_status=change.status, title=change.title
+    )
+    return _appointment(updated)
+
+
+def _check_free(clients: LocationClients, calendar_id: str, start: datetime) -> None:
+    """409 `slot_unavailable` unless `start` is one of the calendar's free slot starts."""
+    day_start = start.astimezone(UTC) - timedelta(hours=14)  # the slot's day in any time zone
+    found = clients.calendars.free_slots(
+        calendar_id, start=day_start, end=day_start + timedelta(hours=38), timezone="UTC"
+    )
+    if not any(_instant(slot) == start for slots in found.values() for slot in slots):
+        raise SlotUnavailableError("The new time is not a free slot of the calendar; pick one of its free slots")
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _windows(first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from ghlbridge.toolkit.models.base import APPOINTMENT_MAX, TITLE_MAX, GhlId, Input, Output
 
@@ -63,3 +63,22 @@ class AppointmentCreate(Input):
         if value is not None and start is not None and not start < value <= start + APPOINTMENT_MAX:
             raise ValueError("endTime must be after startTime, by at most 24 hours")
         return value
+
+
+class AppointmentUpdate(Input):
+    """Reschedule (`startTime`, `endTime`), cancel (`status: cancelled`) or confirm; only the fields sent change."""
+
+    start_time: AwareDatetime | None = Field(default=None, description="With a UTC offset; the slot must be free")
+    end_time: AwareDatetime | None = Field(default=None, description="With a UTC offset; default: the same length")
+    status: Literal["confirmed", "cancelled", "showed", "noshow"] | None = None
+    title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AppointmentUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of startTime, endTime, status, title")
+        if self.end_time is not None and self.start_time is None:
+            raise ValueError("endTime goes with startTime")
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValueError("endTime must be after startTime")
+        return self

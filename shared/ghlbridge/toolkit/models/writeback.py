@@ -146,22 +146,3 @@ class StatusChange(Input):
 
 class ValueChange(Input):
     monetary_value: Annotated[float, Field(ge=0, le=MONETARY_MAX, allow_inf_nan=False)]
-
-
-class AppointmentUpdate(Input):
-    """Reschedule (`startTime`, `endTime`), cancel (`status: cancelled`) or confirm; only the fields sent change."""
-
-    start_time: AwareDatetime | None = Field(default=None, description="With a UTC offset; the slot must be free")
-    end_time: AwareDatetime | None = Field(default=None, description="With a UTC offset; default: the same length")
-    status: Literal["confirmed", "cancelled", "showed", "noshow"] | None = None
-    title: Annotated[str, Field(max_length=TITLE_MAX)] | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> AppointmentUpdate:
-        if not self.model_fields_set:
-            raise ValueError("send at least one of startTime, endTime, status, title")
-        if self.end_time is not None and self.start_time is None:
-            raise ValueError("endTime goes with startTime")
-        if self.start_time and self.end_time and self.end_time <= self.start_time:
-            raise ValueError("endTime must be after startTime")
-        return self

@@ -125,7 +125,8 @@ bench: $(STAMP)
 	PYTHONPATH=shared $(VENV_PY) bench/warm_request.py; warm=$$?; \
 	PYTHONPATH=shared $(VENV_PY) bench/locations_list.py; locations=$$?; \
 	PYTHONPATH=shared:local $(VENV_PY) bench/refresh_run.py; refresh=$$?; \
-	exit $$((cold || warm || locations || refresh))
+	PYTHONPATH=shared:local $(VENV_PY) bench/research_context.py; research=$$?; \
+	exit $$((cold || warm || locations || refresh || research))
 
 dev: $(STAMP)
 	PYTHONPATH=shared:local $(VENV_PY) -m devstack

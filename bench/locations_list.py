@@ -25,38 +25,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "bench"), str(ROOT)]
 
-from warm_request import Context, CountingStore, environment, load_handler  # noqa: E402
+from warm_request import Context, CountingStore, caller_token, environment, http_event, load_handler  # noqa: E402
 
 AGENCY_USER = str(uuid.uuid4())
 SINGLE_USER = str(uuid.uuid4())
 LOCATIONS = 50
 
 
-def caller_token(user: str) -> str:
-    import jwt
-    from warm_request import JWT_SECRET, SUPABASE_URL
-
-    now = int(time.time())
-    claims = {"sub": user, "aud": "authenticated", "iss": f"{SUPABASE_URL}/auth/v1", "iat": now, "exp": now + 3600}
-    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
-
-
 def event(token: str) -> dict[str, Any]:
-    return {
-        "version": "2.0",
-        "routeKey": "GET /locations",
-        "rawPath": "/locations",
-        "rawQueryString": "",
-        "headers": {"authorization": f"Bearer {token}", "host": "bench.local"},
-        "requestContext": {
-            "http": {"method": "GET", "path": "/locations", "sourceIp": "127.0.0.1"},
-            "stage": "$default",
-            "requestId": "bench",
-            "domainName": "bench.local",
-            "routeKey": "GET /locations",
-        },
-        "isBase64Encoded": False,
-    }
+    return http_event(token, "GET /locations", "/locations")
 
 
 def seed(store: Any) -> None:

@@ -122,26 +122,62 @@ def load_handler(function_file: Path) -> Any:
     return module.handler
 
 
-def event(token: str, search: str | None = None) -> dict[str, Any]:
-    path = f"/locations/{LOCATION}/opportunities"
-    query = {"limit": "20"} | ({"q": search} if search else {})
-    return {
+def caller_token(user: str = USER) -> str:
+    """A toolkit user's Supabase JWT (legacy HS256 secret), valid for an hour."""
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "sub": user,
+        "aud": "authenticated",
+        "iss": f"{SUPABASE_URL}/auth/v1",
+        "iat": now,
+        "exp": now + 3600,
+        "role": "authenticated",
+    }
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+
+
+def http_event(
+    token: str,
+    route_key: str,
+    path: str,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An HTTP API v2 (payload 2.0) event of `route_key` (e.g. `"GET /locations/{locationId}"`)."""
+    method = route_key.split(" ", 1)[0]
+    shaped: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": "GET /locations/{locationId}/opportunities",
+        "routeKey": route_key,
         "rawPath": path,
-        "rawQueryString": "&".join(f"{name}={value}" for name, value in query.items()),
-        "queryStringParameters": query,
-        "pathParameters": {"locationId": LOCATION},
+        "rawQueryString": "&".join(f"{name}={value}" for name, value in (query or {}).items()),
         "headers": {"authorization": f"Bearer {token}", "host": "bench.local"},
         "requestContext": {
-            "http": {"method": "GET", "path": path, "sourceIp": "127.0.0.1"},
+            "http": {"method": method, "path": path, "sourceIp": "127.0.0.1"},
             "stage": "$default",
             "requestId": "bench",
             "domainName": "bench.local",
-            "routeKey": "GET /x",
+            "routeKey": route_key,
         },
         "isBase64Encoded": False,
     }
+    if query:
+        shaped["queryStringParameters"] = query
+    if path_parameters:
+        shaped["pathParameters"] = path_parameters
+    return shaped
+
+
+def event(token: str, search: str | None = None) -> dict[str, Any]:
+    query = {"limit": "20"} | ({"q": search} if search else {})
+    return http_event(
+        token,
+        "GET /locations/{locationId}/opportunities",
+        f"/locations/{LOCATION}/opportunities",
+        {"locationId": LOCATION},
+        query,
+    )
 
 
 class Context:
@@ -166,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(environment(tmp))
 
     import httpx
-    import jwt
 
     from ghlbridge import factories
     from ghlbridge.factories import get_cipher
@@ -195,19 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     factories.get_store = lambda: counting  # type: ignore[assignment]
     factories.get_ghl_client = lambda: client  # type: ignore[assignment]
 
-    now = int(time.time())
-    token = jwt.encode(
-        {
-            "sub": USER,
-            "aud": "authenticated",
-            "iss": f"{SUPABASE_URL}/auth/v1",
-            "iat": now,
-            "exp": now + 3600,
-            "role": "authenticated",
-        },
-        JWT_SECRET,
-        algorithm="HS256",
-    )
+    token = caller_token()
     handler = load_handler(ROOT / "functions" / "opportunities" / "opportunities.py")
     context = Context()
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):

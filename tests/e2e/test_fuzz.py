@@ -51,6 +51,7 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     stack.stack.stop()
 
 
+@pytest.mark.timeout(900)  # every route, four phases: minutes, not the suite's 120 s per test
 def test_no_server_error_no_undocumented_status_and_every_answer_matches_the_document(
     fuzz_stack: Stack, tmp_path: Path
 ) -> None:

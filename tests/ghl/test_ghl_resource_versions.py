@@ -23,6 +23,7 @@ import pytest
 
 import ghlbridge.ghl
 from ghlbridge.ghl.client import VERSION_2021_04_15, VERSION_2021_07_28, BearerAuth, GHLClient
+from ghlbridge.ghl.contacts import CustomFieldWrite
 from ghlbridge.ghl.errors import GHLInvalidResponseError
 from ghlbridge.ghl.resource import GHLResource
 from tests.ghl.ghl_testkit import (
@@ -49,6 +50,7 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
     },
     "ContactsAPI": {
         "get": lambda api: api.get(CONTACT_ID),
+        "update_custom_fields": lambda api: api.update_custom_fields(CONTACT_ID, [CustomFieldWrite("f1", "x")]),
         "notes": lambda api: api.notes(CONTACT_ID),
         "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
         "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),

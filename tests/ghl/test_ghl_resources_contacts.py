@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.contacts import Contact, ContactAppointment, ContactsAPI, Note, Task
+from ghlbridge.ghl.contacts import Contact, ContactAppointment, ContactsAPI, CustomFieldWrite, Note, Task
 from ghlbridge.ghl.errors import (
     GHLInvalidResponseError,
     GHLNotFoundError,
@@ -121,6 +121,145 @@ def test_a_body_without_contact_is_an_invalid_response(ghl_mock: respx.MockRoute
 
     with pytest.raises(GHLInvalidResponseError, match="contact"):
         api.get(CONTACT_ID)
+
+
+# --- custom fields (PUT /contacts/{contactId}) --------------------------------------------------
+
+FIELDS_422 = {
+    "statusCode": 422,
+    "message": ["property gender should not exist", "customFields.0.id must be a string"],
+    "error": "Unprocessable Entity",
+}
+"""UnprocessableDTO with issue #313's message (and a second one)."""
+FLEET = CustomFieldWrite("MgobCB14YMVKuE4Ka8p1", "fleet")
+FLEET_BODY = {"customFields": [{"id": "MgobCB14YMVKuE4Ka8p1", "field_value": "fleet"}]}
+
+
+def updated_contact(custom_fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """PUT /contacts/{contactId} 200 (UpdateContactsSuccessfulResponseDto, `succeded` sic)."""
+    return {"succeded": True, "contact": contact_body(customFields=custom_fields)}
+
+
+def test_update_custom_fields_sends_only_id_and_field_value(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    read_back = [{"id": "MgobCB14YMVKuE4Ka8p1", "value": "fleet"}]  # the spec types `value` a string
+    route = ghl_mock.put(CONTACT_PATH).mock(
+        return_value=spec_response("PUT", CONTACT_PATH, 200, updated_contact(read_back))
+    )
+
+    contact = api.update_custom_fields(
+        CONTACT_ID, [CustomFieldWrite("MgobCB14YMVKuE4Ka8p1", "fleet"), CustomFieldWrite("Kp2cFd9e8TQwLs3bN7xZ", ["a"])]
+    )
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", CONTACT_PATH)
+    assert json_of(request) == {
+        "customFields": [
+            {"id": "MgobCB14YMVKuE4Ka8p1", "field_value": "fleet"},
+            {"id": "Kp2cFd9e8TQwLs3bN7xZ", "field_value": ["a"]},
+        ]
+    }  # exactly this: no tags (they would all be overwritten), no key, no other contact field
+    assert isinstance(contact, Contact)
+    assert contact.id == CONTACT_ID
+    assert [(field.id, field.value) for field in contact.customFields] == [("MgobCB14YMVKuE4Ka8p1", "fleet")]
+
+
+def test_update_custom_fields_sends_numbers_as_json_numbers(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    """GHL-NOTES §10.4: numeric and monetary `field_value`s are typed `object` in the spec, with the
+    examples 100 and 100.5, so a number cannot conform. If a newer copy of the spec types them as
+    numbers, this test fails: check these requests with `assert_sent` instead."""
+    route = ghl_mock.put(CONTACT_PATH).mock(return_value=spec_response("PUT", CONTACT_PATH, 200, updated_contact([])))
+
+    api.update_custom_fields(CONTACT_ID, [CustomFieldWrite("n1", 100), CustomFieldWrite("m1", 100.5)])
+
+    request = route.calls.last.request
+    assert (request.method, request.url.path, request.headers["Version"]) == ("PUT", CONTACT_PATH, "2021-07-28")
+    assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert json_of(request) == {"customFields": [{"id": "n1", "field_value": 100}, {"id": "m1", "field_value": 100.5}]}
+    with pytest.raises(AssertionError, match=r"customFields/0: .* is not valid under any of the given schemas"):
+        assert_request_conforms(request)
+
+
+def test_update_custom_fields_422_keeps_every_message(
+    ghl_mock: respx.MockRouter, api: ContactsAPI, sleeps: list[float]
+) -> None:
+    route = ghl_mock.put(CONTACT_PATH).mock(return_value=spec_response("PUT", CONTACT_PATH, 422, FIELDS_422))
+
+    with pytest.raises(GHLUnprocessableError) as caught:
+        api.update_custom_fields(CONTACT_ID, [FLEET])
+
+    assert route.call_count == 1 and sleeps == []  # GHL refused what was said: not resent
+    assert caught.value.messages == FIELDS_422["message"]
+    assert (caught.value.status, caught.value.path, caught.value.error) == (422, CONTACT_PATH, "Unprocessable Entity")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"succeded": False, "contact": contact_body()}, {"succeded": True}],
+    ids=["succeded-false", "no-contact"],
+)
+def test_an_update_answer_that_is_no_success_is_an_invalid_response(
+    ghl_mock: respx.MockRouter, api: ContactsAPI, body: dict[str, Any]
+) -> None:
+    ghl_mock.put(CONTACT_PATH).mock(return_value=spec_response("PUT", CONTACT_PATH, 200, body))
+
+    with pytest.raises(GHLInvalidResponseError) as caught:
+        api.update_custom_fields(CONTACT_ID, [FLEET])
+
+    assert (caught.value.status, caught.value.path) == (200, CONTACT_PATH)
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.Response(502), httpx.Response(503), httpx.ReadTimeout("read")], ids=["502", "503", "timeout"]
+)
+def test_update_custom_fields_is_resent_after_a_timeout_or_5xx(
+    ghl_mock: respx.MockRouter, api: ContactsAPI, sleeps: list[float], failure: httpx.Response | Exception
+) -> None:
+    """It sets values, so sending it twice leaves the contact as sending it once."""
+    route = ghl_mock.put(CONTACT_PATH)
+    route.side_effect = [failure, spec_response("PUT", CONTACT_PATH, 200, updated_contact([]))]
+
+    contact = api.update_custom_fields(CONTACT_ID, [FLEET])
+
+    first, resent = (call.request for call in route.calls)
+    assert json_of(resent) == json_of(first) == FLEET_BODY
+    assert_sent(resent, "PUT", CONTACT_PATH)
+    assert sleeps == [0.375]
+    assert contact.id == CONTACT_ID
+
+
+def test_update_custom_fields_with_nothing_is_refused(ghl_mock: respx.MockRouter, api: ContactsAPI) -> None:
+    with pytest.raises(ValueError, match="no custom fields"):
+        api.update_custom_fields(CONTACT_ID, [])  # no route: a request would fail assert_all_mocked
+
+
+def test_a_custom_field_list_is_copied_when_sent() -> None:
+    options = ["a"]
+    field = CustomFieldWrite("Kp2cFd9e8TQwLs3bN7xZ", options)
+
+    sent = field.to_ghl()
+    options.append("b")
+
+    assert sent == {"id": "Kp2cFd9e8TQwLs3bN7xZ", "field_value": ["a"]}
+    assert sent["field_value"] is not options
+
+
+@pytest.mark.parametrize(
+    ("field_id", "value", "error"),
+    [
+        ("", "x", ValueError),
+        ("f1", True, TypeError),  # a bool is an int to Python, and no field schema takes one
+        ("f1", None, TypeError),
+        ("f1", {"doc": {"url": "https://x"}}, TypeError),  # file fields are not written here
+        ("f1", ["a", 1], TypeError),
+        ("f1", ("a", "b"), TypeError),
+        ("f1", float("nan"), ValueError),
+        ("f1", float("inf"), ValueError),
+    ],
+    ids=["empty-id", "bool", "none", "object", "list-of-non-str", "tuple", "nan", "inf"],
+)
+def test_a_custom_field_value_ghl_cannot_take_is_refused(field_id: str, value: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        CustomFieldWrite(field_id, value)
 
 
 # --- notes --------------------------------------------------------------------------------------

@@ -11,6 +11,16 @@ Spec facts this module relies on:
   (2026-05-01 sync) but not in older ones, so whether every account shows it is unverified.
 - Tags are added with `POST /contacts/{contactId}/tags`, which ADDS. `PUT /contacts/{contactId}`
   with `tags` would overwrite all of them (the spec says so), so this module never does that.
+- Custom fields are written with `PUT /contacts/{contactId}` (`UpdateContactDto`, no field required)
+  as `customFields: [{id, key, field_value}]`, each item `anyOf` nine schemas that differ only in the
+  type of `field_value`: a string (text, large text, single select, radio), `string[]` (checkbox,
+  multi-select), or, for numeric and monetary fields, `type: object` with the examples `100` and
+  `100.5`. We send `{id, field_value}` only (`id` is the one required key; `key` is not sent), and a
+  JSON number for numbers (GHL-NOTES §10.4): a body the published schema cannot accept, since a
+  number is not an object. Nothing else goes in the body, `tags` least of all. Whether fields left
+  out keep their values is not documented (unverified). Unknown properties are answered 422 with
+  `message` as an array (issue #313). The answer is `{succeded (sic): true, contact}`; the contact
+  reads its custom fields back as `{id, value}`.
 - Tasks, `GET /contacts/{contactId}/tasks`: no paging parameters, `{tasks: [TaskSchema]}`. `dueDate`
   is a plain string in the spec (no `format`); its examples are ISO 8601 in UTC
   ("2021-07-08T02:30:00.000Z"), so it is read as an aware datetime (GHL-NOTES §10.5).
@@ -28,15 +38,54 @@ Thin on purpose: no business rules, one method per GHL operation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present
+from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present, refuse_unsuccessful
 from ghlbridge.ghl.resource import GHLResource
+
+type CustomFieldValue = str | int | float | list[str]
+"""What a contact custom field can be set to: text, a number, or options (`string[]`)."""
+
+
+# --- request values (apps/contacts.json) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CustomFieldWrite:
+    """One contact custom field to set, by its `id` (`CustomFieldDefinition.id`, from
+    `LocationsAPI.custom_fields`), sent as `{"id": id, "field_value": value}`.
+
+    `value` is a string (text, large text, single select, radio), a number (numeric, monetary), or a
+    list of strings (checkbox, multi-select). Which one a field takes is its definition's
+    `dataType`; nothing here checks it. Refused at once: an empty id, a bool (no field schema takes
+    one), a NaN or infinite number (not JSON), and a list holding anything but strings.
+    """
+
+    id: str
+    value: CustomFieldValue
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("a custom field id must not be empty")
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, str | int | float | list):
+            raise TypeError(f"a custom field value is a str, int, float or list of str, not {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("a custom field value must be a finite number")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise TypeError("a custom field list holds strings only")
+
+    def to_ghl(self) -> dict[str, Any]:
+        """The item of `customFields` in GHL's write shape (a list is copied as it is now)."""
+        return {"id": self.id, "field_value": list(self.value) if isinstance(self.value, list) else self.value}
+
 
 # --- response models (apps/contacts.json) ---------------------------------------------------------
 
@@ -168,6 +217,13 @@ class ContactEnvelope(GHLModel):
     contact: Contact
 
 
+class UpdatedContactEnvelope(GHLModel):
+    """`PUT /contacts/{contactId}` 200 (`UpdateContactsSuccessfulResponseDto`), `succeded` sic."""
+
+    succeded: bool | None = None
+    contact: Contact
+
+
 class NotesEnvelope(GHLModel):
     notes: list[Note]
 
@@ -200,6 +256,23 @@ class ContactsAPI(GHLResource):
         """`GET /contacts/{contactId}`. Raises `GHLNotFoundError` for an unknown id."""
         response = self._request("GET", f"/contacts/{path_segment(contact_id)}")
         return parse_response(response, ContactEnvelope).contact
+
+    def update_custom_fields(self, contact_id: str, fields: Sequence[CustomFieldWrite]) -> Contact:
+        """`PUT /contacts/{contactId}` with `{"customFields": [{"id", "field_value"}, ...]}` and nothing
+        else (never `tags`, which would overwrite them all); answers the contact as GHL now has it.
+
+        The spec says nothing of fields left out (kept or cleared: unverified), and GHL reads the
+        values back as `customFields[{id, value}]`, which callers may compare with what they sent.
+        A PUT that sets values: the client resends it after a timeout or a 5xx. Raises
+        `GHLUnprocessableError` when GHL refuses a field (422, `messages` says which).
+        """
+        if not fields:
+            raise ValueError("no custom fields to update")
+        body = {"customFields": [field.to_ghl() for field in fields]}
+        response = self._request("PUT", f"/contacts/{path_segment(contact_id)}", json=body)
+        answer = parse_response(response, UpdatedContactEnvelope)
+        refuse_unsuccessful(response, "succeded", answer.succeded)
+        return answer.contact
 
     def notes(self, contact_id: str) -> list[Note]:
         """`GET /contacts/{contactId}/notes`: every note of the contact, in GHL's order."""

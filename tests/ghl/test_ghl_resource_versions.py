@@ -39,6 +39,7 @@ from tests.ghl.ghl_testkit import (
 from tests.ghl_spec import Operation, find_operation
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
+TASK_ID = "lJpzYrWdpkC2hX6t2yue"
 
 # Class name -> public method -> one valid call of it.
 CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
@@ -55,6 +56,11 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
         "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),
         "tasks": lambda api: api.tasks(CONTACT_ID),
+        "create_task": lambda api: api.create_task(CONTACT_ID, title="Call back", due_date=START),
+        "get_task": lambda api: api.get_task(CONTACT_ID, TASK_ID),
+        "update_task": lambda api: api.update_task(CONTACT_ID, TASK_ID, completed=True),
+        "set_task_completed": lambda api: api.set_task_completed(CONTACT_ID, TASK_ID, True),
+        "delete_task": lambda api: api.delete_task(CONTACT_ID, TASK_ID),
         "appointments": lambda api: api.appointments(CONTACT_ID),
     },
     "ConversationsAPI": {

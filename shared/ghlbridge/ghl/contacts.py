@@ -24,11 +24,22 @@ Spec facts this module relies on:
 - Tasks, `GET /contacts/{contactId}/tasks`: no paging parameters, `{tasks: [TaskSchema]}`. `dueDate`
   is a plain string in the spec (no `format`); its examples are ISO 8601 in UTC
   ("2021-07-08T02:30:00.000Z"), so it is read as an aware datetime (GHL-NOTES §10.5).
+- Writing tasks (GHL-NOTES §10.5): `POST /contacts/{contactId}/tasks` (`CreateTaskParams`: `title`,
+  `dueDate` and `completed` required; `body`, `assignedTo` a user id) answers 201 `{task}`;
+  `GET` and `PUT /contacts/{contactId}/tasks/{taskId}` (`UpdateTaskBody`: the same five fields, none
+  required) answer `{task}`; `PUT .../{taskId}/completed` (`UpdateTaskStatusParams`: `completed`
+  required) answers `{task}`; `DELETE .../{taskId}` takes no body and answers `{succeded (sic):
+  true}`. A `dueDate` is sent as the spec's request example writes it, "2020-10-25T11:00:00Z": UTC,
+  whole seconds (a fraction is dropped), "Z".
 - Appointments, `GET /contacts/{contactId}/appointments` (`contacts.readonly`): no paging,
   `{events: [GetEventSchema]}`. Unlike the calendars API, its examples give times as
   "2021-07-16 11:00:00": no offset, and no stated timezone. They are kept as GHL sends them
   (`ContactAppointment.starts_at` reads them in a zone the caller picks). `status` and
   `appointmentStatus` show "booked", outside the calendars enum: open strings (GHL-NOTES §10.6).
+- Resending (`ghlbridge.ghl.retry`, by method): the PUTs here set values, so sending one twice
+  leaves GHL as sending it once, and the client resends them after a timeout or a 5xx. POSTs are
+  not (`create_task`, `create_note`, `add_tags`: what they make may exist). A DELETE is resent
+  too: if the first one took effect, the second may be answered as for an unknown task.
 - None of these routes lists a 404. An unknown contact is expected as a 400 "Contact not found"
   (`GHLRecordNotFoundError`, a `GHLNotFoundError`), or a 403 for another location's contact
   (GHL-NOTES §10.9); which one live GHL sends is not settled.
@@ -142,7 +153,8 @@ class Note(GHLModel):
 
 
 class Task(GHLModel):
-    """A contact task (`GET /contacts/{contactId}/tasks` items, `TaskSchema`).
+    """A contact task (`TaskSchema`): the items of `GET /contacts/{contactId}/tasks` and the `task` of
+    the single-task calls (get, create, update, completed).
 
     `dueDate` is read as an aware datetime when GHL gives one: an ISO 8601 string with its offset
     (or "Z") keeps it; one without an offset is taken as UTC, the zone of every spec example. Absent,
@@ -240,6 +252,18 @@ class TasksEnvelope(GHLModel):
     tasks: list[Task]
 
 
+class TaskEnvelope(GHLModel):
+    """`{task}`: the answer of create (201), get, update and completed (`TaskByIsSuccessfulResponseDto`)."""
+
+    task: Task
+
+
+class DeletedTaskAnswer(GHLModel):
+    """`DELETE /contacts/{contactId}/tasks/{taskId}` 200 (`DeleteTaskSuccessfulResponseDto`), sic."""
+
+    succeded: bool | None = None
+
+
 class EventsEnvelope(GHLModel):
     events: list[ContactAppointment]
 
@@ -281,8 +305,85 @@ class ContactsAPI(GHLResource):
 
     def tasks(self, contact_id: str) -> list[Task]:
         """`GET /contacts/{contactId}/tasks`: every task of the contact, in GHL's order (no paging)."""
-        response = self._request("GET", f"/contacts/{path_segment(contact_id)}/tasks")
+        response = self._request("GET", self._tasks_path(contact_id))
         return parse_response(response, TasksEnvelope).tasks
+
+    def create_task(
+        self,
+        contact_id: str,
+        *,
+        title: str,
+        due_date: datetime,
+        body: str | None = None,
+        assigned_to: str | None = None,
+        completed: bool = False,
+    ) -> Task:
+        """`POST /contacts/{contactId}/tasks`: `title`, `dueDate` and `completed` (all three required
+        by the spec), plus `body` and `assignedTo` (a user id) when given. `due_date` must be
+        timezone-aware; it is sent in UTC to the second ("2020-10-25T11:00:00Z").
+
+        A POST: the client does not resend it after a timeout or a 5xx (the task may exist).
+        """
+        fields: dict[str, Any] = {
+            "title": title,
+            "dueDate": _utc_seconds(due_date),
+            "completed": completed,
+            "body": body,
+            "assignedTo": assigned_to,
+        }
+        response = self._request("POST", self._tasks_path(contact_id), json=present(fields))
+        return parse_response(response, TaskEnvelope).task
+
+    def get_task(self, contact_id: str, task_id: str) -> Task:
+        """`GET /contacts/{contactId}/tasks/{taskId}`."""
+        response = self._request("GET", self._tasks_path(contact_id, task_id))
+        return parse_response(response, TaskEnvelope).task
+
+    def update_task(
+        self,
+        contact_id: str,
+        task_id: str,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        due_date: datetime | None = None,
+        assigned_to: str | None = None,
+        completed: bool | None = None,
+    ) -> Task:
+        """`PUT /contacts/{contactId}/tasks/{taskId}` with only the given fields (the spec requires
+        none; at least one must be given); answers the task. `due_date` as in `create_task`.
+
+        It sets values: the client resends it after a timeout or a 5xx.
+        """
+        fields: dict[str, Any] = {
+            "title": title,
+            "body": body,
+            "dueDate": _utc_seconds(due_date) if due_date is not None else None,
+            "assignedTo": assigned_to,
+            "completed": completed,
+        }
+        payload = present(fields)
+        if not payload:
+            raise ValueError("nothing to update: give at least one field")
+        response = self._request("PUT", self._tasks_path(contact_id, task_id), json=payload)
+        return parse_response(response, TaskEnvelope).task
+
+    def set_task_completed(self, contact_id: str, task_id: str, completed: bool) -> Task:
+        """`PUT /contacts/{contactId}/tasks/{taskId}/completed` with `{"completed": ...}`; answers the
+        task. It sets a value: the client resends it after a timeout or a 5xx."""
+        path = f"{self._tasks_path(contact_id, task_id)}/completed"
+        response = self._request("PUT", path, json={"completed": completed})
+        return parse_response(response, TaskEnvelope).task
+
+    def delete_task(self, contact_id: str, task_id: str) -> None:
+        """`DELETE /contacts/{contactId}/tasks/{taskId}` (no body). A 2xx answering
+        `succeded: false` raises `GHLInvalidResponseError`.
+
+        The client resends a DELETE after a timeout or a 5xx; if the first one took effect, the
+        resend may be answered as for an unknown task (a `GHLNotFoundError`, GHL-NOTES §10.9).
+        """
+        response = self._request("DELETE", self._tasks_path(contact_id, task_id))
+        refuse_unsuccessful(response, "succeded", parse_response(response, DeletedTaskAnswer).succeded)
 
     def appointments(self, contact_id: str) -> list[ContactAppointment]:
         """`GET /contacts/{contactId}/appointments`: the contact's appointments (`events`), in GHL's
@@ -311,3 +412,15 @@ class ContactsAPI(GHLResource):
             raise ValueError("no tags to add")
         response = self._request("POST", f"/contacts/{path_segment(contact_id)}/tags", json={"tags": list(tags)})
         return parse_response(response, TagsEnvelope).tags
+
+    @staticmethod
+    def _tasks_path(contact_id: str, task_id: str | None = None) -> str:
+        tasks = f"/contacts/{path_segment(contact_id)}/tasks"
+        return tasks if task_id is None else f"{tasks}/{path_segment(task_id)}"
+
+
+def _utc_seconds(moment: datetime) -> str:
+    """An aware datetime as "YYYY-MM-DDTHH:MM:SSZ" (UTC, the fraction of a second dropped)."""
+    if moment.utcoffset() is None:
+        raise ValueError("due_date must be timezone-aware")
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

@@ -48,6 +48,7 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "pipelines": lambda api: api.pipelines(LOCATION_ID),
         "get": lambda api: api.get(OPPORTUNITY_ID),
         "update": lambda api: api.update(OPPORTUNITY_ID, name="Renamed"),
+        "update_status": lambda api: api.update_status(OPPORTUNITY_ID, "lost", lost_reason_id="CLu7BaljjqrEjBGKTNNe"),
     },
     "ContactsAPI": {
         "get": lambda api: api.get(CONTACT_ID),

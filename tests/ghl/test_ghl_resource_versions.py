@@ -40,6 +40,7 @@ from tests.ghl_spec import Operation, find_operation
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 TASK_ID = "lJpzYrWdpkC2hX6t2yue"
+EVENT_ID = "0TkCdp9PfvLeWKYRRvIz"
 
 # Class name -> public method -> one valid call of it.
 CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
@@ -82,6 +83,8 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "book_appointment": lambda api: api.book_appointment(
             location_id=LOCATION_ID, calendar_id=CALENDAR_ID, contact_id=CONTACT_ID, start_time=START
         ),
+        "update_appointment": lambda api: api.update_appointment(EVENT_ID, start_time=START, to_notify=False),
+        "delete_event": lambda api: api.delete_event(EVENT_ID),
     },
     "UsersAPI": {
         "location_users": lambda api: api.location_users(company_id="c0MpAnY1d2e3f4g5h6i7", location_id=LOCATION_ID),

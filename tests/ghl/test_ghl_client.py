@@ -81,6 +81,34 @@ def test_sends_a_json_body(ghl_mock: respx.MockRouter, client: GHLClient) -> Non
     assert_request_conforms(request)
 
 
+def test_a_delete_carries_a_json_body_when_given_and_again_when_resent(
+    ghl_mock: respx.MockRouter, client: GHLClient, sleeps: list[float]
+) -> None:
+    """`DELETE /calendars/events/{eventId}` requires `{}` (httpx's `delete()` takes no body)."""
+    route = ghl_mock.delete("/calendars/events/e1")
+    route.side_effect = [httpx.ReadTimeout("read"), httpx.Response(201, json={"succeeded": True})]
+
+    client.request("DELETE", "/calendars/events/e1", version=VERSION_2021_04_15, json={}, auth=BearerAuth(ACCESS_TOKEN))
+
+    first, resent = (call.request for call in route.calls)
+    for request in (first, resent):
+        assert request.headers["Content-Type"] == "application/json"
+        assert request.read() == b"{}"
+    assert_request_conforms(resent)
+    assert sleeps == [0.375]
+
+
+def test_a_delete_without_json_has_no_body(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
+    route = ghl_mock.delete("/contacts/c1/tasks/t1").respond(200, json={"succeded": True})
+
+    client.request("DELETE", "/contacts/c1/tasks/t1", version=VERSION_2021_07_28, auth=BearerAuth(ACCESS_TOKEN))
+
+    request = route.calls.last.request
+    assert request.read() == b""
+    assert "Content-Type" not in request.headers
+    assert_request_conforms(request)  # the spec declares no body for this DELETE
+
+
 def test_no_version_header_when_none(ghl_mock: respx.MockRouter, client: GHLClient) -> None:
     route = ghl_mock.get("/ping").respond(200)
 

@@ -23,6 +23,7 @@ import pytest
 
 import ghlbridge.ghl
 from ghlbridge.ghl.client import VERSION_2021_04_15, VERSION_2021_07_28, BearerAuth, GHLClient
+from ghlbridge.ghl.contacts import CustomFieldWrite
 from ghlbridge.ghl.errors import GHLInvalidResponseError
 from ghlbridge.ghl.resource import GHLResource
 from tests.ghl.ghl_testkit import (
@@ -38,6 +39,8 @@ from tests.ghl.ghl_testkit import (
 from tests.ghl_spec import Operation, find_operation
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
+TASK_ID = "lJpzYrWdpkC2hX6t2yue"
+EVENT_ID = "0TkCdp9PfvLeWKYRRvIz"
 
 # Class name -> public method -> one valid call of it.
 CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
@@ -46,13 +49,20 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "pipelines": lambda api: api.pipelines(LOCATION_ID),
         "get": lambda api: api.get(OPPORTUNITY_ID),
         "update": lambda api: api.update(OPPORTUNITY_ID, name="Renamed"),
+        "update_status": lambda api: api.update_status(OPPORTUNITY_ID, "lost", lost_reason_id="CLu7BaljjqrEjBGKTNNe"),
     },
     "ContactsAPI": {
         "get": lambda api: api.get(CONTACT_ID),
+        "update_custom_fields": lambda api: api.update_custom_fields(CONTACT_ID, [CustomFieldWrite("f1", "x")]),
         "notes": lambda api: api.notes(CONTACT_ID),
         "create_note": lambda api: api.create_note(CONTACT_ID, body="Called back"),
         "add_tags": lambda api: api.add_tags(CONTACT_ID, ["vip"]),
         "tasks": lambda api: api.tasks(CONTACT_ID),
+        "create_task": lambda api: api.create_task(CONTACT_ID, title="Call back", due_date=START),
+        "get_task": lambda api: api.get_task(CONTACT_ID, TASK_ID),
+        "update_task": lambda api: api.update_task(CONTACT_ID, TASK_ID, completed=True),
+        "set_task_completed": lambda api: api.set_task_completed(CONTACT_ID, TASK_ID, True),
+        "delete_task": lambda api: api.delete_task(CONTACT_ID, TASK_ID),
         "appointments": lambda api: api.appointments(CONTACT_ID),
     },
     "ConversationsAPI": {
@@ -73,6 +83,8 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "book_appointment": lambda api: api.book_appointment(
             location_id=LOCATION_ID, calendar_id=CALENDAR_ID, contact_id=CONTACT_ID, start_time=START
         ),
+        "update_appointment": lambda api: api.update_appointment(EVENT_ID, start_time=START, to_notify=False),
+        "delete_event": lambda api: api.delete_event(EVENT_ID),
     },
     "UsersAPI": {
         "location_users": lambda api: api.location_users(company_id="c0MpAnY1d2e3f4g5h6i7", location_id=LOCATION_ID),

@@ -14,7 +14,12 @@ import respx
 
 from ghlbridge.ghl.calendars import Appointment, Calendar, CalendarsAPI
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.errors import GHLInvalidResponseError
+from ghlbridge.ghl.errors import (
+    GHLInvalidResponseError,
+    GHLSlotUnavailableError,
+    GHLTimeoutError,
+    GHLUnprocessableError,
+)
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
 from tests.ghl.ghl_testkit import (
@@ -279,3 +284,206 @@ def test_book_appointment_refuses_a_naive_time(ghl_mock: respx.MockRouter, api: 
             contact_id=CONTACT_ID,
             start_time=datetime(2024, 10, 28, 15),  # naive on purpose
         )
+
+
+# --- change or delete an appointment ------------------------------------------------------------
+
+EVENT_ID = "0TkCdp9PfvLeWKYRRvIz"
+EVENT_PATH = f"{APPOINTMENTS}/{EVENT_ID}"
+DELETE_PATH = f"/calendars/events/{EVENT_ID}"
+SLOT_TAKEN = {"statusCode": 400, "message": "The slot you have selected is no longer available."}
+
+
+def test_update_appointment_reschedules_with_offsets(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    answer = appointment_body(
+        startTime="2024-11-04T09:00:00-06:00", endTime="2024-11-04T09:30:00-06:00", appointmentStatus="active"
+    )
+    route = ghl_mock.put(EVENT_PATH).mock(return_value=spec_response("PUT", EVENT_PATH, 200, answer))
+
+    appointment = api.update_appointment(
+        EVENT_ID,
+        start_time=datetime(2024, 11, 4, 9, tzinfo=CHICAGO),  # CST, after the DST change
+        end_time=datetime(2024, 11, 4, 9, 30, tzinfo=CHICAGO),
+    )
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", EVENT_PATH)
+    assert json_of(request) == {"startTime": "2024-11-04T09:00:00-06:00", "endTime": "2024-11-04T09:30:00-06:00"}
+    assert isinstance(appointment, Appointment)
+    assert (appointment.id, appointment.startTime, appointment.endTime) == (
+        EVENT_ID,
+        "2024-11-04T09:00:00-06:00",
+        "2024-11-04T09:30:00-06:00",
+    )
+    assert appointment.appointmentStatus == "active"  # the answer's enum is wider than the request's
+
+
+def test_update_appointment_cancels_with_the_status_alone(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    answer = appointment_body(appointmentStatus="cancelled")
+    route = ghl_mock.put(EVENT_PATH).mock(return_value=spec_response("PUT", EVENT_PATH, 200, answer))
+
+    appointment = api.update_appointment(EVENT_ID, appointment_status="cancelled")
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", EVENT_PATH)
+    assert json_of(request) == {"appointmentStatus": "cancelled"}
+    assert appointment.appointmentStatus == "cancelled"
+
+
+def test_update_appointment_maps_every_field(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.put(EVENT_PATH).mock(return_value=spec_response("PUT", EVENT_PATH, 200, appointment_body()))
+
+    api.update_appointment(
+        EVENT_ID,
+        start_time=datetime(2024, 10, 28, 15, tzinfo=UTC),
+        end_time=datetime(2024, 10, 28, 15, 30, tzinfo=UTC),
+        appointment_status="confirmed",
+        title="Discovery call (moved)",
+        assigned_user_id=USER_ID,
+        calendar_id=CALENDAR_ID,
+        description="Moved at the client's request",
+        ignore_free_slot_validation=True,
+        to_notify=False,
+    )
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", EVENT_PATH)
+    assert json_of(request) == {
+        "startTime": "2024-10-28T15:00:00+00:00",
+        "endTime": "2024-10-28T15:30:00+00:00",
+        "appointmentStatus": "confirmed",
+        "title": "Discovery call (moved)",
+        "assignedUserId": USER_ID,
+        "calendarId": CALENDAR_ID,
+        "description": "Moved at the client's request",
+        "ignoreFreeSlotValidation": True,
+        "toNotify": False,  # False is sent: only None means "not given"
+    }
+
+
+def test_a_recurring_instance_id_is_one_path_segment(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    instance = "ocQHyuzHvysMo5N5VsXc_1729821600000_1800"  # the spec's example of an instance id
+    path = f"{APPOINTMENTS}/{instance}"
+    route = ghl_mock.put(path).mock(return_value=spec_response("PUT", path, 200, appointment_body(id=instance)))
+
+    api.update_appointment(instance, title="This one only")
+
+    assert_sent(route.calls.last.request, "PUT", path)
+    assert route.calls.last.request.url.raw_path == path.encode()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "nothing to update"),
+        ({"start_time": datetime(2024, 10, 28, 15)}, "timezone-aware"),  # naive on purpose
+        ({"end_time": datetime(2024, 10, 28, 15)}, "timezone-aware"),  # naive on purpose
+    ],
+    ids=["nothing", "naive-start", "naive-end"],
+)
+def test_update_appointment_refuses_before_calling(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        api.update_appointment(EVENT_ID, **kwargs)  # no route: a call would fail
+
+
+def test_a_reschedule_into_a_taken_slot(ghl_mock: respx.MockRouter, api: CalendarsAPI, sleeps: list[float]) -> None:
+    route = ghl_mock.put(EVENT_PATH).mock(return_value=spec_response("PUT", EVENT_PATH, 400, SLOT_TAKEN))
+
+    with pytest.raises(GHLSlotUnavailableError) as caught:
+        api.update_appointment(EVENT_ID, start_time=datetime(2024, 10, 28, 15, tzinfo=UTC))
+
+    assert route.call_count == 1 and sleeps == []
+    assert (caught.value.status, caught.value.path) == (400, EVENT_PATH)
+
+
+def test_update_appointment_422_keeps_every_message(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI, sleeps: list[float]
+) -> None:
+    """This operation's spec lists 400 and 401 only; GHL's validation answers 422 with `message` as an
+    array elsewhere (`UnprocessableDTO`), so the body is not checked against this operation."""
+    body = {
+        "statusCode": 422,
+        "message": ["endTime must be a valid ISO 8601 date string"],
+        "error": "Unprocessable Entity",
+    }
+    route = ghl_mock.put(EVENT_PATH).respond(422, json=body)
+
+    with pytest.raises(GHLUnprocessableError) as caught:
+        api.update_appointment(EVENT_ID, title="x")
+
+    assert route.call_count == 1 and sleeps == []
+    assert caught.value.messages == ["endTime must be a valid ISO 8601 date string"]
+
+
+def test_delete_event_sends_the_required_empty_body(ghl_mock: respx.MockRouter, api: CalendarsAPI) -> None:
+    route = ghl_mock.delete(DELETE_PATH).mock(
+        return_value=spec_response("DELETE", DELETE_PATH, 201, {"succeeded": True})
+    )
+
+    assert api.delete_event(EVENT_ID) is None
+
+    request = route.calls.last.request
+    assert_sent(request, "DELETE", DELETE_PATH)  # the spec check fails on a DELETE without a body
+    assert json_of(request) == {}
+    assert request.content == b"{}"
+
+
+def test_a_delete_answering_succeeded_false_is_an_invalid_response(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI
+) -> None:
+    ghl_mock.delete(DELETE_PATH).mock(return_value=spec_response("DELETE", DELETE_PATH, 201, {"succeeded": False}))
+
+    with pytest.raises(GHLInvalidResponseError, match="succeeded: false") as caught:
+        api.delete_event(EVENT_ID)
+
+    assert (caught.value.status, caught.value.method, caught.value.path) == (201, "DELETE", DELETE_PATH)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call", "answer"),
+    [
+        (
+            "PUT",
+            EVENT_PATH,
+            lambda api: api.update_appointment(EVENT_ID, appointment_status="cancelled"),
+            (200, appointment_body()),
+        ),
+        ("DELETE", DELETE_PATH, lambda api: api.delete_event(EVENT_ID), (201, {"succeeded": True})),
+    ],
+    ids=["update_appointment", "delete_event"],
+)
+@pytest.mark.parametrize("failure", [httpx.Response(502), httpx.ReadTimeout("read")], ids=["502", "timeout"])
+def test_changes_and_deletes_are_resent_after_a_timeout_or_5xx(
+    ghl_mock: respx.MockRouter,
+    api: CalendarsAPI,
+    sleeps: list[float],
+    method: str,
+    path: str,
+    call: Any,
+    answer: tuple[int, dict[str, Any]],
+    failure: httpx.Response | Exception,
+) -> None:
+    route = ghl_mock.route(method=method, path=path)
+    route.side_effect = [failure, spec_response(method, path, *answer)]
+
+    call(api)
+
+    first, resent = (c.request for c in route.calls)
+    assert resent.content == first.content
+    assert_sent(resent, method, path)
+    assert sleeps == [0.375]
+
+
+def test_book_appointment_is_never_resent_after_a_timeout(
+    ghl_mock: respx.MockRouter, api: CalendarsAPI, sleeps: list[float]
+) -> None:
+    route = ghl_mock.post(APPOINTMENTS).mock(side_effect=httpx.ReadTimeout("read"))
+
+    with pytest.raises(GHLTimeoutError):
+        api.book_appointment(
+            location_id=LOCATION_ID, calendar_id=CALENDAR_ID, contact_id=CONTACT_ID, start_time=WEEK_START
+        )
+
+    assert route.call_count == 1 and sleeps == []

@@ -11,7 +11,12 @@ import pytest
 import respx
 
 from ghlbridge.ghl.client import BearerAuth, GHLClient
-from ghlbridge.ghl.errors import GHLNotFoundError, GHLUnauthorizedError, GHLUnprocessableError
+from ghlbridge.ghl.errors import (
+    GHLInvalidResponseError,
+    GHLNotFoundError,
+    GHLUnauthorizedError,
+    GHLUnprocessableError,
+)
 from ghlbridge.ghl.opportunities import OpportunitiesAPI, Opportunity, OpportunityCursor, OpportunityPage, Pipeline
 from ghlbridge.tokens.provider import GHLAuth, TokenProvider
 from tests.ghl import ghl_testkit
@@ -333,6 +338,127 @@ def test_update_422_keeps_every_message(ghl_mock: respx.MockRouter, api: Opportu
     assert caught.value.status == 422
     assert caught.value.messages == UNPROCESSABLE_BODY["message"]
     assert caught.value.error == "Unprocessable Entity"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "sent"),
+    [
+        ({"status": "abandoned", "monetary_value": 220}, {"status": "abandoned", "monetaryValue": 220}),
+        ({"monetary_value": 0}, {"monetaryValue": 0}),  # a zero is a value: only None means "not given"
+    ],
+    ids=["status-and-value", "zero-value"],
+)
+def test_update_sets_status_and_monetary_value(
+    ghl_mock: respx.MockRouter, api: OpportunitiesAPI, kwargs: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    route = ghl_mock.put(OPPORTUNITY_PATH).mock(
+        return_value=spec_response("PUT", OPPORTUNITY_PATH, 200, {"opportunity": opportunity_body()})
+    )
+
+    api.update(OPPORTUNITY_ID, **kwargs)
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", OPPORTUNITY_PATH)
+    assert json_of(request) == sent
+
+
+# --- update_status ------------------------------------------------------------------------------
+
+STATUS_PATH = f"{OPPORTUNITY_PATH}/status"
+LOST_REASON_ID = "CLu7BaljjqrEjBGKTNNe"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "sent"),
+    [
+        ({"status": "won"}, {"status": "won"}),
+        ({"status": "lost", "lost_reason_id": LOST_REASON_ID}, {"status": "lost", "lostReasonId": LOST_REASON_ID}),
+        ({"status": "open"}, {"status": "open"}),
+        ({"status": "abandoned"}, {"status": "abandoned"}),
+    ],
+    ids=["won", "lost-with-reason", "open", "abandoned"],
+)
+def test_update_status_sends_the_status_and_the_given_reason(
+    ghl_mock: respx.MockRouter, api: OpportunitiesAPI, kwargs: dict[str, Any], sent: dict[str, Any]
+) -> None:
+    route = ghl_mock.put(STATUS_PATH).mock(return_value=spec_response("PUT", STATUS_PATH, 200, {"succeded": True}))
+
+    assert api.update_status(OPPORTUNITY_ID, **kwargs) is None
+
+    request = route.calls.last.request
+    assert_sent(request, "PUT", STATUS_PATH)
+    assert json_of(request) == sent
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda api: api.update_status(OPPORTUNITY_ID, "all"),
+        lambda api: api.update(OPPORTUNITY_ID, status="all"),
+        lambda api: api.update_status(OPPORTUNITY_ID, "closed"),
+    ],
+    ids=["update_status-all", "update-all", "update_status-unknown"],
+)
+def test_all_is_never_sent_as_a_status(ghl_mock: respx.MockRouter, api: OpportunitiesAPI, call: Any) -> None:
+    """Both write enums list "all", copied from the search filter (GHL-NOTES §10.8)."""
+    with pytest.raises(ValueError, match="status"):
+        call(api)  # no route: a request would fail assert_all_mocked
+
+
+def test_update_status_422_keeps_every_message(
+    ghl_mock: respx.MockRouter, api: OpportunitiesAPI, sleeps: list[float]
+) -> None:
+    body = {"statusCode": 422, "message": ["lostReasonId must be a string"], "error": "Unprocessable Entity"}
+    route = ghl_mock.put(STATUS_PATH).mock(return_value=spec_response("PUT", STATUS_PATH, 422, body))
+
+    with pytest.raises(GHLUnprocessableError) as caught:
+        api.update_status(OPPORTUNITY_ID, "lost", lost_reason_id="x")
+
+    assert route.call_count == 1 and sleeps == []
+    assert caught.value.messages == ["lostReasonId must be a string"]
+    assert (caught.value.status, caught.value.path) == (422, STATUS_PATH)
+
+
+@pytest.mark.parametrize("body", [{"succeded": False}, "OK"], ids=["succeded-false", "not-json-object"])
+def test_an_unsuccessful_status_answer_is_an_invalid_response(
+    ghl_mock: respx.MockRouter, api: OpportunitiesAPI, body: Any
+) -> None:
+    ghl_mock.put(STATUS_PATH).respond(200, json=body)
+
+    with pytest.raises(GHLInvalidResponseError) as caught:
+        api.update_status(OPPORTUNITY_ID, "won")
+
+    assert (caught.value.status, caught.value.path) == (200, STATUS_PATH)
+
+
+@pytest.mark.parametrize(
+    ("path", "call", "answer"),
+    [
+        (STATUS_PATH, lambda api: api.update_status(OPPORTUNITY_ID, "won"), {"succeded": True}),
+        (OPPORTUNITY_PATH, lambda api: api.update(OPPORTUNITY_ID, status="won"), {"opportunity": opportunity_body()}),
+    ],
+    ids=["update_status", "update"],
+)
+@pytest.mark.parametrize("failure", [httpx.Response(503), httpx.ReadTimeout("read")], ids=["503", "timeout"])
+def test_status_writes_are_resent_after_a_timeout_or_5xx(
+    ghl_mock: respx.MockRouter,
+    api: OpportunitiesAPI,
+    sleeps: list[float],
+    path: str,
+    call: Any,
+    answer: dict[str, Any],
+    failure: httpx.Response | Exception,
+) -> None:
+    """They set a status: sending one twice leaves the opportunity as sending it once."""
+    route = ghl_mock.put(path)
+    route.side_effect = [failure, spec_response("PUT", path, 200, answer)]
+
+    call(api)
+
+    first, resent = (c.request for c in route.calls)
+    assert json_of(resent) == json_of(first) == {"status": "won"}
+    assert_sent(resent, "PUT", path)
+    assert sleeps == [0.375]
 
 
 # --- 401: the auth flow refreshes and replays once ------------------------------------------------

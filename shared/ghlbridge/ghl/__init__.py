@@ -49,6 +49,9 @@ if TYPE_CHECKING:
         ContactsAPI as ContactsAPI,
     )
     from ghlbridge.ghl.contacts import (
+        CustomFieldWrite as CustomFieldWrite,
+    )
+    from ghlbridge.ghl.contacts import (
         Note as Note,
     )
     from ghlbridge.ghl.contacts import (
@@ -213,6 +216,7 @@ _EXPORTS = {
     "ContactsAPI": "ghlbridge.ghl.contacts",
     "ConversationsAPI": "ghlbridge.ghl.conversations",
     "CustomFieldDefinition": "ghlbridge.ghl.locations",
+    "CustomFieldWrite": "ghlbridge.ghl.contacts",
     "EmailMessage": "ghlbridge.ghl.conversations",
     "GHLBadRequestError": "ghlbridge.ghl.errors",
     "GHLLocationAccessError": "ghlbridge.ghl.errors",

@@ -12,6 +12,22 @@ Spec quirks this module follows on purpose:
   offset). Some calendar types also need `assignedUserId` ("Either userId or assignedUserId must
   be set", issue #23). `toNotify=False` means GHL's automations will not run. The spec has no
   booking-URL field, only `slug`/`widgetSlug` on a calendar.
+- Changing an appointment (GHL-NOTES §10.8): `PUT /calendars/events/appointments/{eventId}`
+  (`AppointmentEditSchema`) requires NO field, so the body holds exactly the fields given; times
+  are ISO 8601 with an offset, as on booking. It answers the appointment, flat
+  (`AppointmentSchemaResponse`, whose `appointmentStatus` adds "active" and "completed"), without
+  `dateAdded` (issue #246). Cancelling is this PUT with `appointmentStatus: "cancelled"`: the
+  record stays. Moving into a slot that is not free presumably needs `ignoreFreeSlotValidation`
+  (inferred from its description, not documented).
+- Deleting, `DELETE /calendars/events/{eventId}`: the spec REQUIRES a request body, an empty object
+  (`DeleteAppointmentSchema`), so `{}` is sent (whether GHL refuses a DELETE without one is not
+  known). It answers 201 `{succeeded: true}` (spelt right here, unlike contacts and opportunities).
+- `eventId` is an event id or a recurring instance's id ("<id>_<ms>_<minutes>"); the master id
+  addresses the whole series.
+- Resending (`ghlbridge.ghl.retry`, by method): booking is a POST, never resent after a timeout or
+  a 5xx. The PUT sets values and the DELETE removes, so both are resent; a resent DELETE whose
+  first try took effect may be answered as for an unknown event. Whether a PUT GHL receives twice
+  runs the calendar's automations twice (`toNotify`) is not documented.
 
 Thin on purpose: no business rules, one method per GHL operation.
 """
@@ -27,7 +43,14 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from ghlbridge.ghl.client import VERSION_2021_04_15
-from ghlbridge.ghl.models import GHLModel, invalid_response, parse_response, path_segment, present
+from ghlbridge.ghl.models import (
+    GHLModel,
+    invalid_response,
+    parse_response,
+    path_segment,
+    present,
+    refuse_unsuccessful,
+)
 from ghlbridge.ghl.resource import GHLResource
 
 AppointmentStatus = Literal["new", "confirmed", "cancelled", "showed", "noshow", "invalid"]
@@ -75,7 +98,8 @@ class DaySlots(GHLModel):
 
 
 class Appointment(GHLModel):
-    """`POST /calendars/events/appointments` 200. The answer lacks `dateAdded` (issue #246)."""
+    """`POST /calendars/events/appointments` 200 and `PUT .../appointments/{eventId}` 200
+    (`AppointmentSchemaResponse`). The answers lack `dateAdded` (issue #246)."""
 
     id: str
     calendarId: str | None = None
@@ -90,6 +114,12 @@ class Appointment(GHLModel):
     meetingLocationType: str | None = None
     isRecurring: bool | None = None
     rrule: str | None = None
+
+
+class DeletedEventAnswer(GHLModel):
+    """`DELETE /calendars/events/{eventId}` 201 (`DeleteEventSuccessfulResponseDto`)."""
+
+    succeeded: bool | None = None
 
 
 # --- the resource ---------------------------------------------------------------------------------
@@ -182,6 +212,56 @@ class CalendarsAPI(GHLResource):
         }
         response = self._request("POST", "/calendars/events/appointments", json=present(fields))
         return parse_response(response, Appointment)
+
+    def update_appointment(
+        self,
+        event_id: str,
+        *,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        appointment_status: AppointmentStatus | None = None,
+        title: str | None = None,
+        assigned_user_id: str | None = None,
+        calendar_id: str | None = None,
+        description: str | None = None,
+        ignore_free_slot_validation: bool | None = None,
+        to_notify: bool | None = None,
+    ) -> Appointment:
+        """`PUT /calendars/events/appointments/{eventId}` with only the given fields (the spec requires
+        none; at least one must be given); answers the appointment. Times must be timezone-aware
+        and are sent as ISO 8601 with their offset. `appointment_status="cancelled"` cancels it (the
+        record stays; `delete_event` removes it). `to_notify=False`: GHL's automations do not run.
+
+        It sets values: the client resends it after a timeout or a 5xx.
+        """
+        if any(moment is not None and moment.utcoffset() is None for moment in (start_time, end_time)):
+            raise ValueError("start_time and end_time must be timezone-aware")
+        fields: dict[str, Any] = {
+            "startTime": start_time.isoformat() if start_time is not None else None,
+            "endTime": end_time.isoformat() if end_time is not None else None,
+            "appointmentStatus": appointment_status,
+            "title": title,
+            "assignedUserId": assigned_user_id,
+            "calendarId": calendar_id,
+            "description": description,
+            "ignoreFreeSlotValidation": ignore_free_slot_validation,
+            "toNotify": to_notify,
+        }
+        body = present(fields)
+        if not body:
+            raise ValueError("nothing to update: give at least one field")
+        response = self._request("PUT", f"/calendars/events/appointments/{path_segment(event_id)}", json=body)
+        return parse_response(response, Appointment)
+
+    def delete_event(self, event_id: str) -> None:
+        """`DELETE /calendars/events/{eventId}` with the empty JSON object the spec requires as its
+        body. A 2xx answering `succeeded: false` raises `GHLInvalidResponseError`.
+
+        The client resends a DELETE after a timeout or a 5xx; if the first one took effect, the
+        resend may be answered as for an unknown event (a `GHLNotFoundError`, GHL-NOTES §10.9).
+        """
+        response = self._request("DELETE", f"/calendars/events/{path_segment(event_id)}", json={})
+        refuse_unsuccessful(response, "succeeded", parse_response(response, DeletedEventAnswer).succeeded)
 
 
 def _epoch_ms(moment: datetime) -> int:

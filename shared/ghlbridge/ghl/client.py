@@ -143,8 +143,10 @@ class GHLClient:
 
         `version` is GHL's `Version` header (`VERSION_2021_07_28` / `VERSION_2021_04_15`), or None
         for the one endpoint without it (`POST /oauth/token`). `json` and `data` (form fields) are
-        the body. Raises `GHLStatusError` subclasses for non-2xx answers and `GHLTransportError`
-        subclasses when no answer came.
+        the body, whatever the method: `json={}` on a DELETE sends `{}` (which
+        `DELETE /calendars/events/{eventId}` requires); `json=None` sends no body. Raises
+        `GHLStatusError` subclasses for non-2xx answers and `GHLTransportError` subclasses when no
+        answer came.
         """
         method = method.upper()
         attempt = 0

@@ -1,8 +1,8 @@
 """Pydantic models of GHL responses: `GHLModel`, the base of every one of them, the OAuth token
 responses (`apps/oauth.json`), and what every resource module shares to build requests and read
-answers (`path_segment`, `present`, `parse_response`). Each resource's own models live in its
-resource module (`ghlbridge.ghl.opportunities`, `.contacts`, ...), so a function imports only the
-models of the resources it calls.
+answers (`path_segment`, `present`, `parse_response`, `refuse_unsuccessful`). Each resource's own
+models live in its resource module (`ghlbridge.ghl.opportunities`, `.contacts`, ...), so a function
+imports only the models of the resources it calls.
 
 Why they look like this:
 
@@ -126,6 +126,16 @@ def parse_response[M: BaseModel](response: httpx.Response, model: type[M]) -> M:
     except ValidationError as exc:
         problems = sorted({".".join(str(part) for part in err["loc"]) or err["type"] for err in exc.errors()})
         raise invalid_response(response, f"unexpected {model.__name__} body (check: {', '.join(problems)})") from None
+
+
+def refuse_unsuccessful(response: httpx.Response, flag: str, value: bool | None) -> None:
+    """Raise `GHLInvalidResponseError` when a write's 2xx answer carries its success flag as `false`.
+
+    Some writes answer only `{succeded: true}` (sic; `{succeeded: true}` on calendars). The specs
+    show `true` alone and say nothing of `false`: a 2xx that says it did not succeed is not read as
+    success. An absent flag is accepted (only what we cannot work without is required: the module docstring)."""
+    if value is False:
+        raise invalid_response(response, f"GHL answered 2xx with {flag}: false")
 
 
 def invalid_response(response: httpx.Response, message: str) -> GHLInvalidResponseError:

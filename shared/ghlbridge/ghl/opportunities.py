@@ -10,7 +10,14 @@ Spec quirks this module follows on purpose:
   page. `page` is never sent (GHL's own `nextPageUrl` carries `page=1` next to the cursor).
 - `PUT /opportunities/{id}` requires no field: the body holds exactly the fields the caller gave
   (a stage move is `{"pipelineStageId": ...}` alone). Its `status` enum also lists "all", copied
-  from the search filter; `update()` does not offer it.
+  from the search filter; `update()` does not offer it. It has no `lostReasonId`.
+- `PUT /opportunities/{id}/status` (`UpdateStatusDto`: `status` required, `lostReasonId`) is the
+  one write that takes a lost reason; it answers `{succeded (sic): true}` and nothing else, so
+  `update_status()` returns None (GHL-NOTES §10.8). Its enum lists "all" too; it is not offered
+  either, and refused at run time by both writes ("all" is a search filter, not a state).
+- Both PUTs set values: the client resends them after a timeout or a 5xx (`ghlbridge.ghl.retry`).
+  GHL's automations and webhooks on a status change (OpportunityStatusUpdate) are not
+  documented to fire again for a status set twice; that is unverified.
 
 Spec artifacts the models deliberately do not follow (rules of every model: `ghlbridge.ghl.models`):
 
@@ -27,16 +34,17 @@ Thin on purpose: no business rules; one method per GHL operation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import Field
 
 from ghlbridge.ghl.client import VERSION_2021_07_28
-from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present
+from ghlbridge.ghl.models import GHLModel, parse_response, path_segment, present, refuse_unsuccessful
 from ghlbridge.ghl.resource import GHLResource
 
 OpportunityStatus = Literal["open", "won", "lost", "abandoned"]
-"""A status an opportunity can be set to (`PUT /opportunities/{id}`)."""
+"""A status an opportunity can be set to (`PUT /opportunities/{id}` and `.../status`)."""
+_SETTABLE_STATUSES: Final = frozenset(get_args(OpportunityStatus))
 OpportunitySearchStatus = Literal["open", "won", "lost", "abandoned", "all"]
 """`status` filter of `GET /opportunities/search`. The update body's enum lists "all" too, which
 can only be a copy of this filter's enum: "all" is not a state, so `update()` does not offer it."""
@@ -169,6 +177,12 @@ class PipelinesEnvelope(GHLModel):
     pipelines: list[Pipeline]
 
 
+class StatusUpdateAnswer(GHLModel):
+    """`PUT /opportunities/{id}/status` 200 (`DeleteUpdateOpportunitySuccessfulResponseDto`), sic."""
+
+    succeded: bool | None = None
+
+
 # --- the resource ---------------------------------------------------------------------------------
 
 
@@ -234,8 +248,11 @@ class OpportunitiesAPI(GHLResource):
 
         `custom_fields` items are in GHL's WRITE shape, `{"id" or "key": ..., "field_value": ...}`
         (reads come back as `{id, fieldValue}`). A stage move needs `pipeline_stage_id`; GHL
-        documents no rule tying it to `pipeline_id`, so neither is implied.
+        documents no rule tying it to `pipeline_id`, so neither is implied. A lost reason cannot be
+        set here: `update_status`. It sets values: the client resends it after a timeout or a 5xx.
         """
+        if status is not None:
+            _check_status(status)
         body = present(
             {
                 "pipelineId": pipeline_id,
@@ -251,3 +268,24 @@ class OpportunitiesAPI(GHLResource):
             raise ValueError("nothing to update: give at least one field")
         response = self._request("PUT", f"/opportunities/{path_segment(opportunity_id)}", json=body)
         return parse_response(response, OpportunityEnvelope).opportunity
+
+    def update_status(
+        self, opportunity_id: str, status: OpportunityStatus, *, lost_reason_id: str | None = None
+    ) -> None:
+        """`PUT /opportunities/{id}/status` with `status` and, when given, `lostReasonId` (an id of
+        `GET /opportunities/lost-reason`; GHL documents no rule tying it to "lost", so none is
+        enforced). GHL answers `{succeded: true}` only: fetch the opportunity to see it; a 2xx
+        answering `succeded: false` raises `GHLInvalidResponseError`.
+
+        It sets a value: the client resends it after a timeout or a 5xx.
+        """
+        _check_status(status)
+        body = present({"status": status, "lostReasonId": lost_reason_id})
+        response = self._request("PUT", f"/opportunities/{path_segment(opportunity_id)}/status", json=body)
+        refuse_unsuccessful(response, "succeded", parse_response(response, StatusUpdateAnswer).succeded)
+
+
+def _check_status(status: str) -> None:
+    """Refuse what the write enums allow but no opportunity can be: "all" (a search filter)."""
+    if status not in _SETTABLE_STATUSES:
+        raise ValueError(f"an opportunity's status is one of {sorted(_SETTABLE_STATUSES)}, not {status!r}")

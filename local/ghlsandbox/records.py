@@ -252,6 +252,8 @@ class Contact:
     postal_code: str = ""
     country: str = "US"
     timezone: str = ""
+    dnd: bool = False
+    date_of_birth: str = ""  # YYYY-MM-DD, "" when unknown
 
     @property
     def name(self) -> str:
@@ -274,7 +276,7 @@ class Contact:
             "companyName": self.company_name,
             "website": self.website,
             "timezone": self.timezone,
-            "dnd": False,
+            "dnd": self.dnd,
             "type": self.type,
             "source": self.source,
             "assignedTo": self.assigned_to,
@@ -288,6 +290,8 @@ class Contact:
             "dateUpdated": iso_z(self.date_updated),
             "customFields": [{"id": key, "value": value} for key, value in self.custom_fields.items()],
         }
+        if self.date_of_birth:
+            body["dateOfBirth"] = self.date_of_birth
         return body
 
     def summary(self) -> dict[str, Any]:

@@ -1,9 +1,5 @@
 """Contacts (`apps/contacts.json`, Version 2021-07-28, Sub-Account token): get and update a
-contact, list and add its notes, add tags, list its tasks and its appointments.
-
-Tasks (`GET /contacts/{contactId}/tasks`, no paging, GHL-NOTES §10.5) come by due date, then id;
-`dueDate` is UTC with milliseconds (`2026-12-10T15:00:00.000Z`). Tasks are records of their own
-(`Data.tasks`), ready for the write routes.
+contact, list and add its notes, add tags, list its appointments. Its tasks are in `tasks.py`.
 
 Update (`PUT /contacts/{contactId}`, `contacts.write`) takes `UpdateContactDto`'s properties plus
 `companyName` and `type`, which live GHL accepts there although the spec leaves them out (issue
@@ -161,11 +157,6 @@ def list_notes(call: Call) -> Reply:
     return Reply(200, {"notes": [note.api() for note in call.data.notes_of(contact.id)]})
 
 
-def list_tasks(call: Call) -> Reply:
-    contact = path_contact(call)
-    return Reply(200, {"tasks": [task.api() for task in call.data.tasks_of(contact.id)]})
-
-
 def list_appointments(call: Call) -> Reply:
     contact = path_contact(call)
     return Reply(200, {"events": [event.api_event() for event in call.data.appointments_of(contact.id)]})
@@ -226,7 +217,6 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route("GET", "/contacts/{contactId}/notes", list_notes, VERSION_2021_07_28, "Location", "contacts.readonly"),
-    Route("GET", "/contacts/{contactId}/tasks", list_tasks, VERSION_2021_07_28, "Location", "contacts.readonly"),
     Route(
         "GET",
         "/contacts/{contactId}/appointments",

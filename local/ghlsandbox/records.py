@@ -323,6 +323,7 @@ class Opportunity:
     last_status_change_at: datetime
     last_stage_change_at: datetime
     custom_fields: dict[str, str] = field(default_factory=dict)  # custom field id -> value
+    lost_reason_id: str = ""  # set by `PUT /opportunities/{id}/status`; "" when none was given
 
     def api(self, contact: Contact | None) -> dict[str, Any]:
         """An opportunity as search/get/update return it (SearchOpportunitiesResponseSchema)."""
@@ -348,6 +349,8 @@ class Opportunity:
             "customFields": [{"id": key, "fieldValue": value} for key, value in self.custom_fields.items()],
             "followers": [],
         }
+        if self.lost_reason_id:
+            body["lostReasonId"] = self.lost_reason_id
         if contact is not None:
             body["contact"] = contact.summary()
         return body

@@ -716,6 +716,7 @@ class Appointment:
     meeting_location_type: str = "default"
     description: str = ""
     date_added: datetime | None = None  # when it was booked (None: not recorded)
+    date_updated: datetime | None = None  # when it was last edited (None: never)
 
     @property
     def blocks(self) -> bool:
@@ -757,6 +758,7 @@ class Appointment:
             return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
         added = wall_clock(self.date_added or self.start)
+        updated = wall_clock(self.date_updated) if self.date_updated else added
         body: dict[str, Any] = {
             "id": self.id,
             "calendarId": self.calendar_id,
@@ -771,7 +773,7 @@ class Appointment:
             "appointmentStatus": self.status,
             "users": [self.assigned_user_id],
             "dateAdded": added,
-            "dateUpdated": added,
+            "dateUpdated": updated,
         }
         if self.address:
             body["address"] = self.address

@@ -252,6 +252,8 @@ class Contact:
     postal_code: str = ""
     country: str = "US"
     timezone: str = ""
+    dnd: bool = False
+    date_of_birth: str = ""  # YYYY-MM-DD, "" when unknown
 
     @property
     def name(self) -> str:
@@ -274,7 +276,7 @@ class Contact:
             "companyName": self.company_name,
             "website": self.website,
             "timezone": self.timezone,
-            "dnd": False,
+            "dnd": self.dnd,
             "type": self.type,
             "source": self.source,
             "assignedTo": self.assigned_to,
@@ -288,6 +290,8 @@ class Contact:
             "dateUpdated": iso_z(self.date_updated),
             "customFields": [{"id": key, "value": value} for key, value in self.custom_fields.items()],
         }
+        if self.date_of_birth:
+            body["dateOfBirth"] = self.date_of_birth
         return body
 
     def summary(self) -> dict[str, Any]:
@@ -319,6 +323,7 @@ class Opportunity:
     last_status_change_at: datetime
     last_stage_change_at: datetime
     custom_fields: dict[str, str] = field(default_factory=dict)  # custom field id -> value
+    lost_reason_id: str = ""  # set by `PUT /opportunities/{id}/status`; "" when none was given
 
     def api(self, contact: Contact | None) -> dict[str, Any]:
         """An opportunity as search/get/update return it (SearchOpportunitiesResponseSchema)."""
@@ -344,6 +349,8 @@ class Opportunity:
             "customFields": [{"id": key, "fieldValue": value} for key, value in self.custom_fields.items()],
             "followers": [],
         }
+        if self.lost_reason_id:
+            body["lostReasonId"] = self.lost_reason_id
         if contact is not None:
             body["contact"] = contact.summary()
         return body
@@ -709,6 +716,7 @@ class Appointment:
     meeting_location_type: str = "default"
     description: str = ""
     date_added: datetime | None = None  # when it was booked (None: not recorded)
+    date_updated: datetime | None = None  # when it was last edited (None: never)
 
     @property
     def blocks(self) -> bool:
@@ -750,6 +758,7 @@ class Appointment:
             return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
         added = wall_clock(self.date_added or self.start)
+        updated = wall_clock(self.date_updated) if self.date_updated else added
         body: dict[str, Any] = {
             "id": self.id,
             "calendarId": self.calendar_id,
@@ -764,7 +773,7 @@ class Appointment:
             "appointmentStatus": self.status,
             "users": [self.assigned_user_id],
             "dateAdded": added,
-            "dateUpdated": added,
+            "dateUpdated": updated,
         }
         if self.address:
             body["address"] = self.address

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import random
 import threading
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -114,6 +115,11 @@ class Data:
         )
 
 
+def _tally(values: Iterable[str]) -> dict[str, int]:
+    """How many of each value, by value."""
+    return dict(sorted(Counter(values).items()))
+
+
 def message_order(message: Message) -> tuple[datetime, str]:
     """Messages sort by when they were added, then by id."""
     return message.date_added, message.id
@@ -171,7 +177,9 @@ class SandboxState:
             return data
 
     def summary(self, now: float) -> dict[str, Any]:
-        """What `GET /_sandbox/state` shows: ids to use and counts, never a token."""
+        """What `GET /_sandbox/state` shows: ids to use, counts (records by kind, and opportunities,
+        tasks and appointments by status, so a test or a developer sees what a write changed),
+        never a token."""
         with self.lock:
             data = self.data
             return {
@@ -211,6 +219,11 @@ class SandboxState:
                     "calendars": len(data.calendars),
                     "appointments": len(data.appointments),
                     "outbox": len(data.outbox),
+                },
+                "statuses": {
+                    "opportunities": _tally(o.status for o in data.opportunities.values()),
+                    "tasks": _tally("completed" if t.completed else "open" for t in data.tasks.values()),
+                    "appointments": _tally(a.status for a in data.appointments.values()),
                 },
                 "oauth": self.tokens.summary(now),
                 "requestsLogged": len(self.requests),

@@ -19,7 +19,7 @@ from ghlsandbox import (
     VERSION_2021_07_28,
     Sandbox,
 )
-from ghlsandbox.records import Contact, Conversation
+from ghlsandbox.records import Contact, Conversation, CustomField
 
 from tests import leak_guard
 
@@ -103,6 +103,10 @@ class Ghl:
     def put(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", path, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        """A DELETE, with a JSON body when `json=` is given (`httpx.Client.delete` takes none)."""
+        return self.request("DELETE", path, **kwargs)
+
 
 def demo_contacts(sbx: Ghl, location_id: str = DEMO_LOCATION_ID) -> list[Contact]:
     return [c for c in sbx.sandbox.state.data.contacts.values() if c.location_id == location_id]
@@ -122,6 +126,13 @@ def free_slot(sbx: Ghl, calendar_id: str, *, days_ahead: int = 7) -> str:
     assert response.status_code == 200, response.text
     days = {key: value for key, value in response.json().items() if key != "traceId"}
     return str(days[min(days)]["slots"][0])
+
+
+def contact_field(sbx: Ghl, key: str, location_id: str = DEMO_LOCATION_ID) -> CustomField:
+    """A location's contact custom field by its key (`contact.industry`)."""
+    found = sbx.sandbox.state.data.custom_field(key, model="contact", location_id=location_id)
+    assert found is not None, key
+    return found
 
 
 def research_contact(sbx: Ghl) -> Contact:

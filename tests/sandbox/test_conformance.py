@@ -32,13 +32,16 @@ from ghlsandbox import (
     DEMO_USER_IDS,
     DISCOVERY_CALENDAR_ID,
     OTHER_LOCATION_ID,
+    RESEARCH_OPPORTUNITY_ID,
     SALES_PIPELINE_ID,
 )
+from ghlsandbox.clock import utc
 
 from tests import leak_guard
 from tests.ghl_spec import assert_response_conforms
 from tests.sandbox.kit import (
     Ghl,
+    contact_field,
     contact_without_conversation,
     conversation_of,
     demo_contacts,
@@ -122,6 +125,56 @@ def _location_as_company(sbx: Ghl) -> httpx.Response:
 
 def _research_history(sbx: Ghl) -> httpx.Response:
     return sbx.get(f"/conversations/{conversation_of(sbx, research_contact(sbx)).id}/messages")
+
+
+def _update_contact(sbx: Ghl) -> httpx.Response:
+    contact = research_contact(sbx)
+    industry = contact_field(sbx, "contact.industry")
+    body = {
+        "firstName": "Lena",
+        "companyName": "Lakeview Logistics",
+        "tags": ["toolkit", "renewal"],
+        "customFields": [
+            {"id": industry.id, "field_value": industry.picklist_options[0]},
+            {"key": "contact.lead_score", "field_value": 91},
+            {"key": "preferred_channels", "fieldValue": ["Email", "Phone"]},
+        ],
+    }
+    return sbx.put(f"/contacts/{contact.id}", json=body)
+
+
+def _a_task(sbx: Ghl) -> str:
+    """The path of one of the research contact's tasks."""
+    contact = research_contact(sbx)
+    return f"/contacts/{contact.id}/tasks/{sbx.sandbox.state.data.tasks_of(contact.id)[0].id}"
+
+
+def _create_task(sbx: Ghl) -> httpx.Response:
+    body = {
+        "title": "Send the revised proposal",
+        "body": "With the multi-site discount.",
+        "dueDate": "2030-01-15T15:00:00Z",
+        "completed": False,
+        "assignedTo": DEMO_USER_IDS[0],
+    }
+    return sbx.post(f"/contacts/{research_contact(sbx).id}/tasks", json=body)
+
+
+def _upcoming_appointment(sbx: Ghl) -> str:
+    """The id of a booked appointment of the demo location that is still ahead."""
+    now = utc(sbx.clock())
+    return next(
+        a.id
+        for a in sbx.sandbox.state.data.appointments.values()
+        if a.location_id == DEMO_LOCATION_ID and a.start > now and a.blocks
+    )
+
+
+def _reschedule(sbx: Ghl) -> httpx.Response:
+    event_id = _upcoming_appointment(sbx)
+    calendar_id = sbx.sandbox.state.data.appointments[event_id].calendar_id
+    body = {"startTime": free_slot(sbx, calendar_id), "title": "Moved call", "toNotify": False}
+    return sbx.put(f"/calendars/events/appointments/{event_id}", json=body)
 
 
 def _an_email(sbx: Ghl) -> httpx.Response:
@@ -254,6 +307,43 @@ CASES = [
     ),
     Case("GET", "/conversations/{conversationId}/messages", 200, _research_history),
     Case("GET", "/conversations/messages/email/{id}", 200, _an_email),
+    Case("PUT", "/contacts/{contactId}", 200, _update_contact),
+    Case("POST", "/contacts/{contactId}/tasks", 201, _create_task),
+    Case("GET", "/contacts/{contactId}/tasks/{taskId}", 200, lambda sbx: sbx.get(_a_task(sbx))),
+    Case(
+        "PUT",
+        "/contacts/{contactId}/tasks/{taskId}",
+        200,
+        lambda sbx: sbx.put(_a_task(sbx), json={"title": "Call back", "dueDate": "2030-02-01T09:00:00Z"}),
+    ),
+    Case(
+        "PUT",
+        "/contacts/{contactId}/tasks/{taskId}/completed",
+        200,
+        lambda sbx: sbx.put(f"{_a_task(sbx)}/completed", json={"completed": True}),
+    ),
+    Case("DELETE", "/contacts/{contactId}/tasks/{taskId}", 200, lambda sbx: sbx.delete(_a_task(sbx))),
+    Case(
+        "PUT",
+        "/opportunities/{id}/status",
+        200,
+        lambda sbx: sbx.put(f"/opportunities/{RESEARCH_OPPORTUNITY_ID}/status", json={"status": "won"}),
+    ),
+    Case("PUT", "/calendars/events/appointments/{eventId}", 200, _reschedule),
+    Case(
+        "PUT",
+        "/calendars/events/appointments/{eventId} (cancel)",
+        200,
+        lambda sbx: sbx.put(
+            f"/calendars/events/appointments/{_upcoming_appointment(sbx)}", json={"appointmentStatus": "cancelled"}
+        ),
+    ),
+    Case(
+        "DELETE",
+        "/calendars/events/{eventId}",
+        201,
+        lambda sbx: sbx.delete(f"/calendars/events/{_upcoming_appointment(sbx)}", json={}),
+    ),
 ]
 
 
@@ -285,6 +375,7 @@ def test_success_answer_conforms_to_the_spec(sbx: Ghl, case: Case) -> None:
             _check_users(body)
         if case.method == "GET":
             _check_research_bodies(case.template.split(" (")[0], body)
+        _check_write_back(sbx, case, body)
         assert_response_conforms(case.method, path, case.status, body)
 
 
@@ -345,6 +436,35 @@ def _check_research_bodies(template: str, body: dict[str, Any]) -> None:
             assert len(body["events"]) >= 2 and all(event["startTime"] for event in body["events"])
         case "/conversations/messages/email/{id}":
             assert body["subject"] and body["body"].startswith("<p>") and body["to"]
+
+
+def _check_write_back(sbx: Ghl, case: Case, body: dict[str, Any]) -> None:
+    """The write-back answers carry what was written (their schemas require almost nothing), and
+    the spec's spellings of `succeded` / `succeeded`."""
+    match case.method, case.template:
+        case "PUT", "/contacts/{contactId}":
+            assert body["succeded"] is True and body["contact"]["companyName"] == "Lakeview Logistics"
+            assert {"id": contact_field(sbx, "contact.lead_score").id, "value": "91"} in body["contact"]["customFields"]
+            assert body["contact"]["tags"] == ["toolkit", "renewal"]
+        case "POST", "/contacts/{contactId}/tasks":
+            assert body["task"]["id"] in sbx.sandbox.state.data.tasks
+            assert body["task"]["dueDate"] == "2030-01-15T15:00:00.000Z" and body["task"]["completed"] is False
+        case ("GET" | "PUT", "/contacts/{contactId}/tasks/{taskId}") | (
+            "PUT",
+            "/contacts/{contactId}/tasks/{taskId}/completed",
+        ):
+            assert set(body["task"]) >= {"id", "title", "body", "dueDate", "completed", "contactId"}
+        case "DELETE", "/contacts/{contactId}/tasks/{taskId}":
+            assert body == {"succeded": True}
+        case "PUT", "/opportunities/{id}/status":
+            assert body == {"succeded": True}
+            assert sbx.sandbox.state.data.opportunities[RESEARCH_OPPORTUNITY_ID].status == "won"
+        case "PUT", "/calendars/events/appointments/{eventId}":
+            assert body["title"] == "Moved call" and body["appointmentStatus"] in ("new", "confirmed")
+        case "PUT", "/calendars/events/appointments/{eventId} (cancel)":
+            assert body["appointmentStatus"] == "cancelled" and body["id"] in sbx.sandbox.state.data.appointments
+        case "DELETE", "/calendars/events/{eventId}":
+            assert body == {"succeeded": True}
 
 
 def test_error_answers_conform_to_the_common_error_schemas(sbx: Ghl) -> None:

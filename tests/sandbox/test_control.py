@@ -54,6 +54,27 @@ def test_state_lists_the_ids_to_use_and_counts_but_no_token(sbx: Ghl) -> None:
     leak_guard.assert_no_secret(response.text, "GET /_sandbox/state")
 
 
+def test_state_counts_opportunities_tasks_and_appointments_by_status(sbx: Ghl) -> None:
+    opportunity = next(
+        o
+        for o in sbx.sandbox.state.data.opportunities.values()
+        if o.location_id == DEMO_LOCATION_ID and o.status == "open"
+    )
+    before = sbx.http.get("/_sandbox/state").json()
+
+    sbx.put(f"/opportunities/{opportunity.id}/status", json={"status": "abandoned"})
+    after = sbx.http.get("/_sandbox/state").json()
+
+    statuses, counts = before["statuses"], before["counts"]
+    for kind in ("opportunities", "tasks", "appointments"):
+        assert sum(statuses[kind].values()) == counts[kind], kind
+    assert set(statuses["tasks"]) == {"open", "completed"}
+    assert {"confirmed", "showed"} <= set(statuses["appointments"])
+    moved = {**statuses["opportunities"], "open": statuses["opportunities"]["open"] - 1}
+    moved["abandoned"] += 1
+    assert after["statuses"]["opportunities"] == moved
+
+
 def test_reset_restores_the_seeded_data_and_keeps_installs(sbx: Ghl) -> None:
     contact = demo_contacts(sbx)[0]
     seeded = sbx.sandbox.state.snapshot()

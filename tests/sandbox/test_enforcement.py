@@ -18,6 +18,7 @@ from ghlsandbox import (
     LONG_CONVERSATION_ID,
     OTHER_CALENDAR_ID,
     OTHER_LOCATION_ID,
+    RESEARCH_OPPORTUNITY_ID,
     SALES_PIPELINE_ID,
     FaultRule,
 )
@@ -128,6 +129,7 @@ def test_a_token_without_the_scope_is_refused(sbx: Ghl) -> None:
 
 def _other_location_records(sbx: Ghl) -> dict[str, str]:
     data = sbx.sandbox.state.data
+    task = next(t for t in data.tasks.values() if t.location_id == OTHER_LOCATION_ID)
     return {
         "contact": next(c.id for c in data.contacts.values() if c.location_id == OTHER_LOCATION_ID),
         "opportunity": next(o.id for o in data.opportunities.values() if o.location_id == OTHER_LOCATION_ID),
@@ -135,6 +137,9 @@ def _other_location_records(sbx: Ghl) -> dict[str, str]:
         "email": next(
             m.email_message_id for m in data.messages.values() if m.location_id == OTHER_LOCATION_ID and m.email
         ),
+        "task": task.id,
+        "task_contact": task.contact_id,
+        "appointment": next(a.id for a in data.appointments.values() if a.location_id == OTHER_LOCATION_ID),
     }
 
 
@@ -180,6 +185,17 @@ def test_another_locations_record_is_a_403(sbx: Ghl) -> None:
         sbx.get(f"/contacts/{other['contact']}/appointments"),
         sbx.get(f"/conversations/{other['conversation']}/messages"),
         sbx.get(f"/conversations/messages/email/{other['email']}"),
+        sbx.put(f"/contacts/{other['contact']}", json={"firstName": "not yours"}),
+        sbx.post(
+            f"/contacts/{other['contact']}/tasks",
+            json={"title": "not yours", "dueDate": "2030-01-01T00:00:00Z", "completed": False},
+        ),
+        sbx.put(f"/contacts/{other['task_contact']}/tasks/{other['task']}", json={"title": "not yours"}),
+        sbx.put(f"/contacts/{other['task_contact']}/tasks/{other['task']}/completed", json={"completed": True}),
+        sbx.delete(f"/contacts/{other['task_contact']}/tasks/{other['task']}"),
+        sbx.put(f"/opportunities/{other['opportunity']}/status", json={"status": "won"}),
+        sbx.put(f"/calendars/events/appointments/{other['appointment']}", json={"appointmentStatus": "cancelled"}),
+        sbx.delete(f"/calendars/events/{other['appointment']}", json={}),
     ]
 
     assert [response.status_code for response in calls] == [403] * len(calls)
@@ -203,9 +219,24 @@ def test_unknown_ids_are_a_400_not_found(sbx: Ghl) -> None:
         (f"/conversations/{unknown}/messages", "Conversation not found"),
         (f"/conversations/messages/email/{unknown}", "Email not found"),
         (f"/locations/{DEMO_LOCATION_ID}/customFields/{unknown}", "Custom field not found"),
+        (f"/contacts/{research_contact(sbx).id}/tasks/{unknown}", "Task not found"),
     ):
         response = sbx.get(path)
         assert (response.status_code, response.json()["message"]) == (400, message), path
+    before = sbx.sandbox.state.snapshot()
+    for response, message in (
+        (sbx.put(f"/contacts/{unknown}", json={"firstName": "x"}), "Contact not found"),
+        (
+            sbx.put(f"/contacts/{research_contact(sbx).id}/tasks/{unknown}/completed", json={"completed": True}),
+            "Task not found",
+        ),
+        (sbx.delete(f"/contacts/{research_contact(sbx).id}/tasks/{unknown}"), "Task not found"),
+        (sbx.put(f"/opportunities/{unknown}/status", json={"status": "won"}), "Opportunity not found"),
+        (sbx.put(f"/calendars/events/appointments/{unknown}", json={"title": "x"}), "Appointment not found"),
+        (sbx.delete(f"/calendars/events/{unknown}", json={}), "Appointment not found"),
+    ):
+        assert (response.status_code, response.json()["message"]) == (400, message), response.request.url
+    assert sbx.sandbox.state.snapshot() == before
 
 
 # --- the research context's read routes ------------------------------------------------------------------------
@@ -223,6 +254,10 @@ class ReadRoute:
 def _an_email_id(sbx: Ghl) -> str:
     conversation = conversation_of(sbx, research_contact(sbx))
     return next(m.email_message_id for m in sbx.sandbox.state.data.history(conversation.id) if m.email)
+
+
+def _a_task_id(sbx: Ghl) -> str:
+    return sbx.sandbox.state.data.tasks_of(research_contact(sbx).id)[0].id
 
 
 READ_ROUTES = [
@@ -243,6 +278,13 @@ READ_ROUTES = [
     ),
     ReadRoute(
         "tasks", "2021-07-28", "contacts.readonly", False, lambda sbx: f"/contacts/{research_contact(sbx).id}/tasks"
+    ),
+    ReadRoute(
+        "task",
+        "2021-07-28",
+        "contacts.readonly",
+        False,
+        lambda sbx: f"/contacts/{research_contact(sbx).id}/tasks/{_a_task_id(sbx)}",
     ),
     ReadRoute(
         "appointments",
@@ -321,6 +363,144 @@ def test_research_routes_are_faulted_counted_and_logged_like_the_others(sbx: Ghl
     assert answered.headers["X-RateLimit-Remaining"] == "99", "the faulted call never reached the limiter"
     logged = [(r.status, r.version) for r in sbx.sandbox.state.requests if r.path == path]
     assert logged == [(503, "2021-04-15"), (200, "2021-04-15")]
+
+
+# --- the write-back routes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WriteRoute:
+    name: str
+    method: str
+    version: str
+    scope: str
+    path: Callable[[Ghl], str]
+    body: dict[str, Any]
+    status: int = 200
+
+
+def _future_appointment(sbx: Ghl) -> str:
+    return next(
+        a.id
+        for a in sbx.sandbox.state.data.appointments.values()
+        if a.location_id == DEMO_LOCATION_ID
+        and a.blocks
+        and a.calendar_id == DISCOVERY_CALENDAR_ID
+        and a.start.timestamp() > sbx.clock()
+    )
+
+
+def _research_task(sbx: Ghl) -> str:
+    return f"/contacts/{research_contact(sbx).id}/tasks/{_a_task_id(sbx)}"
+
+
+WRITE_ROUTES = [
+    WriteRoute(
+        "update contact",
+        "PUT",
+        "2021-07-28",
+        "contacts.write",
+        lambda sbx: f"/contacts/{research_contact(sbx).id}",
+        {"firstName": "Changed", "customFields": [{"key": "contact.lead_score", "field_value": 99}]},
+    ),
+    WriteRoute(
+        "create task",
+        "POST",
+        "2021-07-28",
+        "contacts.write",
+        lambda sbx: f"/contacts/{research_contact(sbx).id}/tasks",
+        {"title": "Call back", "dueDate": "2030-01-15T15:00:00Z", "completed": False},
+        201,
+    ),
+    WriteRoute("update task", "PUT", "2021-07-28", "contacts.write", _research_task, {"title": "Renamed"}),
+    WriteRoute(
+        "complete task",
+        "PUT",
+        "2021-07-28",
+        "contacts.write",
+        lambda sbx: f"{_research_task(sbx)}/completed",
+        {"completed": True},
+    ),
+    WriteRoute("delete task", "DELETE", "2021-07-28", "contacts.write", _research_task, {}),
+    WriteRoute(
+        "opportunity status",
+        "PUT",
+        "2021-07-28",
+        "opportunities.write",
+        lambda sbx: f"/opportunities/{RESEARCH_OPPORTUNITY_ID}/status",
+        {"status": "lost"},
+    ),
+    WriteRoute(
+        "edit appointment",
+        "PUT",
+        "2021-04-15",
+        "calendars/events.write",
+        lambda sbx: f"/calendars/events/appointments/{_future_appointment(sbx)}",
+        {"appointmentStatus": "cancelled"},
+    ),
+    WriteRoute(
+        "delete event",
+        "DELETE",
+        "2021-04-15",
+        "calendars/events.write",
+        lambda sbx: f"/calendars/events/{_future_appointment(sbx)}",
+        {},
+        201,
+    ),
+]
+
+
+def _write(sbx: Ghl, route: WriteRoute, path: str, **kwargs: Any) -> httpx.Response:
+    return sbx.request(route.method, path, json=route.body, **kwargs)
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=[route.name for route in WRITE_ROUTES])
+def test_write_routes_take_their_groups_version_only(sbx: Ghl, route: WriteRoute) -> None:
+    path = route.path(sbx)
+    other = "2021-04-15" if route.version == "2021-07-28" else "2021-07-28"
+    before = sbx.sandbox.state.snapshot()
+
+    missing = sbx.http.request(route.method, path, json=route.body, headers={"Authorization": f"Bearer {sbx.token}"})
+    wrong = _write(sbx, route, path, headers={"Version": other})
+    unchanged = sbx.sandbox.state.snapshot() == before
+    right = _write(sbx, route, path, headers={"Version": route.version})
+
+    assert version_for(path) == route.version
+    assert (missing.status_code, missing.json()["message"]) == (401, "version header was not found.")
+    assert wrong.status_code == 400 and wrong.json()["message"].startswith("Invalid API version segment")
+    assert unchanged, "a refused write changes nothing"
+    assert right.status_code == route.status, right.text
+    assert sbx.sandbox.state.snapshot() != before, "the accepted write changed something"
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=[route.name for route in WRITE_ROUTES])
+def test_write_routes_need_their_scope(sbx: Ghl, route: WriteRoute) -> None:
+    others = " ".join(scope for scope in ALL_SCOPES.split() if scope != route.scope)
+    without = sbx.install(scope=others)["access_token"]
+    only = sbx.install(scope=route.scope)["access_token"]
+    path = route.path(sbx)
+    before = sbx.sandbox.state.snapshot()
+
+    refused = _write(sbx, route, path, token=without)
+    unchanged = sbx.sandbox.state.snapshot() == before
+    allowed = _write(sbx, route, path, token=only)
+
+    assert route.scope in ALL_SCOPES.split(), "the demo app can be granted it at install"
+    assert (refused.status_code, refused.json()["message"]) == (401, "The token is not authorized for this scope.")
+    assert unchanged
+    assert allowed.status_code == route.status, allowed.text
+
+
+@pytest.mark.parametrize("route", WRITE_ROUTES, ids=[route.name for route in WRITE_ROUTES])
+def test_write_routes_refuse_an_agency_token(sbx: Ghl, route: WriteRoute) -> None:
+    company = sbx.install(user_type="Company")["access_token"]
+    path = route.path(sbx)
+    before = sbx.sandbox.state.snapshot()
+
+    response = _write(sbx, route, path, token=company)
+
+    assert (response.status_code, response.json()["message"]) == (401, AUTH_CLASS)
+    assert sbx.sandbox.state.snapshot() == before
 
 
 # --- malformed requests ---------------------------------------------------------------------------------------
@@ -419,6 +599,18 @@ def test_rejected_writes_store_nothing(sbx: Ghl) -> None:
                 "startTime": "2020-01-06T09:00:00-06:00",  # in the past
             },
         ),
+        sbx.put(
+            f"/contacts/{contact.id}",
+            json={"firstName": "X", "customFields": [{"key": "contact.industry", "field_value": "Mining"}]},
+        ),
+        sbx.put(f"/contacts/{contact.id}", json={"firstName": "X", "gender": "female"}),
+        sbx.post(f"/contacts/{contact.id}/tasks", json={"title": "X", "dueDate": "tomorrow", "completed": False}),
+        sbx.put(f"/opportunities/{opportunity.id}/status", json={"status": "all"}),
+        sbx.put(
+            f"/calendars/events/appointments/{_future_appointment(sbx)}",
+            json={"startTime": "2020-01-06T09:00:00-06:00"},
+        ),
+        sbx.delete(f"/calendars/events/{_future_appointment(sbx)}", json={"notify": True}),
     ]
 
     assert all(400 <= response.status_code < 500 for response in responses), [r.status_code for r in responses]

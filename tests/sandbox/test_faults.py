@@ -1,5 +1,6 @@
 """Faults on demand: latency, status, timeout and rate_limit, before or after the work, for a
-count of calls or a fraction of them, set at start or at run time."""
+count of calls or a fraction of them, set at start or at run time. A fault after a write-back
+(task, status, contact, appointment) leaves the write done, as a lost answer from GHL does."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from ghlsandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_LOCATION_ID, FaultRule, SandboxConfig
+from ghlsandbox import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_LOCATION_ID,
+    RESEARCH_OPPORTUNITY_ID,
+    FaultRule,
+    SandboxConfig,
+)
 
 from tests import leak_guard
-from tests.sandbox.kit import SHARED_TLS_CONTEXT, Ghl, demo_contacts
+from tests.sandbox.kit import SHARED_TLS_CONTEXT, Ghl, demo_contacts, research_contact
 
 
 def _note(sbx: Ghl, text: str = "hello", **kwargs: object) -> httpx.Response:
@@ -251,3 +259,65 @@ def test_faults_from_the_config_file_are_active_at_start(start_sandbox: Callable
 def test_invalid_rules_are_refused_with_a_reason(rule: dict[str, object], problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         FaultRule.from_dict(rule)
+
+
+# --- write-back: a fault after the work leaves the work done ---------------------------------------------
+
+
+def _tasks_titled(sbx: Ghl, title: str) -> int:
+    return sum(task.title == title for task in sbx.sandbox.state.data.tasks.values())
+
+
+def _task_body(title: str) -> dict[str, object]:
+    return {"title": title, "dueDate": "2030-01-15T15:00:00Z", "completed": False}
+
+
+def test_a_500_after_the_work_still_created_the_task(sbx: Ghl) -> None:
+    contact = research_contact(sbx)
+    sbx.sandbox.add_fault(FaultRule("POST /contacts/*/tasks", "status", value=500, after=True, count=1))
+
+    failed = sbx.post(f"/contacts/{contact.id}/tasks", json=_task_body("Answered 500"))
+
+    assert failed.status_code == 500 and "task" not in failed.json()
+    assert _tasks_titled(sbx, "Answered 500") == 1, "the task exists although the answer was an error"
+    listed = sbx.get(f"/contacts/{contact.id}/tasks").json()["tasks"]
+    assert [t["title"] for t in listed].count("Answered 500") == 1
+
+
+def test_a_fault_before_the_work_creates_no_task(sbx: Ghl) -> None:
+    contact = research_contact(sbx)
+    sbx.sandbox.add_fault(FaultRule("POST /contacts/*/tasks", "status", value=503, count=1))
+
+    failed = sbx.post(f"/contacts/{contact.id}/tasks", json=_task_body("Never made"))
+
+    assert failed.status_code == 503 and _tasks_titled(sbx, "Never made") == 0
+
+
+def test_a_timeout_after_the_work_still_changed_the_status(sbx: Ghl) -> None:
+    sbx.sandbox.add_fault(FaultRule("PUT /opportunities/*/status", "timeout", value=1.0, count=1, after=True))
+
+    with pytest.raises(httpx.ReadTimeout):
+        sbx.put(f"/opportunities/{RESEARCH_OPPORTUNITY_ID}/status", json={"status": "won"}, timeout=0.2)
+
+    assert sbx.sandbox.state.data.opportunities[RESEARCH_OPPORTUNITY_ID].status == "won"
+
+
+def test_faults_after_contact_and_appointment_writes_keep_their_effect(sbx: Ghl) -> None:
+    contact = research_contact(sbx)
+    data = sbx.sandbox.state.data
+    now = sbx.clock()
+    upcoming = [a for a in data.appointments.values() if a.contact_id == contact.id and a.start.timestamp() > now]
+    sbx.sandbox.add_fault(
+        FaultRule("re:PUT /contacts/[^/]+", "status", value=502, body="<html>Bad Gateway</html>", after=True, count=1)
+    )
+    sbx.sandbox.add_fault(FaultRule("PUT /calendars/events/appointments/*", "rate_limit", after=True, count=1))
+    sbx.sandbox.add_fault(FaultRule("DELETE /calendars/events/*", "status", value=504, after=True, count=1))
+
+    updated = sbx.put(f"/contacts/{contact.id}", json={"companyName": "Written Anyway"})
+    cancelled = sbx.put(f"/calendars/events/appointments/{upcoming[0].id}", json={"appointmentStatus": "cancelled"})
+    deleted = sbx.delete(f"/calendars/events/{upcoming[0].id}", json={})
+
+    assert [updated.status_code, cancelled.status_code, deleted.status_code] == [502, 429, 504]
+    assert data.contacts[contact.id].company_name == "Written Anyway"
+    assert upcoming[0].status == "cancelled", "cancelled before the 429"
+    assert upcoming[0].id not in data.appointments, "deleted before the 504"

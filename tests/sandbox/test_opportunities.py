@@ -1,8 +1,10 @@
-"""Opportunities: search (page numbers and cursors, walking every page), filters, get, update."""
+"""Opportunities: search (page numbers and cursors, walking every page), filters, get, update, and
+status changes that move an opportunity between the search's status filters."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -10,6 +12,7 @@ import pytest
 from ghlsandbox import (
     DEMO_LOCATION_ID,
     DEMO_USER_IDS,
+    OTHER_LOCATION_ID,
     PARTNERSHIPS_PIPELINE_ID,
     SALES_PIPELINE_ID,
 )
@@ -242,3 +245,91 @@ def test_moving_to_another_pipeline_with_one_of_its_stages(sbx: Ghl) -> None:
     assert response.json()["opportunity"]["pipelineId"] == PARTNERSHIPS_PIPELINE_ID
     in_pipeline = _search(sbx, pipeline_id=PARTNERSHIPS_PIPELINE_ID, limit=100).json()["opportunities"]
     assert opportunity.id in {row["id"] for row in in_pipeline}
+
+
+def _status_filters(sbx: Ghl, opportunity_id: str) -> list[str]:
+    """The search `status` filters that find this opportunity (`id` narrows the search to it)."""
+    found = []
+    for status in ("open", "won", "lost", "abandoned", "all"):
+        rows = _search(sbx, status=status, id=opportunity_id).json()["opportunities"]
+        found += [status] if [row["id"] for row in rows] == [opportunity_id] else []
+    return found
+
+
+def test_a_status_change_moves_the_opportunity_between_search_filters(sbx: Ghl) -> None:
+    opportunity = next(o for o in _demo_opportunities(sbx) if o.status == "open")
+    path = f"/opportunities/{opportunity.id}/status"
+    seen = [_status_filters(sbx, opportunity.id)]
+    changes = []
+    for status in ("won", "lost", "abandoned", "open"):
+        sbx.clock.advance(60)
+        body = {"status": status, "lostReasonId": "CLu7BaljjqrEjBGKTNNe"} if status == "lost" else {"status": status}
+        response = sbx.put(path, json=body)
+        assert (response.status_code, response.json()) == (200, {"succeded": True})
+        read = sbx.get(f"/opportunities/{opportunity.id}").json()["opportunity"]
+        changes.append((read["status"], read["lastStatusChangeAt"], read.get("lostReasonId")))
+        seen.append(_status_filters(sbx, opportunity.id))
+
+    assert seen == [[s, "all"] for s in ("open", "won", "lost", "abandoned", "open")]
+    moments = [int(sbx.clock() * 1000) - 60_000 * n for n in (3, 2, 1, 0)]
+    assert [(status, epoch_ms(datetime.fromisoformat(at))) for status, at, _ in changes] == list(
+        zip(("won", "lost", "abandoned", "open"), moments, strict=True)
+    )
+    assert [reason for _, _, reason in changes] == [
+        None,
+        "CLu7BaljjqrEjBGKTNNe",
+        "CLu7BaljjqrEjBGKTNNe",
+        "CLu7BaljjqrEjBGKTNNe",
+    ]
+
+
+def test_setting_the_same_status_again_leaves_its_change_time(sbx: Ghl) -> None:
+    opportunity = next(o for o in _demo_opportunities(sbx) if o.status == "won")
+    changed_at = opportunity.last_status_change_at
+    sbx.clock.advance(60)
+
+    response = sbx.put(f"/opportunities/{opportunity.id}/status", json={"status": "won"})
+
+    assert response.status_code == 200
+    stored = sbx.sandbox.state.data.opportunities[opportunity.id]
+    assert stored.last_status_change_at == changed_at and epoch_ms(stored.updated_at) == int(sbx.clock() * 1000)
+
+
+def test_the_status_route_refuses_all_and_changes_nothing(sbx: Ghl) -> None:
+    opportunity = next(o for o in _demo_opportunities(sbx) if o.status == "open")
+    foreign = next(o for o in sbx.sandbox.state.data.opportunities.values() if o.location_id == OTHER_LOCATION_ID)
+    path = f"/opportunities/{opportunity.id}/status"
+    before = sbx.sandbox.state.snapshot()
+
+    everything = sbx.put(path, json={"status": "all"})
+    closed = sbx.put(path, json={"status": "closed", "reason": "x"})
+    empty = sbx.put(path, json={"lostReasonId": "CLu7BaljjqrEjBGKTNNe"})
+    unknown = sbx.put(f"/opportunities/{'x' * 20}/status", json={"status": "won"})
+    other = sbx.put(f"/opportunities/{foreign.id}/status", json={"status": "won"})
+    by_update = sbx.put(f"/opportunities/{opportunity.id}", json={"status": "all", "monetaryValue": 5})
+
+    statuses = "status must be one of the following values: open, won, lost, abandoned"
+    assert (everything.status_code, everything.json()["message"]) == (422, [statuses])
+    assert (closed.status_code, closed.json()["message"]) == (422, ["property reason should not exist", statuses])
+    assert (empty.status_code, empty.json()["message"]) == (422, ["status should not be empty"])
+    assert (unknown.status_code, unknown.json()["message"]) == (400, "Opportunity not found")
+    assert (other.status_code, other.json()["message"]) == (403, "The token does not have access to this location.")
+    assert (by_update.status_code, by_update.json()["message"]) == (422, [statuses])
+    assert sbx.sandbox.state.snapshot() == before
+
+
+def test_update_sets_status_and_value_and_answers_the_opportunity(sbx: Ghl) -> None:
+    opportunity = next(o for o in _demo_opportunities(sbx) if o.status == "open")
+    sbx.clock.advance(30)
+
+    response = sbx.put(f"/opportunities/{opportunity.id}", json={"status": "won", "monetaryValue": 12500.5})
+
+    body = response.json()["opportunity"]
+    assert (response.status_code, body["id"], body["status"], body["monetaryValue"]) == (
+        200,
+        opportunity.id,
+        "won",
+        12500.5,
+    )
+    assert epoch_ms(datetime.fromisoformat(body["lastStatusChangeAt"])) == int(sbx.clock() * 1000)
+    assert _status_filters(sbx, opportunity.id) == ["won", "all"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ghlsandbox import oauth
-from ghlsandbox.resources import calendars, contacts, conversations, locations, opportunities, users
+from ghlsandbox.resources import calendars, contacts, conversations, locations, opportunities, tasks, users
 from ghlsandbox.routing import Route
 
 ROUTES: tuple[Route, ...] = (
     *oauth.ROUTES,
     *opportunities.ROUTES,
     *contacts.ROUTES,
+    *tasks.ROUTES,
     *conversations.ROUTES,
     *calendars.ROUTES,
     *users.ROUTES,

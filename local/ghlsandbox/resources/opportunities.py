@@ -6,6 +6,18 @@
 (oldest first; `order=added_desc` reverses), so opportunities created in the same millisecond (the
 seeded import batch) page stably. When a cursor is given it decides where the page starts, and
 `currentPage` is counted from there; `page` only counts when there is no cursor.
+
+Writes (`opportunities.write`): `PUT /opportunities/{id}` (stage, pipeline, status, value, owner,
+name, custom fields) answers `{opportunity}`; `PUT /opportunities/{id}/status` (`status`*,
+`lostReasonId`) answers only `{succeded: true}` (sic, the spec's spelling). Both take `status` ∈
+open, won, lost, abandoned: the spec's write enums also list `all`, a search filter, which the
+sandbox refuses as a validation error (422 "status must be one of the following values: open, won,
+lost, abandoned"), as GHL-NOTES §10.8 advises clients to withhold it. A status change moves
+`lastStatusChangeAt` (setting the same status does not), and the opportunity leaves
+`GET /opportunities/search?status=open` for its new status's filter. `lostReasonId` is kept as given
+(shown as `lostReasonId`) whatever the status: the sandbox has no lost-reason list to check it
+against (`GET /opportunities/lost-reason` was internal-only on GHL, GHL-NOTES §10.8), and a later
+status change without one keeps it.
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ from ghlsandbox.routing import VERSION_2021_07_28, Call, Reply, Route, unprocess
 from ghlsandbox.validation import Field
 
 STATUSES = ("open", "won", "lost", "abandoned", "all")
+WRITE_STATUSES = STATUSES[:-1]
+"""What a write may set: the spec's enum without the search filter `all` (GHL-NOTES §10.8)."""
 DEFAULT_LIMIT = 20
 _CURSOR_PARAMS = ("page", "startAfter", "startAfterId")
 
@@ -165,8 +179,6 @@ def update(call: Call) -> Reply:
         problems.append(f"pipelineId {pipeline_id} is not a pipeline of this location")
     elif pipeline.stage(stage_id) is None:
         problems.append(f"pipelineStageId {stage_id} is not a stage of pipeline {pipeline_id}")
-    if body.get("status") == "all":
-        problems.append("status must be one of the following values: open, won, lost, abandoned")
     if "monetaryValue" in body and body["monetaryValue"] < 0:
         problems.append("monetaryValue must not be less than 0")
     assigned_to = body.get("assignedTo")
@@ -181,9 +193,8 @@ def update(call: Call) -> Reply:
     now = utc(call.now)
     if stage_id != opportunity.pipeline_stage_id or pipeline_id != opportunity.pipeline_id:
         opportunity.last_stage_change_at = now
-    if "status" in body and body["status"] != opportunity.status:
-        opportunity.status = body["status"]
-        opportunity.last_status_change_at = now
+    if "status" in body:
+        _set_status(opportunity, body["status"], now)
     opportunity.pipeline_id, opportunity.pipeline_stage_id = pipeline_id, stage_id
     if "name" in body:
         opportunity.name = body["name"]
@@ -194,6 +205,24 @@ def update(call: Call) -> Reply:
     opportunity.custom_fields.update(custom_values)
     opportunity.updated_at = now
     return Reply(200, {"opportunity": opportunity.api(call.data.contacts.get(opportunity.contact_id))})
+
+
+def update_status(call: Call) -> Reply:
+    """`PUT /opportunities/{id}/status` → `{succeded: true}` only."""
+    found = call.data.opportunities.get(call.path_params["id"])
+    opportunity = call.owned(found, found.location_id if found else None, "Opportunity")
+    now = utc(call.now)
+    _set_status(opportunity, call.body["status"], now)
+    if call.body.get("lostReasonId"):
+        opportunity.lost_reason_id = call.body["lostReasonId"]
+    opportunity.updated_at = now
+    return Reply(200, {"succeded": True})
+
+
+def _set_status(opportunity: Opportunity, status: str, now: datetime) -> None:
+    if status != opportunity.status:
+        opportunity.status = status
+        opportunity.last_status_change_at = now
 
 
 def _custom_field_values(call: Call, location_id: str, items: list[Any], problems: list[str]) -> dict[str, str]:
@@ -263,10 +292,19 @@ ROUTES: tuple[Route, ...] = (
             Field("pipelineId"),
             Field("name"),
             Field("pipelineStageId"),
-            Field("status", enum=STATUSES),
+            Field("status", enum=WRITE_STATUSES),
             Field("monetaryValue", "number"),
             Field("assignedTo"),
             Field("customFields", "array"),
         ),
+    ),
+    Route(
+        "PUT",
+        "/opportunities/{id}/status",
+        update_status,
+        VERSION_2021_07_28,
+        "Location",
+        "opportunities.write",
+        body=(Field("status", required=True, enum=WRITE_STATUSES), Field("lostReasonId")),
     ),
 )

@@ -743,6 +743,22 @@ class Appointment:
             body["address"] = self.address
         return body
 
+    def api_calendar_event(self) -> dict[str, Any]:
+        """`GET /calendars/events/appointments/{eventId}` → `event` (CalendarEventDTO): the times as
+        the calendars API gives them (ISO with the location's offset)."""
+        zone = ZoneInfo(self.zone)
+        added = (self.date_added or self.start).astimezone(zone).isoformat(timespec="seconds")
+        updated = (self.date_updated or self.date_added or self.start).astimezone(zone).isoformat(timespec="seconds")
+        return {
+            **self.api(),
+            "groupId": "",
+            "users": [self.assigned_user_id] if self.assigned_user_id else [],
+            "notes": self.description,
+            "description": self.description,
+            "dateAdded": added,
+            "dateUpdated": updated,
+        }
+
     def api_event(self) -> dict[str, Any]:
         """One of `GET /contacts/{contactId}/appointments` → `events` (GetEventSchema).
 

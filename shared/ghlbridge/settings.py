@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 DEFAULT_SCOPES = (
     "opportunities.readonly opportunities.write contacts.readonly contacts.write "
     "conversations.readonly conversations.write conversations/message.readonly conversations/message.write "
-    "calendars.readonly calendars/events.write oauth.readonly oauth.write users.readonly "
+    "calendars.readonly calendars/events.readonly calendars/events.write oauth.readonly oauth.write users.readonly "
     "locations.readonly locations/customFields.readonly"
 )
 

@@ -28,7 +28,9 @@ def research_contact(stack: Stack) -> str:
 
 
 def field_id(stack: Stack, field_key: str) -> str:
-    return next(f.id for f in data(stack).custom_fields.values() if f.location_id == stack.location_id and f.key == field_key)
+    return next(
+        f.id for f in data(stack).custom_fields.values() if f.location_id == stack.location_id and f.key == field_key
+    )
 
 
 def tasks_of(stack: Stack, contact_id: str) -> list[Any]:
@@ -84,7 +86,10 @@ def test_unknown_fields_and_unsuitable_values_are_refused_before_anything_is_sen
 
     assert unknown.status_code == 400 and "contact.no_such_field" in unknown.json()["error"]["message"]
     assert wrong.status_code == 400
-    assert {d["field"] for d in wrong.json()["error"]["details"]} == {"values.contact.annual_budget", "values.decision_role"}
+    assert {d["field"] for d in wrong.json()["error"]["details"]} == {
+        "values.contact.annual_budget",
+        "values.decision_role",
+    }
     assert data(stack).contacts[contact_id].custom_fields == before
     puts = [r for r in stack.ghl_requests(f"/contacts/{contact_id}") if r["method"] == "PUT"]
     assert len(stack.ghl_requests(f"/contacts/{contact_id}")) >= sent and not puts
@@ -314,9 +319,7 @@ def test_an_appointment_moves_to_a_free_slot_only_and_a_cancelled_one_frees_its_
 
 
 def test_an_appointment_of_another_location_is_not_found(stack: Stack) -> None:
-    foreign = next(
-        (a.id for a in data(stack).appointments.values() if a.location_id != stack.location_id), None
-    )
+    foreign = next((a.id for a in data(stack).appointments.values() if a.location_id != stack.location_id), None)
     assert foreign is not None  # the sandbox seeds appointments in its other location too
     answer = stack.put(f"/locations/{stack.location_id}/appointments/{foreign}", json={"status": "cancelled"})
     assert answer.status_code == 404, answer.text

@@ -179,6 +179,11 @@ def _appointment(call: Call) -> Appointment:
     return call.owned(found, found.location_id if found else None, "Appointment")
 
 
+def get_event(call: Call) -> Reply:
+    """`GET /calendars/events/appointments/{eventId}` → `{event}` (another location's: 403)."""
+    return Reply(200, {"event": _appointment(call).api_calendar_event()})
+
+
 def edit(call: Call) -> Reply:
     """`PUT /calendars/events/appointments/{eventId}`: check everything, then change what was sent."""
     appointment = _appointment(call)
@@ -288,6 +293,14 @@ ROUTES: tuple[Route, ...] = (
             Field("startTime", required=True),
             Field("endTime"),
         ),
+    ),
+    Route(
+        "GET",
+        "/calendars/events/appointments/{eventId}",
+        get_event,
+        VERSION_2021_04_15,
+        "Location",
+        "calendars/events.readonly",
     ),
     Route(
         "PUT",

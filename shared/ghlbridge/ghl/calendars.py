@@ -116,6 +116,13 @@ class Appointment(GHLModel):
     rrule: str | None = None
 
 
+class EventEnvelope(GHLModel):
+    """`GET /calendars/events/appointments/{eventId}` 200 (`GetCalendarEventSuccessfulResponseDTO`):
+    `{event: CalendarEventDTO}`, read as an `Appointment` (the same fields, and more it ignores)."""
+
+    event: Appointment
+
+
 class DeletedEventAnswer(GHLModel):
     """`DELETE /calendars/events/{eventId}` 201 (`DeleteEventSuccessfulResponseDto`)."""
 
@@ -212,6 +219,12 @@ class CalendarsAPI(GHLResource):
         }
         response = self._request("POST", "/calendars/events/appointments", json=present(fields))
         return parse_response(response, Appointment)
+
+    def get_appointment(self, event_id: str) -> Appointment:
+        """`GET /calendars/events/appointments/{eventId}` (scope `calendars/events.readonly`): one
+        appointment, with its `locationId` and `calendarId`."""
+        response = self._request("GET", f"/calendars/events/appointments/{path_segment(event_id)}")
+        return parse_response(response, EventEnvelope).event
 
     def update_appointment(
         self,

@@ -146,7 +146,9 @@ def _write(
         task_parts = [_task_part(i, tasks_done.get(i), created.get(i), names) for i in range(total)]
         insight_part = _insights_part(fields, clients)
     result = OutreachPlanResult(
-        complete=all(p.status == "done" for p in (note_part, *task_parts)) and insight_part.status in ("done", "none"),
+        complete=note_part.status == "done"
+        and all(part.status == "done" for part in task_parts)
+        and insight_part.status in ("done", "none"),
         plan_ref=ref,
         note=note_part,
         tasks=task_parts,

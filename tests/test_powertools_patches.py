@@ -21,7 +21,7 @@ from ghlbridge.http import powertools_patches
 from tests.lambda_events import http_event, lambda_context
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLKIT_FUNCTIONS = ["opportunities", "stage", "notes", "calls", "emails", "calendars"]
+TOOLKIT_FUNCTIONS = ["opportunities", "research", "stage", "notes", "writeback", "calls", "emails", "calendars"]
 
 
 def test_the_patches_were_checked_against_the_installed_and_pinned_powertools() -> None:

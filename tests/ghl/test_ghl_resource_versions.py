@@ -83,6 +83,7 @@ CALLS: dict[str, dict[str, Callable[[Any], object]]] = {
         "book_appointment": lambda api: api.book_appointment(
             location_id=LOCATION_ID, calendar_id=CALENDAR_ID, contact_id=CONTACT_ID, start_time=START
         ),
+        "get_appointment": lambda api: api.get_appointment(EVENT_ID),
         "update_appointment": lambda api: api.update_appointment(EVENT_ID, start_time=START, to_notify=False),
         "delete_event": lambda api: api.delete_event(EVENT_ID),
     },

@@ -1,12 +1,15 @@
 """Every route's success answer validates against the official spec (tests/specs/sbx-openapi).
 
-Four answers differ from the spec on purpose, because live GHL differs from it and the sandbox
+Five answers differ from the spec on purpose, because live GHL differs from it and the sandbox
 follows GHL there. Each deviation is spelled out here and checked on its own:
 
 - `POST /oauth/locationToken` answers 201 (measured on GHL, GHL-NOTES §1.4); the spec only
   declares 200, so the body is validated against the 200 schema.
 - `GET /opportunities/pipelines`: the spec types each stage as an array (a generator artifact of
   `any[]`); GHL, and the sandbox, send stage objects `{id, name, position, …}`.
+- `GET /calendars/events/appointments/{eventId}`: the spec types the event's `startTime`, `endTime`,
+  `dateAdded` and `dateUpdated` as objects (a generator artifact); GHL, and the sandbox, send ISO
+  8601 strings with an offset, as the calendars API does everywhere else.
 - `GET /calendars/{id}/free-slots`: GHL adds a `traceId` key next to the dates (GHL-NOTES §5),
   which the spec's `additionalProperties` schema cannot describe.
 - `GET /conversations/{conversationId}/messages`: GHL nests the page one level deeper than the
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -329,6 +333,12 @@ CASES = [
         200,
         lambda sbx: sbx.put(f"/opportunities/{RESEARCH_OPPORTUNITY_ID}/status", json={"status": "won"}),
     ),
+    Case(
+        "GET",
+        "/calendars/events/appointments/{eventId}",
+        200,
+        lambda sbx: sbx.get(f"/calendars/events/appointments/{_upcoming_appointment(sbx)}"),
+    ),
     Case("PUT", "/calendars/events/appointments/{eventId}", 200, _reschedule),
     Case(
         "PUT",
@@ -366,6 +376,11 @@ def test_success_answer_conforms_to_the_spec(sbx: Ghl, case: Case) -> None:
         assert body.pop("traceId") == response.headers["traceId"]
         assert body, "the next week of weekdays has free slots"
         assert_response_conforms("GET", path, 200, body)
+    elif case.template == "/calendars/events/appointments/{eventId}" and case.method == "GET":
+        _check_write_back(sbx, case, body)
+        times = ("startTime", "endTime", "dateAdded", "dateUpdated")
+        assert all(datetime.fromisoformat(body["event"][name]).utcoffset() is not None for name in times)
+        assert_response_conforms("GET", path, 200, {"event": {**body["event"], **{key: {} for key in times}}})
     elif case.template == "/conversations/{conversationId}/messages":
         assert list(body) == ["messages"], "live GHL's nested shape"
         _check_history(body["messages"])
@@ -459,6 +474,9 @@ def _check_write_back(sbx: Ghl, case: Case, body: dict[str, Any]) -> None:
         case "PUT", "/opportunities/{id}/status":
             assert body == {"succeded": True}
             assert sbx.sandbox.state.data.opportunities[RESEARCH_OPPORTUNITY_ID].status == "won"
+        case "GET", "/calendars/events/appointments/{eventId}":
+            found = sbx.sandbox.state.data.appointments[body["event"]["id"]]
+            assert (body["event"]["calendarId"], body["event"]["locationId"]) == (found.calendar_id, found.location_id)
         case "PUT", "/calendars/events/appointments/{eventId}":
             assert body["title"] == "Moved call" and body["appointmentStatus"] in ("new", "confirmed")
         case "PUT", "/calendars/events/appointments/{eventId} (cancel)":

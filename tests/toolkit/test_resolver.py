@@ -13,7 +13,7 @@ import pytest
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIResponseValidationMiddleware
 from pydantic import BaseModel
 
-TOOLKIT_FUNCTIONS = ["opportunities", "stage", "notes", "calls", "emails", "calendars"]
+TOOLKIT_FUNCTIONS = ["opportunities", "research", "stage", "notes", "writeback", "calls", "emails", "calendars"]
 
 
 def routes(module: str) -> list[Any]:
@@ -43,6 +43,19 @@ OPPORTUNITY = {
     "createdAt": "2026-11-01T10:00:00.000Z",
 }
 NOTE = {"id": "n1", "body": TEXT, "userId": "u1", "dateAdded": "2026-11-01T10:00:00.000Z", "pinned": False}
+NAMED = {"id": "f1", "key": "contact.x", "name": TEXT, "type": "TEXT"}
+MESSAGE = {
+    "id": "m1",
+    "channel": "email",
+    "messageType": "TYPE_EMAIL",
+    "direction": "outbound",
+    "date": "2026-12-01T10:00:00.000Z",
+    "subject": TEXT,
+    "preview": TEXT,
+    "callDuration": None,
+}
+APPOINTMENT = {"id": "a1", "calendarId": "cal1", "calendarName": TEXT, "startTime": "2026-12-11 09:30:00"}
+TASK = {"id": "t1", "title": TEXT, "dueAt": "2026-12-10T15:00:00Z", "completed": False, "assignedToName": TEXT}
 # One full example of every answer model a toolkit route declares (the test below insists).
 ANSWERS: dict[str, dict[str, Any]] = {
     "PipelinePage": {"items": [{"id": "p1", "name": TEXT, "stages": [{"id": "s-1", "name": "A", "position": 0}]}]},
@@ -56,6 +69,22 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "NotePage": {"items": [NOTE, {"id": "n2"}]},
     "CalendarPage": {"items": [{"id": "cal1", "name": TEXT, "slotDuration": 30.0, "bookingUrl": "https://x/y"}]},
     "FreeSlots": {"timezone": "Europe/Berlin", "slots": ["2026-12-01T09:00:00+01:00"]},
+    "Appointment": {"id": "a1", "calendarId": "cal1", "startTime": "2026-12-01T09:00:00+01:00", "title": TEXT},
+    "ResearchContext": {
+        "opportunity": {**OPPORTUNITY, "assignedToName": TEXT},
+        "contact": {"data": {"id": "c1", "name": TEXT, "customFields": [{**NAMED, "value": 3}]}, "error": None},
+        "notes": {"items": [NOTE], "truncated": True},
+        "messages": {"items": [MESSAGE], "truncated": False},
+        "appointments": {"items": [APPOINTMENT]},
+        "tasks": {"error": {"status": 502, "code": "ghl_error", "message": TEXT}},
+        "location": {"data": {"id": "loc1", "name": TEXT, "timezone": "US/Central"}},
+    },
+    "MessagePage": {"items": [MESSAGE, {"id": "m2", "channel": "other"}], "nextCursor": "abc.def"},
+    "ContactAppointmentPage": {"items": [APPOINTMENT]},
+    "TaskPage": {"items": [TASK, {"id": "t2"}]},
+    "Task": TASK,
+    "CustomFieldDefinitionPage": {"items": [{"id": "f1", "key": "contact.x", "type": "RADIO", "options": ["a", TEXT]}]},
+    "ContactFields": {"contactId": "c1", "customFields": [{**NAMED, "value": ["a", TEXT]}]},
 }
 
 

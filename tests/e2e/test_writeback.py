@@ -122,6 +122,18 @@ def test_a_task_is_created_once_then_completed_and_reopened(stack: Stack) -> Non
     assert data(stack).tasks[task_id].title == "Send the revised proposal"
 
 
+@pytest.mark.parametrize("body", [{}, {"completed": None}, {"title": None, "completed": True}])
+def test_a_task_update_that_changes_nothing_is_refused(stack: Stack, body: dict[str, Any]) -> None:
+    contact_id = research_contact(stack)
+    task = next(t for t in tasks_of(stack, contact_id) if not t.completed)
+
+    answer = stack.put(f"/locations/{stack.location_id}/contacts/{contact_id}/tasks/{task.id}", json=body)
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    assert data(stack).tasks[task.id].completed is False and data(stack).tasks[task.id].title == task.title
+
+
 def test_a_task_for_someone_not_in_the_location_is_refused(stack: Stack) -> None:
     contact_id = research_contact(stack)
     count = len(tasks_of(stack, contact_id))
@@ -316,6 +328,15 @@ def test_an_appointment_moves_to_a_free_slot_only_and_a_cancelled_one_frees_its_
     assert data(stack).appointments[other["id"]].status == "cancelled"
     again = stack.get(f"/locations/{loc}/calendars/{calendar_id}/free-slots", params=query).json()["slots"]
     assert slots[1] in again and slots[2] not in again
+
+
+@pytest.mark.parametrize("body", [{}, {"status": None}, {"endTime": "2030-01-01T10:00:00Z"}])
+def test_an_appointment_update_that_says_nothing_usable_is_refused(stack: Stack, body: dict[str, Any]) -> None:
+    appointment = next(a for a in data(stack).appointments.values() if a.location_id == stack.location_id)
+
+    answer = stack.put(f"/locations/{stack.location_id}/appointments/{appointment.id}", json=body)
+
+    assert answer.status_code == 400, answer.text
 
 
 def test_an_appointment_of_another_location_is_not_found(stack: Stack) -> None:

@@ -77,7 +77,15 @@ class TaskUpdate(Input):
     def _something(self) -> TaskUpdate:
         if not self.model_fields_set:
             raise ValueError("send at least one of title, body, dueAt, assignedTo, completed")
+        refuse_nulls(self)
         return self
+
+
+def refuse_nulls(body: Input) -> None:
+    """An update names what changes: a field sent as null changes nothing and is a mistake (400)."""
+    nulls = sorted(name for name in body.model_fields_set if getattr(body, name) is None)
+    if nulls:
+        raise ValueError(f"{', '.join(nulls)} must not be null: leave a field out to keep it")
 
 
 PlanChannel = Literal["email", "sms", "call", "meeting", "linkedin", "other"]

@@ -33,7 +33,7 @@ from ghlbridge.toolkit import cursor, custom_fields, pipelines, team
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.fanout import Fanout
 from ghlbridge.toolkit.location_details import location_info
-from ghlbridge.toolkit.models.contacts import Note
+from ghlbridge.toolkit.models.contacts import Note, contact_fields
 from ghlbridge.toolkit.models.research import (
     AppointmentsSection,
     Channel,
@@ -305,28 +305,7 @@ def contact_in_location(clients: LocationClients, contact_id: str) -> ghl.Contac
 
 
 def research_contact(item: ghl.Contact, definitions: dict[str, ghl.CustomFieldDefinition]) -> ResearchContact:
-    return ResearchContact(
-        id=item.id,
-        name=item.name,
-        first_name=item.firstName,
-        last_name=item.lastName,
-        email=item.email,
-        phone=item.phone,
-        company_name=item.companyName,
-        website=item.website,
-        timezone=item.timezone,
-        tags=item.tags,
-        custom_fields=custom_fields.named(item, definitions),
-        address1=item.address1,
-        city=item.city,
-        state=item.state,
-        postal_code=item.postalCode,
-        country=item.country,
-        source=item.source,
-        assigned_to=item.assignedTo,
-        dnd=item.dnd,
-        date_added=item.dateAdded,
-    )
+    return ResearchContact(**contact_fields(item), custom_fields=custom_fields.named(item, definitions))
 
 
 def message(item: ghl.Message, email: Future[ghl.EmailMessage] | None) -> Message:

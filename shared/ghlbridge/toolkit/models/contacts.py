@@ -24,7 +24,9 @@ class ContactSummary(Output):
     tags: list[str] = Field(default_factory=list)
 
 
-class Contact(Output):
+class ContactBase(Output):
+    """What every answer about a contact says (its custom fields are each answer's own)."""
+
     id: str
     name: str | None = None
     first_name: str | None = None
@@ -35,7 +37,6 @@ class Contact(Output):
     website: str | None = None
     timezone: str | None = None
     tags: list[str] = Field(default_factory=list)
-    custom_fields: list[CustomFieldValue] = Field(default_factory=list)
     address1: str | None = None
     city: str | None = None
     state: str | None = None
@@ -46,30 +47,39 @@ class Contact(Output):
     dnd: bool | None = None
     date_added: str | None = None
 
+
+def contact_fields(item: ghl.Contact) -> dict[str, Any]:
+    """A GHL contact's `ContactBase` fields (snake_case), for any answer built on it."""
+    return {
+        "id": item.id,
+        "name": item.name,
+        "first_name": item.firstName,
+        "last_name": item.lastName,
+        "email": item.email,
+        "phone": item.phone,
+        "company_name": item.companyName,
+        "website": item.website,
+        "timezone": item.timezone,
+        "tags": item.tags,
+        "address1": item.address1,
+        "city": item.city,
+        "state": item.state,
+        "postal_code": item.postalCode,
+        "country": item.country,
+        "source": item.source,
+        "assigned_to": item.assignedTo,
+        "dnd": item.dnd,
+        "date_added": item.dateAdded,
+    }
+
+
+class Contact(ContactBase):
+    custom_fields: list[CustomFieldValue] = Field(default_factory=list)
+
     @classmethod
     def from_ghl(cls, item: ghl.Contact) -> Contact:
-        return cls(
-            id=item.id,
-            name=item.name,
-            first_name=item.firstName,
-            last_name=item.lastName,
-            email=item.email,
-            phone=item.phone,
-            company_name=item.companyName,
-            website=item.website,
-            timezone=item.timezone,
-            tags=item.tags,
-            custom_fields=[CustomFieldValue(id=f.id, value=f.value) for f in item.customFields],
-            address1=item.address1,
-            city=item.city,
-            state=item.state,
-            postal_code=item.postalCode,
-            country=item.country,
-            source=item.source,
-            assigned_to=item.assignedTo,
-            dnd=item.dnd,
-            date_added=item.dateAdded,
-        )
+        values = [CustomFieldValue(id=f.id, value=f.value) for f in item.customFields]
+        return cls(**contact_fields(item), custom_fields=values)
 
 
 class Note(Output):

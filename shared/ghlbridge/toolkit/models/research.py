@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ghlbridge.toolkit.models.base import Output
-from ghlbridge.toolkit.models.contacts import Note
+from ghlbridge.toolkit.models.contacts import ContactBase, Note
 from ghlbridge.toolkit.models.opportunities import Opportunity
 
 Channel = Literal["email", "sms", "call"]
@@ -55,27 +55,8 @@ class NamedCustomField(Output):
     value: Any = None
 
 
-class ResearchContact(Output):
-    id: str
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    company_name: str | None = None
-    website: str | None = None
-    timezone: str | None = None
-    tags: list[str] = Field(default_factory=list)
+class ResearchContact(ContactBase):
     custom_fields: list[NamedCustomField] = Field(default_factory=list)
-    address1: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    source: str | None = None
-    assigned_to: str | None = None
-    dnd: bool | None = None
-    date_added: str | None = None
 
 
 class ResearchOpportunity(Opportunity):

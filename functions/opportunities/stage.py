@@ -12,9 +12,8 @@ from ghlbridge.http.document import BEARER, responses
 from ghlbridge.http.params import LocationId, OpportunityId
 from ghlbridge.http.toolkit_resolver import UPDATE_ERRORS, make_toolkit_resolver, request_context
 from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.toolkit import opportunities, writeback
-from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange
-from ghlbridge.toolkit.models.writeback import StatusChange, ValueChange
+from ghlbridge.toolkit import opportunities
+from ghlbridge.toolkit.models.opportunities import Opportunity, StageChange, StatusChange, ValueChange
 
 app = make_toolkit_resolver()
 
@@ -49,7 +48,7 @@ def change_stage(
 def change_status(
     locationId: LocationId, opportunityId: OpportunityId, change: Annotated[StatusChange, Body()]
 ) -> Opportunity:
-    return writeback.change_status(request_context(app), locationId, opportunityId, change)
+    return opportunities.change_status(request_context(app), locationId, opportunityId, change)
 
 
 @app.put(
@@ -63,7 +62,7 @@ def change_status(
 def change_value(
     locationId: LocationId, opportunityId: OpportunityId, change: Annotated[ValueChange, Body()]
 ) -> Opportunity:
-    return writeback.change_value(request_context(app), locationId, opportunityId, change)
+    return opportunities.change_value(request_context(app), locationId, opportunityId, change)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

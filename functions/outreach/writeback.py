@@ -20,7 +20,7 @@ from ghlbridge.http.toolkit_resolver import (
     respond,
 )
 from ghlbridge.observability import logger, metrics, traced
-from ghlbridge.toolkit import plans, writeback
+from ghlbridge.toolkit import custom_fields, plans, tasks
 from ghlbridge.toolkit.models.research import Task
 from ghlbridge.toolkit.models.writeback import (
     ContactFields,
@@ -50,7 +50,7 @@ app = make_toolkit_resolver()
 def update_custom_fields(
     locationId: LocationId, contactId: ContactId, body: Annotated[CustomFieldsUpdate, Body()]
 ) -> ContactFields:
-    return writeback.update_fields(request_context(app), locationId, contactId, body)
+    return custom_fields.update_values(request_context(app), locationId, contactId, body)
 
 
 @app.post(
@@ -68,7 +68,7 @@ def create_task(
     body: Annotated[TaskCreate, Body()],
     idempotencyKey: IdempotencyKey,
 ) -> Response[dict[str, Any]]:
-    return respond(writeback.create_task(request_context(app, idempotencyKey), locationId, contactId, body))
+    return respond(tasks.create_task(request_context(app, idempotencyKey), locationId, contactId, body))
 
 
 @app.put(
@@ -82,7 +82,7 @@ def create_task(
 def update_task(
     locationId: LocationId, contactId: ContactId, taskId: TaskId, body: Annotated[TaskUpdate, Body()]
 ) -> Task:
-    return writeback.update_task(request_context(app), locationId, contactId, taskId, body)
+    return tasks.update_task(request_context(app), locationId, contactId, taskId, body)
 
 
 @app.post(

@@ -148,7 +148,7 @@ def get_pipeline_cache() -> LocationCache[Pipelines]:
 
 @lru_cache(maxsize=1)
 def get_users_cache() -> LocationCache[tuple[ghl.User, ...]]:
-    """Each location's GHL users, per container, for `USERS_CACHE_SECONDS` (`toolkit.team`)."""
+    """Each location's GHL users, per container, for `USERS_CACHE_SECONDS` (`toolkit.ghl_users`)."""
     from ghlbridge.toolkit.location_cache import LocationCache
 
     return LocationCache(get_settings().users_cache_seconds)

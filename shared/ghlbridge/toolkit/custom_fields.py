@@ -27,11 +27,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ghlbridge import factories
 from ghlbridge.errors import RequestInvalidError, field_problem
+from ghlbridge.toolkit.access import open_location
 from ghlbridge.toolkit.models.research import CustomFieldDefinition, NamedCustomField
+from ghlbridge.toolkit.models.writeback import ContactFields
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
     from ghlbridge.toolkit.access import LocationClients
+    from ghlbridge.toolkit.context import RequestContext
+    from ghlbridge.toolkit.models.writeback import CustomFieldsUpdate
 
 TEXT_MAX: Final = 2_000
 LARGE_TEXT_MAX: Final = 10_000
@@ -163,3 +167,11 @@ def _option(field: ghl.CustomFieldDefinition, options: list[str], value: str) ->
 
 def _no_date() -> str:
     raise ValueError("not a date")
+
+
+def update_values(ctx: RequestContext, location_id: str, contact_id: str, body: CustomFieldsUpdate) -> ContactFields:
+    """`PUT /locations/{locationId}/contacts/{contactId}/custom-fields`."""
+    clients = open_location(ctx.caller, location_id)
+    writes = resolve(clients, body.values)  # 400 before anything is sent
+    updated = clients.contacts.update_custom_fields(contact_id, writes)
+    return ContactFields(contact_id=updated.id, custom_fields=named(updated, definitions(clients)))

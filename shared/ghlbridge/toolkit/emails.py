@@ -43,7 +43,7 @@ def sender(clients: LocationClients) -> str | None:
     """The e-mail address of the caller's linked GHL user, if any."""
     if clients.ghl_user_id is None:
         return None
-    from ghlbridge.toolkit.team import ghl_user
+    from ghlbridge.toolkit.ghl_users import ghl_user
 
     found = ghl_user(clients, clients.ghl_user_id)
     if found is None or not found.email:

@@ -28,6 +28,8 @@ from ghlbridge.toolkit.models.opportunities import (
     OpportunityDetail,
     PipelinePage,
     StageChange,
+    StatusChange,
+    ValueChange,
 )
 
 if TYPE_CHECKING:  # the GHL models and the secrets (cryptography) load with the first request, not at import
@@ -141,6 +143,22 @@ def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, cha
         opportunity_id, pipeline_id=pipeline_id, pipeline_stage_id=change.pipeline_stage_id
     )
     return opportunity(updated, known)
+
+
+def change_status(ctx: RequestContext, location_id: str, opportunity_id: str, change: StatusChange) -> Opportunity:
+    """`PUT /locations/{locationId}/opportunities/{opportunityId}/status`: open, won, lost, abandoned."""
+    clients = open_location(ctx.caller, location_id)
+    get_in_location(clients, opportunity_id)  # another location's: 404, nothing sent
+    clients.opportunities.update_status(opportunity_id, change.status, lost_reason_id=change.lost_reason_id)
+    return opportunity(clients.opportunities.get(opportunity_id), pipelines.load(clients))
+
+
+def change_value(ctx: RequestContext, location_id: str, opportunity_id: str, change: ValueChange) -> Opportunity:
+    """`PUT /locations/{locationId}/opportunities/{opportunityId}/value`: the monetary value."""
+    clients = open_location(ctx.caller, location_id)
+    get_in_location(clients, opportunity_id)
+    updated = clients.opportunities.update(opportunity_id, monetary_value=change.monetary_value)
+    return opportunity(updated, pipelines.load(clients))
 
 
 # --- GHL → toolkit -----------------------------------------------------------------------------

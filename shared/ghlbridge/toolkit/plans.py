@@ -34,6 +34,7 @@ from ghlbridge.toolkit import custom_fields
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.fanout import Fanout
+from ghlbridge.toolkit.ghl_users import user_names
 from ghlbridge.toolkit.models.contacts import Note
 from ghlbridge.toolkit.models.research import SectionError
 from ghlbridge.toolkit.models.writeback import (
@@ -45,8 +46,7 @@ from ghlbridge.toolkit.models.writeback import (
     PlanTask,
 )
 from ghlbridge.toolkit.opportunities import get_in_location
-from ghlbridge.toolkit.research import task
-from ghlbridge.toolkit.writeback import user_names
+from ghlbridge.toolkit.tasks import task
 
 if TYPE_CHECKING:
     from ghlbridge import ghl

@@ -29,9 +29,10 @@ from ghlbridge import error_table, factories, ghl
 from ghlbridge.errors import NOT_FOUND_MESSAGE, ResourceNotFoundError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
-from ghlbridge.toolkit import cursor, custom_fields, pipelines, team
+from ghlbridge.toolkit import cursor, custom_fields, pipelines
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.fanout import Fanout
+from ghlbridge.toolkit.ghl_users import location_users
 from ghlbridge.toolkit.location_details import location_info
 from ghlbridge.toolkit.models.contacts import Note, contact_fields
 from ghlbridge.toolkit.models.research import (
@@ -52,11 +53,11 @@ from ghlbridge.toolkit.models.research import (
     ResearchContext,
     ResearchOpportunity,
     SectionError,
-    Task,
     TaskPage,
     TasksSection,
 )
 from ghlbridge.toolkit.opportunities import get_in_location, opportunity_fields
+from ghlbridge.toolkit.tasks import ordered_tasks, task
 from ghlbridge.toolkit.text import cut, html_to_text, tidy
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def context(ctx: RequestContext, location_id: str, opportunity_id: str) -> Resea
     with Fanout(get_settings().ghl_fanout_limit) as run:
         found = run.submit(get_in_location, clients, opportunity_id)
         names = run.submit(pipelines.load, clients)
-        users = run.submit(team.location_users, clients)
+        users = run.submit(location_users, clients)
         fields = run.submit(custom_fields.definitions, clients)
         calendars = run.submit(calendar_names, clients)
         location = run.submit(location_info, clients)
@@ -254,7 +255,7 @@ def appointments(ctx: RequestContext, location_id: str, contact_id: str) -> Cont
         in_location = run.submit(contact_in_location, clients, contact_id)
         found = run.submit(clients.contacts.appointments, contact_id)
         calendars = run.submit(calendar_names, clients)
-        users = run.submit(team.location_users, clients)
+        users = run.submit(location_users, clients)
         in_location.result()
         items = [contact_appointment(a, _value(calendars) or {}, _user_names(users)) for a in found.result()]
     return ContactAppointmentPage(items=sorted(items, key=lambda a: a.start_time or "", reverse=True))
@@ -266,7 +267,7 @@ def tasks(ctx: RequestContext, location_id: str, contact_id: str) -> TaskPage:
     with Fanout(get_settings().ghl_fanout_limit) as run:
         in_location = run.submit(contact_in_location, clients, contact_id)
         found = run.submit(clients.contacts.tasks, contact_id)
-        users = run.submit(team.location_users, clients)
+        users = run.submit(location_users, clients)
         in_location.result()
         user_names = _user_names(users)
         return TaskPage(items=[task(t, user_names) for t in ordered_tasks(found.result())])
@@ -351,24 +352,6 @@ def contact_appointment(
         assigned_user_name=user_names.get(item.assignedUserId or ""),
         notes=item.notes,
     )
-
-
-def task(item: ghl.Task, user_names: dict[str, str | None]) -> Task:
-    return Task(
-        id=item.id,
-        title=item.title,
-        body=item.body,
-        due_at=item.dueDate.isoformat().replace("+00:00", "Z") if item.dueDate else None,
-        completed=bool(item.completed),
-        assigned_to=item.assignedTo,
-        assigned_to_name=user_names.get(item.assignedTo or ""),
-        contact_id=item.contactId,
-    )
-
-
-def ordered_tasks(items: list[ghl.Task]) -> list[ghl.Task]:
-    """Open tasks first, each group soonest due first (no due date last)."""
-    return sorted(items, key=lambda t: (bool(t.completed), t.dueDate is None, t.dueDate or _EPOCH))
 
 
 # --- sections ----------------------------------------------------------------------------------------

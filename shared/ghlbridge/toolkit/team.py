@@ -31,7 +31,8 @@ from ghlbridge.errors import (
     field_problem,
 )
 from ghlbridge.store import MemberChange, MemberRole, Membership
-from ghlbridge.toolkit.access import LocationClients, membership, open_location, require_owner
+from ghlbridge.toolkit.access import membership, open_location, require_owner
+from ghlbridge.toolkit.ghl_users import ghl_user, location_users
 from ghlbridge.toolkit.models.team import (
     GhlUser,
     GhlUserPage,
@@ -101,30 +102,6 @@ def remove_member(ctx: RequestContext, location_id: str, user_id: str) -> None:
 def list_users(ctx: RequestContext, location_id: str) -> GhlUserPage:
     clients = open_location(ctx.caller, location_id)
     return GhlUserPage(items=[_user(u) for u in location_users(clients)])
-
-
-# --- the location's GHL users ------------------------------------------------------------------
-
-
-def location_users(clients: LocationClients, *, refresh: bool = False) -> tuple[ghl.User, ...]:
-    """The location's GHL users, from the cache or from GHL."""
-    location_id = clients.location_id
-
-    def fetch() -> tuple[ghl.User, ...]:
-        company_id = factories.get_token_provider().company_id(location_id) or ""
-        return tuple(clients.users.location_users(company_id=company_id, location_id=location_id))
-
-    return factories.get_users_cache().get(location_id, fetch, refresh=refresh)[0]
-
-
-def ghl_user(clients: LocationClients, ghl_user_id: str | None) -> ghl.User | None:
-    """The location's GHL user with this id (the cached list, then a fresh one), or None."""
-    if ghl_user_id is None:
-        return None
-    found = next((u for u in location_users(clients) if u.id == ghl_user_id), None)
-    if found is None:
-        found = next((u for u in location_users(clients, refresh=True) if u.id == ghl_user_id), None)
-    return found
 
 
 # --- the rules ---------------------------------------------------------------------------------

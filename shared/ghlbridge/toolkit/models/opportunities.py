@@ -1,16 +1,17 @@
-"""Pipelines and opportunities: answers, and the stage change."""
+"""Pipelines and opportunities: answers, and the stage, status and value changes."""
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Annotated, Final, Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ghlbridge.toolkit.models.base import GhlId, Input, Output, StageId
 from ghlbridge.toolkit.models.contacts import Contact, ContactSummary, CustomFieldValue, Note
 
 OpportunityStatus = Literal["open", "won", "lost", "abandoned"]
 OPPORTUNITY_STATUSES: Final[frozenset[str]] = frozenset(get_args(OpportunityStatus))
+MONETARY_MAX: Final = 1e12
 """The statuses GHL documents; any other value GHL might send is answered as `null`."""
 
 
@@ -72,3 +73,18 @@ class StageChange(Input):
 
     pipeline_stage_id: StageId
     pipeline_id: GhlId | None = None
+
+
+class StatusChange(Input):
+    status: OpportunityStatus
+    lost_reason_id: GhlId | None = Field(default=None, description="Only with `lost`")
+
+    @model_validator(mode="after")
+    def _reason_only_when_lost(self) -> StatusChange:
+        if self.lost_reason_id is not None and self.status != "lost":
+            raise ValueError("lostReasonId goes with status lost only")
+        return self
+
+
+class ValueChange(Input):
+    monetary_value: Annotated[float, Field(ge=0, le=MONETARY_MAX, allow_inf_nan=False)]

@@ -1,5 +1,6 @@
-"""Write-back: insights into contact custom fields, tasks, the outreach plan, won/lost and value,
-appointment changes. The bodies (`<Noun>Create`, `<Noun>Update`, ...) and their answers."""
+"""Write-back: insights into contact custom fields, tasks and the outreach plan. The bodies
+(`<Noun>Create`, `<Noun>Update`, ...) and their answers (status and value changes are with the
+opportunities' models, appointment changes with the calendars')."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from ghlbridge.toolkit.models.base import (
     not_blank,
 )
 from ghlbridge.toolkit.models.contacts import Note
-from ghlbridge.toolkit.models.opportunities import OpportunityStatus
 from ghlbridge.toolkit.models.research import NamedCustomField, SectionError, Task
 
 FIELDS_MAX = 50
@@ -28,7 +28,6 @@ FIELD_TEXT_MAX = 10_000
 FIELD_OPTIONS_MAX = 50
 TASK_BODY_MAX = 5_000
 PLAN_STEPS_MAX = 20
-MONETARY_MAX = 1e12
 
 Title = Annotated[
     str, Field(min_length=1, max_length=TITLE_MAX, json_schema_extra=NOT_BLANK), AfterValidator(not_blank)
@@ -139,18 +138,3 @@ class OutreachPlanResult(Output):
     note: PlanNote
     tasks: list[PlanTask]
     insights: PlanInsights
-
-
-class StatusChange(Input):
-    status: OpportunityStatus
-    lost_reason_id: GhlId | None = Field(default=None, description="Only with `lost`")
-
-    @model_validator(mode="after")
-    def _reason_only_when_lost(self) -> StatusChange:
-        if self.lost_reason_id is not None and self.status != "lost":
-            raise ValueError("lostReasonId goes with status lost only")
-        return self
-
-
-class ValueChange(Input):
-    monetary_value: Annotated[float, Field(ge=0, le=MONETARY_MAX, allow_inf_nan=False)]

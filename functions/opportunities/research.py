@@ -13,13 +13,9 @@ from ghlbridge.http.toolkit_resolver import LIST_ERRORS, READ_ERRORS, make_toolk
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import research
 from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
-from ghlbridge.toolkit.models.research import (
-    ContactAppointmentPage,
-    CustomFieldDefinitionPage,
-    MessagePage,
-    ResearchContext,
-    TaskPage,
-)
+from ghlbridge.toolkit.models.custom_fields import CustomFieldDefinitionPage
+from ghlbridge.toolkit.models.research import ContactAppointmentPage, MessagePage, ResearchContext
+from ghlbridge.toolkit.models.tasks import TaskPage
 
 app = make_toolkit_resolver()
 

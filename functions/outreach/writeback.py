@@ -21,15 +21,9 @@ from ghlbridge.http.toolkit_resolver import (
 )
 from ghlbridge.observability import logger, metrics, traced
 from ghlbridge.toolkit import custom_fields, plans, tasks
-from ghlbridge.toolkit.models.research import Task
-from ghlbridge.toolkit.models.writeback import (
-    ContactFields,
-    CustomFieldsUpdate,
-    OutreachPlanCreate,
-    OutreachPlanResult,
-    TaskCreate,
-    TaskUpdate,
-)
+from ghlbridge.toolkit.models.custom_fields import ContactFields, CustomFieldsUpdate
+from ghlbridge.toolkit.models.plans import OutreachPlanCreate, OutreachPlanResult
+from ghlbridge.toolkit.models.tasks import Task, TaskCreate, TaskUpdate
 
 app = make_toolkit_resolver()
 

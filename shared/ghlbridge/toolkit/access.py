@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ghlbridge import factories
-from ghlbridge.errors import CallerForbiddenError
+from ghlbridge.errors import NOT_FOUND_MESSAGE, CallerForbiddenError, ResourceNotFoundError
 from ghlbridge.observability import logger
 from ghlbridge.store import MemberRole, Membership
 
 if TYPE_CHECKING:
+    from ghlbridge import ghl
     from ghlbridge.ghl import (  # PyJWT loads with the first caller check, not at import
         CalendarsAPI,
         ContactsAPI,
@@ -90,3 +91,22 @@ def open_location(caller: Caller, location_id: str) -> LocationClients:
         users=UsersAPI(client, auth),
         locations=LocationsAPI(client, auth, location_id),
     )
+
+
+# --- records of the location -------------------------------------------------------------------------
+
+
+def opportunity_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
+    """The opportunity, or 404 when it is not this location's (as GHL's 400 and 403 are answered)."""
+    found = clients.opportunities.get(opportunity_id)
+    if found.locationId != clients.location_id:
+        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)
+    return found
+
+
+def contact_in_location(clients: LocationClients, contact_id: str) -> ghl.Contact:
+    """The contact, or 404 when it is not this location's (as GHL's 400 and 403 are answered)."""
+    found = clients.contacts.get(contact_id)
+    if found.locationId is not None and found.locationId != clients.location_id:
+        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)
+    return found

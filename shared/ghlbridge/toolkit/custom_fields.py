@@ -28,14 +28,13 @@ from typing import TYPE_CHECKING, Any, Final
 from ghlbridge import factories
 from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.toolkit.access import open_location
-from ghlbridge.toolkit.models.research import CustomFieldDefinition, NamedCustomField
-from ghlbridge.toolkit.models.writeback import ContactFields
+from ghlbridge.toolkit.models.custom_fields import ContactFields, CustomFieldDefinition, NamedCustomField
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
     from ghlbridge.toolkit.access import LocationClients
     from ghlbridge.toolkit.context import RequestContext
-    from ghlbridge.toolkit.models.writeback import CustomFieldsUpdate
+    from ghlbridge.toolkit.models.custom_fields import CustomFieldsUpdate
 
 TEXT_MAX: Final = 2_000
 LARGE_TEXT_MAX: Final = 10_000

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Final
 import pydantic_core
 
 from ghlbridge import factories, ghl
-from ghlbridge.errors import NOT_FOUND_MESSAGE, RequestInvalidError, ResourceNotFoundError, field_problem
+from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.toolkit import cursor, pipelines
-from ghlbridge.toolkit.access import LocationClients, open_location
+from ghlbridge.toolkit.access import open_location, opportunity_in_location
 from ghlbridge.toolkit.context import RequestContext
 from ghlbridge.toolkit.models.base import DEFAULT_LIMIT
 from ghlbridge.toolkit.models.contacts import Contact, Note
@@ -105,7 +105,7 @@ def search(ctx: RequestContext, location_id: str, query: OpportunityQuery) -> st
 def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> OpportunityDetail:
     """The opportunity, its contact in full and the contact's latest notes (newest first)."""
     clients = open_location(ctx.caller, location_id)
-    found = get_in_location(clients, opportunity_id)
+    found = opportunity_in_location(clients, opportunity_id)
     contact: Contact | None = None
     notes: list[Note] = []
     if found.contactId:
@@ -121,7 +121,7 @@ def detail(ctx: RequestContext, location_id: str, opportunity_id: str) -> Opport
 def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, change: StageChange) -> Opportunity:
     """Move the opportunity to a stage of `change.pipeline_id` (default: its own pipeline)."""
     clients = open_location(ctx.caller, location_id)
-    found = get_in_location(clients, opportunity_id)
+    found = opportunity_in_location(clients, opportunity_id)
     pipeline_id = change.pipeline_id or found.pipelineId
     if not pipeline_id:
         raise RequestInvalidError(
@@ -148,7 +148,7 @@ def change_stage(ctx: RequestContext, location_id: str, opportunity_id: str, cha
 def change_status(ctx: RequestContext, location_id: str, opportunity_id: str, change: StatusChange) -> Opportunity:
     """`PUT /locations/{locationId}/opportunities/{opportunityId}/status`: open, won, lost, abandoned."""
     clients = open_location(ctx.caller, location_id)
-    get_in_location(clients, opportunity_id)  # another location's: 404, nothing sent
+    opportunity_in_location(clients, opportunity_id)  # another location's: 404, nothing sent
     clients.opportunities.update_status(opportunity_id, change.status, lost_reason_id=change.lost_reason_id)
     return opportunity(clients.opportunities.get(opportunity_id), pipelines.load(clients))
 
@@ -156,7 +156,7 @@ def change_status(ctx: RequestContext, location_id: str, opportunity_id: str, ch
 def change_value(ctx: RequestContext, location_id: str, opportunity_id: str, change: ValueChange) -> Opportunity:
     """`PUT /locations/{locationId}/opportunities/{opportunityId}/value`: the monetary value."""
     clients = open_location(ctx.caller, location_id)
-    get_in_location(clients, opportunity_id)
+    opportunity_in_location(clients, opportunity_id)
     updated = clients.opportunities.update(opportunity_id, monetary_value=change.monetary_value)
     return opportunity(updated, pipelines.load(clients))
 
@@ -202,10 +202,3 @@ def opportunity_fields(item: ghl.Opportunity, names: pipelines.Pipelines | None)
         "lastStageChangeAt": item.lastStageChangeAt,
         "lastStatusChangeAt": item.lastStatusChangeAt,
     }
-
-
-def get_in_location(clients: LocationClients, opportunity_id: str) -> ghl.Opportunity:
-    found = clients.opportunities.get(opportunity_id)
-    if found.locationId != clients.location_id:
-        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)  # the same answer as GHL's 400 and 403
-    return found

@@ -31,13 +31,13 @@ from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit import custom_fields
-from ghlbridge.toolkit.access import LocationClients, open_location
+from ghlbridge.toolkit.access import LocationClients, open_location, opportunity_in_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.fanout import Fanout
 from ghlbridge.toolkit.ghl_users import user_names
+from ghlbridge.toolkit.models.base import SectionError
 from ghlbridge.toolkit.models.contacts import Note
-from ghlbridge.toolkit.models.research import SectionError
-from ghlbridge.toolkit.models.writeback import (
+from ghlbridge.toolkit.models.plans import (
     OutreachPlanCreate,
     OutreachPlanResult,
     PlanInsights,
@@ -45,8 +45,7 @@ from ghlbridge.toolkit.models.writeback import (
     PlanStep,
     PlanTask,
 )
-from ghlbridge.toolkit.opportunities import get_in_location
-from ghlbridge.toolkit.tasks import task
+from ghlbridge.toolkit.models.tasks import Task
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
@@ -66,7 +65,7 @@ class _Incomplete(Exception):
 def write_plan(ctx: RequestContext, location_id: str, opportunity_id: str, plan: OutreachPlanCreate) -> WriteAnswer:
     """`POST /locations/{locationId}/opportunities/{opportunityId}/outreach-plan`."""
     clients = open_location(ctx.caller, location_id)
-    found = get_in_location(clients, opportunity_id)
+    found = opportunity_in_location(clients, opportunity_id)
     contact_id = found.contactId
     if not contact_id:
         message = "The opportunity has no contact to write the plan to"
@@ -195,10 +194,10 @@ def _task_part(
     index: int, done: ghl.Task | None, created: Future[ghl.Task] | None, names: dict[str, str | None]
 ) -> PlanTask:
     if done is not None:
-        return PlanTask(step=index, status="done", task=task(done, names))
+        return PlanTask(step=index, status="done", task=Task.from_ghl(done, names))
     assert created is not None
     try:
-        return PlanTask(step=index, status="done", task=task(created.result(), names))
+        return PlanTask(step=index, status="done", task=Task.from_ghl(created.result(), names))
     except Exception as exc:
         return PlanTask(step=index, status="failed", error=_error(exc))
 

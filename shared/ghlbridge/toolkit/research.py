@@ -26,22 +26,22 @@ from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ghlbridge import error_table, factories, ghl
-from ghlbridge.errors import NOT_FOUND_MESSAGE, ResourceNotFoundError
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit import cursor, custom_fields, pipelines
-from ghlbridge.toolkit.access import LocationClients, open_location
+from ghlbridge.toolkit.access import LocationClients, contact_in_location, open_location, opportunity_in_location
 from ghlbridge.toolkit.fanout import Fanout
 from ghlbridge.toolkit.ghl_users import location_users
 from ghlbridge.toolkit.location_details import location_info
+from ghlbridge.toolkit.models.base import SectionError
 from ghlbridge.toolkit.models.contacts import Note, contact_fields
+from ghlbridge.toolkit.models.custom_fields import CustomFieldDefinitionPage
 from ghlbridge.toolkit.models.research import (
     AppointmentsSection,
     Channel,
     ContactAppointment,
     ContactAppointmentPage,
     ContactSection,
-    CustomFieldDefinitionPage,
     LocationInfo,
     LocationSection,
     Message,
@@ -52,12 +52,10 @@ from ghlbridge.toolkit.models.research import (
     ResearchContact,
     ResearchContext,
     ResearchOpportunity,
-    SectionError,
-    TaskPage,
     TasksSection,
 )
-from ghlbridge.toolkit.opportunities import get_in_location, opportunity_fields
-from ghlbridge.toolkit.tasks import ordered_tasks, task
+from ghlbridge.toolkit.models.tasks import Task, TaskPage
+from ghlbridge.toolkit.opportunities import opportunity_fields
 from ghlbridge.toolkit.text import cut, html_to_text, tidy
 
 if TYPE_CHECKING:
@@ -88,7 +86,7 @@ def context(ctx: RequestContext, location_id: str, opportunity_id: str) -> Resea
     """`GET /locations/{locationId}/opportunities/{opportunityId}/context`."""
     clients = open_location(ctx.caller, location_id)
     with Fanout(get_settings().ghl_fanout_limit) as run:
-        found = run.submit(get_in_location, clients, opportunity_id)
+        found = run.submit(opportunity_in_location, clients, opportunity_id)
         names = run.submit(pipelines.load, clients)
         users = run.submit(location_users, clients)
         fields = run.submit(custom_fields.definitions, clients)
@@ -190,7 +188,7 @@ def _tasks_section(tasks: Future[list[ghl.Task]], user_names: dict[str, str | No
     found, error = _outcome(tasks)
     if error is not None or found is None:
         return TasksSection(error=error)
-    open_tasks = [task(t, user_names) for t in ordered_tasks(found) if not t.completed]
+    open_tasks = Task.ordered([t for t in found if not t.completed], user_names)
     return TasksSection(items=open_tasks[:OPEN_TASKS_IN_CONTEXT], truncated=len(open_tasks) > OPEN_TASKS_IN_CONTEXT)
 
 
@@ -270,7 +268,7 @@ def tasks(ctx: RequestContext, location_id: str, contact_id: str) -> TaskPage:
         users = run.submit(location_users, clients)
         in_location.result()
         user_names = _user_names(users)
-        return TaskPage(items=[task(t, user_names) for t in ordered_tasks(found.result())])
+        return TaskPage(items=Task.ordered(found.result(), user_names))
 
 
 def field_definitions(ctx: RequestContext, location_id: str) -> CustomFieldDefinitionPage:
@@ -292,14 +290,6 @@ def calendar_names(clients: LocationClients) -> dict[str, str | None]:
         return {c.id: c.name for c in clients.calendars.list(location_id)}
 
     return factories.get_calendar_cache().get(location_id, fetch)[0]
-
-
-def contact_in_location(clients: LocationClients, contact_id: str) -> ghl.Contact:
-    """The contact, or 404 when it is not this location's (as GHL's 400 and 403 are answered)."""
-    found = clients.contacts.get(contact_id)
-    if found.locationId is not None and found.locationId != clients.location_id:
-        raise ResourceNotFoundError(NOT_FOUND_MESSAGE)
-    return found
 
 
 # --- GHL → toolkit ---------------------------------------------------------------------------------

@@ -5,22 +5,19 @@ unless the body names another GHL user of the location, so GHL reminds the rep."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.toolkit.access import LocationClients, open_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
 from ghlbridge.toolkit.ghl_users import ghl_user, user_names
-from ghlbridge.toolkit.models.research import Task
+from ghlbridge.toolkit.models.tasks import Task
 
 if TYPE_CHECKING:
-    from ghlbridge import ghl
-    from ghlbridge.toolkit.models.writeback import TaskCreate, TaskUpdate
+    from ghlbridge.toolkit.models.tasks import TaskCreate, TaskUpdate
 
 _CREATE_TASK = IdempotentWrite("tasks.create")
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def create_task(ctx: RequestContext, location_id: str, contact_id: str, body: TaskCreate) -> WriteAnswer:
@@ -32,7 +29,7 @@ def create_task(ctx: RequestContext, location_id: str, contact_id: str, body: Ta
         created = clients.contacts.create_task(
             contact_id, title=body.title, body=body.body, due_date=body.due_at, assigned_to=assignee
         )
-        return WriteAnswer(ctx.success_status, task(created, user_names(clients)).model_dump(mode="json"))
+        return WriteAnswer(ctx.success_status, Task.from_ghl(created, user_names(clients)).model_dump(mode="json"))
 
     request = {"contactId": contact_id, "body": body.model_dump(mode="json", by_alias=True)}
     return _CREATE_TASK.run(ctx, location_id=location_id, request=request, send=send)
@@ -57,7 +54,7 @@ def update_task(ctx: RequestContext, location_id: str, contact_id: str, task_id:
     if body.completed is not None:
         updated = clients.contacts.set_task_completed(contact_id, task_id, body.completed)
     assert updated is not None
-    return task(updated, user_names(clients))
+    return Task.from_ghl(updated, user_names(clients))
 
 
 def assignee_of(clients: LocationClients, assigned_to: str | None, *, default: bool = True) -> str | None:
@@ -68,21 +65,3 @@ def assignee_of(clients: LocationClients, assigned_to: str | None, *, default: b
         message = "assignedTo is not a GHL user of this location"
         raise RequestInvalidError(message, details=[field_problem("body", "assignedTo", "unknown_user", message)])
     return assigned_to
-
-
-def task(item: ghl.Task, user_names: dict[str, str | None]) -> Task:
-    return Task(
-        id=item.id,
-        title=item.title,
-        body=item.body,
-        due_at=item.dueDate.isoformat().replace("+00:00", "Z") if item.dueDate else None,
-        completed=bool(item.completed),
-        assigned_to=item.assignedTo,
-        assigned_to_name=user_names.get(item.assignedTo or ""),
-        contact_id=item.contactId,
-    )
-
-
-def ordered_tasks(items: list[ghl.Task]) -> list[ghl.Task]:
-    """Open tasks first, each group soonest due first (no due date last)."""
-    return sorted(items, key=lambda t: (bool(t.completed), t.dueDate is None, t.dueDate or _EPOCH))

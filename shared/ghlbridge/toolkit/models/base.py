@@ -122,3 +122,12 @@ class Output(BaseModel):
         alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, frozen=True, defer_build=True,
         json_schema_serialization_defaults_required=True,
     )  # fmt: skip
+
+
+class SectionError(Output):
+    """Why one part of an answer is missing (a research section, a plan's step): the status, code and
+    message its own route would have answered."""
+
+    status: int
+    code: str
+    message: str

@@ -8,51 +8,20 @@ was cut to its bound (`truncated`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from ghlbridge.toolkit.models.base import Output
+from ghlbridge.toolkit.models.base import Output, SectionError
 from ghlbridge.toolkit.models.contacts import ContactBase, Note
+from ghlbridge.toolkit.models.custom_fields import NamedCustomField
 from ghlbridge.toolkit.models.opportunities import Opportunity
+from ghlbridge.toolkit.models.tasks import Task
 
 Channel = Literal["email", "sms", "call"]
 """The channels a message history is filtered by (`channel=`)."""
 MessageChannel = Literal["email", "sms", "call", "other"]
 """A message's channel; `other` covers GHL's other kinds (chat, WhatsApp, activity, ...)."""
-
-
-class SectionError(Output):
-    """Why one section is missing: the status, code and message the route would have answered."""
-
-    status: int
-    code: str
-    message: str
-
-
-class CustomFieldDefinition(Output):
-    id: str
-    key: str | None = Field(default=None, description="GHL's `fieldKey`, e.g. `contact.budget`")
-    name: str | None = None
-    type: str | None = Field(default=None, description="GHL's `dataType` (TEXT, LARGE_TEXT, NUMERICAL, ...)")
-    options: list[str] = Field(default_factory=list, description="The choices of an options field")
-    placeholder: str | None = None
-    model: str | None = Field(default=None, description="`contact` or `opportunity`")
-
-
-class CustomFieldDefinitionPage(Output):
-    items: list[CustomFieldDefinition]
-    next_cursor: str | None = Field(default=None, description="Always null: every field fits in one page")
-
-
-class NamedCustomField(Output):
-    """A contact's custom-field value next to its definition (null name/key/type: not defined any more)."""
-
-    id: str
-    key: str | None = None
-    name: str | None = None
-    type: str | None = None
-    value: Any = None
 
 
 class ResearchContact(ContactBase):
@@ -100,22 +69,6 @@ class ContactAppointment(Output):
 
 class ContactAppointmentPage(Output):
     items: list[ContactAppointment] = Field(description="By start time, latest first")
-    next_cursor: str | None = Field(default=None, description="Always null: GHL lists them all at once")
-
-
-class Task(Output):
-    id: str
-    title: str | None = None
-    body: str | None = None
-    due_at: str | None = Field(default=None, description="GHL's `dueDate`")
-    completed: bool = False
-    assigned_to: str | None = None
-    assigned_to_name: str | None = None
-    contact_id: str | None = None
-
-
-class TaskPage(Output):
-    items: list[Task] = Field(description="Open ones first, each group by due date")
     next_cursor: str | None = Field(default=None, description="Always null: GHL lists them all at once")
 
 

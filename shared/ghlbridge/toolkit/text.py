@@ -8,8 +8,13 @@ decoded by it (`convert_charrefs`).
 
 from __future__ import annotations
 
+import functools
 import re
-from html.parser import HTMLParser
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from html.parser import HTMLParser
 
 _SKIPPED = frozenset({"script", "style", "head", "title", "template", "noscript"})
 _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr", "table"})
@@ -17,35 +22,13 @@ _SPACES = re.compile(r"[ \t\f\v\u00a0\u200b]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-class _TextOf(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED:
-            self._skipping += 1
-        elif tag in _BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in _BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
 def html_to_text(html: str, *, limit: int) -> str:
     """The readable text of an HTML document or fragment, at most `limit` characters."""
-    parser = _TextOf()
+    parts: list[str] = []
+    parser = _text_parser(parts)
     parser.feed(html[: limit * 20])  # markup is bulky; never parse megabytes for a short text
     parser.close()
-    return tidy("".join(parser.parts), limit=limit)
+    return tidy("".join(parts), limit=limit)
 
 
 def tidy(text: str, *, limit: int) -> str:
@@ -58,3 +41,37 @@ def tidy(text: str, *, limit: int) -> str:
 def cut(text: str, limit: int) -> str:
     """`text`, or its first `limit` characters ending in "…" when it is longer."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def _text_parser(parts: list[str]) -> HTMLParser:
+    """A parser that appends the readable text to `parts`; `html.parser` loads only when an e-mail is read."""
+    return _parser_class()(parts)
+
+
+@functools.cache
+def _parser_class() -> Callable[[list[str]], HTMLParser]:
+    from html.parser import HTMLParser
+
+    class TextOf(HTMLParser):
+        def __init__(self, parts: list[str]) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts = parts
+            self._skipping = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _SKIPPED:
+                self._skipping += 1
+            elif tag in _BREAKS:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _SKIPPED:
+                self._skipping = max(0, self._skipping - 1)
+            elif tag in _BREAKS:
+                self.parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self._skipping:
+                self.parts.append(data)
+
+    return TextOf

@@ -94,7 +94,7 @@ def context(ctx: RequestContext, location_id: str, opportunity_id: str) -> Resea
         location = run.submit(location_info, clients)
         opportunity = found.result()  # only this one decides the whole answer (404: another location's)
         contact_id = opportunity.contactId
-        if contact_id is None:
+        if not contact_id:  # GHL requires one, but an empty id must not become `GET /contacts/`
             return _without_contact(opportunity, names, users, location)
         contact = run.submit(clients.contacts.get, contact_id)
         notes = run.submit(clients.contacts.notes, contact_id)

@@ -17,7 +17,12 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
+
+from ghlbridge import error_table
+
+if TYPE_CHECKING:
+    from ghlbridge.toolkit.models.base import SectionError
 
 
 class Fanout:
@@ -38,3 +43,13 @@ class Fanout:
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self._pool.shutdown(wait=True, cancel_futures=kind is not None)
+
+
+def failure_of(exc: Exception) -> SectionError:
+    """What one part of an answer says when its call failed (a research section, a plan's step):
+    the status, code and message its own route would have answered, logged like any error."""
+    from ghlbridge.toolkit.models.base import SectionError
+
+    reply = error_table.describe(exc)
+    error_table.log_error(exc, reply)
+    return SectionError(status=reply.status, code=reply.code, message=reply.message)

@@ -26,16 +26,14 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from ghlbridge import error_table
 from ghlbridge.errors import RequestInvalidError, field_problem
 from ghlbridge.idempotency.writes import IdempotentWrite
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit import custom_fields
 from ghlbridge.toolkit.access import LocationClients, open_location, opportunity_in_location
 from ghlbridge.toolkit.context import RequestContext, WriteAnswer
-from ghlbridge.toolkit.fanout import Fanout
+from ghlbridge.toolkit.fanout import Fanout, failure_of
 from ghlbridge.toolkit.ghl_users import user_names
-from ghlbridge.toolkit.models.base import SectionError
 from ghlbridge.toolkit.models.contacts import Note
 from ghlbridge.toolkit.models.plans import (
     OutreachPlanCreate,
@@ -65,15 +63,16 @@ class _Incomplete(Exception):
 def write_plan(ctx: RequestContext, location_id: str, opportunity_id: str, plan: OutreachPlanCreate) -> WriteAnswer:
     """`POST /locations/{locationId}/opportunities/{opportunityId}/outreach-plan`."""
     clients = open_location(ctx.caller, location_id)
-    found = opportunity_in_location(clients, opportunity_id)
-    contact_id = found.contactId
-    if not contact_id:
-        message = "The opportunity has no contact to write the plan to"
-        raise RequestInvalidError(message, details=[field_problem("path", "opportunityId", "no_contact", message)])
-    insights = custom_fields.resolve(clients, plan.insights) if plan.insights else []
     ref = plan_ref(ctx, location_id)
 
     def send() -> WriteAnswer:
+        # The checks run under the key: a replayed plan answers from its record without asking GHL.
+        found = opportunity_in_location(clients, opportunity_id)
+        contact_id = found.contactId
+        if not contact_id:
+            message = "The opportunity has no contact to write the plan to"
+            raise RequestInvalidError(message, details=[field_problem("path", "opportunityId", "no_contact", message)])
+        insights = custom_fields.resolve(clients, plan.insights) if plan.insights else []
         answer = _write(clients, contact_id, plan, insights, ref, ctx.success_status)
         if answer.status != ctx.success_status:
             raise _Incomplete(answer)  # the key's record goes: the next attempt finishes what is missing
@@ -187,7 +186,7 @@ def _note_part(done: ghl.Note | None, created: Future[ghl.Note] | None) -> PlanN
     try:
         return PlanNote(status="done", note=Note.from_ghl(created.result()))
     except Exception as exc:  # reported, not hidden; a retry with the same key tries again
-        return PlanNote(status="failed", error=_error(exc))
+        return PlanNote(status="failed", error=failure_of(exc))
 
 
 def _task_part(
@@ -199,7 +198,7 @@ def _task_part(
     try:
         return PlanTask(step=index, status="done", task=Task.from_ghl(created.result(), names))
     except Exception as exc:
-        return PlanTask(step=index, status="failed", error=_error(exc))
+        return PlanTask(step=index, status="failed", error=failure_of(exc))
 
 
 def _insights_part(fields: Future[ghl.Contact] | None, clients: LocationClients) -> PlanInsights:
@@ -208,14 +207,8 @@ def _insights_part(fields: Future[ghl.Contact] | None, clients: LocationClients)
     try:
         contact = fields.result()
     except Exception as exc:
-        return PlanInsights(status="failed", error=_error(exc))
+        return PlanInsights(status="failed", error=failure_of(exc))
     return PlanInsights(status="done", custom_fields=custom_fields.named(contact, custom_fields.definitions(clients)))
-
-
-def _error(exc: Exception) -> SectionError:
-    reply = error_table.describe(exc)
-    error_table.log_error(exc, reply)
-    return SectionError(status=reply.status, code=reply.code, message=reply.message)
 
 
 def _day(moment: datetime) -> str:

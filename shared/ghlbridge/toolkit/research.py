@@ -25,12 +25,12 @@ from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ghlbridge import error_table, factories, ghl
+from ghlbridge import factories, ghl
 from ghlbridge.observability import logger
 from ghlbridge.settings import get_settings
 from ghlbridge.toolkit import cursor, custom_fields, pipelines
 from ghlbridge.toolkit.access import LocationClients, contact_in_location, open_location, opportunity_in_location
-from ghlbridge.toolkit.fanout import Fanout
+from ghlbridge.toolkit.fanout import Fanout, failure_of
 from ghlbridge.toolkit.ghl_users import location_users
 from ghlbridge.toolkit.location_details import location_info
 from ghlbridge.toolkit.models.base import SectionError
@@ -161,7 +161,7 @@ def _messages_section(load: Callable[[], tuple[list[Message], dict[str, str] | N
     try:
         items, more = load()
     except Exception as exc:  # one section's failure must not take the others down
-        return MessagesSection(error=_section_error(exc))
+        return MessagesSection(error=failure_of(exc))
     return MessagesSection(items=items, truncated=more is not None)
 
 
@@ -372,13 +372,7 @@ def _outcome[T](future: Future[T]) -> tuple[T, None] | tuple[None, SectionError]
     try:
         return future.result(), None
     except Exception as exc:  # one section's failure must not take the others down
-        return None, _section_error(exc)
-
-
-def _section_error(exc: Exception) -> SectionError:
-    reply = error_table.describe(exc)
-    error_table.log_error(exc, reply)
-    return SectionError(status=reply.status, code=reply.code, message=reply.message)
+        return None, failure_of(exc)
 
 
 def _value[T](future: Future[T]) -> T | None:

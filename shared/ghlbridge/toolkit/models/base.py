@@ -131,3 +131,10 @@ class SectionError(Output):
     status: int
     code: str
     message: str
+
+
+def refuse_nulls(body: Input) -> None:
+    """An update names what changes: a field sent as null changes nothing and is a mistake (400)."""
+    nulls = sorted(name for name in body.model_fields_set if getattr(body, name) is None)
+    if nulls:
+        raise ValueError(f"{', '.join(nulls)} must not be null: leave a field out to keep it")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
-from ghlbridge.toolkit.models.base import APPOINTMENT_MAX, TITLE_MAX, GhlId, Input, Output
+from ghlbridge.toolkit.models.base import APPOINTMENT_MAX, TITLE_MAX, GhlId, Input, Output, refuse_nulls
 
 
 class Calendar(Output):
@@ -77,9 +77,7 @@ class AppointmentUpdate(Input):
     def _something(self) -> AppointmentUpdate:
         if not self.model_fields_set:
             raise ValueError("send at least one of startTime, endTime, status, title")
-        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
-        if nulls:
-            raise ValueError(f"{', '.join(nulls)} must not be null: leave a field out to keep it")
+        refuse_nulls(self)
         if self.end_time is not None and self.start_time is None:
             raise ValueError("endTime goes with startTime")
         if self.start_time and self.end_time and self.end_time <= self.start_time:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
-from ghlbridge.toolkit.models.base import NOT_BLANK, TITLE_MAX, GhlId, Input, Output, not_blank
+from ghlbridge.toolkit.models.base import NOT_BLANK, TITLE_MAX, GhlId, Input, Output, not_blank, refuse_nulls
 
 if TYPE_CHECKING:
     from ghlbridge import ghl
@@ -79,10 +79,3 @@ class TaskUpdate(Input):
             raise ValueError("send at least one of title, body, dueAt, assignedTo, completed")
         refuse_nulls(self)
         return self
-
-
-def refuse_nulls(body: Input) -> None:
-    """An update names what changes: a field sent as null changes nothing and is a mistake (400)."""
-    nulls = sorted(name for name in body.model_fields_set if getattr(body, name) is None)
-    if nulls:
-        raise ValueError(f"{', '.join(nulls)} must not be null: leave a field out to keep it")

@@ -26,12 +26,10 @@ def test_calls_run_side_by_side_but_never_more_than_the_limit() -> None:
         with lock:
             running -= 1
 
-    started = time.monotonic()
     with Fanout(3) as run:
         futures = [run.submit(call) for _ in range(9)]
     assert all(f.done() for f in futures)
-    assert peak == 3
-    assert time.monotonic() - started < 9 * 0.05  # overlapped, not one after the other
+    assert peak == 3  # side by side (more than one at once), never more than the limit
 
 
 def test_each_call_sees_the_request_context() -> None:
